@@ -1,0 +1,104 @@
+"""Grad mode, anomaly detection and module scope: the switches every op consults.
+
+Grad mode is thread-local, as in PyTorch, so `no_grad` in one thread never changes another.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+class _State(threading.local):
+    enabled: bool = True
+    scope: tuple = ()  # the stack of nn.Module objects whose forward is running
+
+
+state = _State()
+
+
+class _anomaly:
+    """Process-wide flag: checking every op for NaN/inf is a debugging aid, not a default."""
+
+    enabled = False
+
+
+def is_grad_enabled() -> bool:
+    return state.enabled
+
+
+class _GradModeContext:
+    """Base for the grad-mode switches: usable as a context manager and as a decorator."""
+
+    _target: bool
+
+    def __enter__(self) -> None:
+        self._prev = state.enabled
+        state.enabled = self._target
+
+    def __exit__(self, *exc: object) -> None:
+        state.enabled = self._prev
+
+    def __call__(self, fn: _F) -> _F:
+        target = self._target
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            prev = state.enabled
+            state.enabled = target
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                state.enabled = prev
+
+        wrapper.__name__ = getattr(fn, "__name__", "wrapper")
+        wrapper.__doc__ = fn.__doc__
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(_GradModeContext):
+    """Ops inside record no graph: for evaluation and for in-place parameter updates."""
+
+    _target = False
+
+
+class enable_grad(_GradModeContext):
+    """Re-enables recording inside a `no_grad` block."""
+
+    _target = True
+
+
+class set_grad_enabled(_GradModeContext):
+    """Sets grad mode at once (PyTorch semantics) and restores the previous one on exit."""
+
+    def __init__(self, mode: bool) -> None:
+        self._target = bool(mode)
+        self._prev = state.enabled
+        state.enabled = self._target
+
+    def __enter__(self) -> None:
+        pass
+
+
+class detect_anomaly:
+    """Raises at the first op whose forward or backward produces NaN or inf.
+
+    Every node then records the stack where it was created, so the error can point at the
+    user's line; this costs time, which is why it is off by default.
+    """
+
+    def __init__(self, check_nan: bool = True) -> None:
+        self.check_nan = check_nan
+
+    def __enter__(self) -> None:
+        self._prev = _anomaly.enabled
+        _anomaly.enabled = self.check_nan
+
+    def __exit__(self, *exc: object) -> None:
+        _anomaly.enabled = self._prev
+
+
+def is_anomaly_enabled() -> bool:
+    return _anomaly.enabled

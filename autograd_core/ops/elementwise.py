@@ -1,0 +1,145 @@
+"""Elementwise primitives. Each line pair: the forward on arrays, then one VJP rule per input.
+
+Subgradients at kinks follow PyTorch: relu'(0) = 0, abs'(0) = 0, leaky_relu'(0) = slope,
+clamp passes the gradient where min <= x <= max (bounds included), maximum/minimum split it
+evenly between equal inputs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .registry import Spec, defop
+
+U = Spec("elementwise")  # unary on any real input
+B = Spec("elementwise", nin=2)
+
+
+def _sigmoid(x):
+    return np.exp(-np.logaddexp(0, -x))
+
+
+def _softplus(x, beta=1.0, threshold=20.0):
+    bx = x * beta
+    return np.where(bx > threshold, x, np.logaddexp(0, bx) / beta)
+
+
+def _leaky_relu(x, negative_slope=0.01):
+    return np.where(x > 0, x, x * negative_slope)
+
+
+def _cast(x, dtype):
+    return x.astype(dtype)
+
+
+def _clip(x, min=None, max=None):
+    return np.clip(x, min, max)
+
+
+def _maximum_vjp(a_wins, F, g, out, a, b):
+    share = F.where(a == b, g * 0.5, g)
+    return F.where(a_wins(a, b), share, g * 0)
+
+
+def _where(cond, a, b):
+    return np.where(cond, a, b)
+
+
+def _pow_scalar(x, exponent):
+    return np.power(x, exponent)
+
+
+def _pow_scalar_vjp(F, g, out, x, exponent):
+    if exponent == 0:
+        return g * 0
+    if exponent == 1:
+        return g
+    if exponent == 2:
+        return g * (x * 2)
+    return g * (x ** (exponent - 1) * exponent)
+
+
+def _pow_base_vjp(F, g, out, a, b):
+    # d/da a**b = b * a**(b-1); zero where b == 0 (a**-1 would make 0 * inf at a == 0)
+    return F.where(b == 0, g * 0, g * b * a ** (b - 1))
+
+
+def _pow_exp_vjp(F, g, out, a, b):
+    # d/db a**b = a**b * log(a); PyTorch's choice: 0 where a == 0 and b >= 0
+    safe = F.where(a == 0, 1, a)
+    return F.where((a == 0) & (b >= 0), g * 0, g * out * F.log(safe))
+
+
+def _safe_div_vjp_b(F, g, out, a, b):
+    return -g * out / b
+
+
+# --- arithmetic -------------------------------------------------------------------------------
+defop("neg", np.negative, lambda F, g, out, x: -g, spec=U)
+defop("add", np.add, lambda F, g, out, a, b: g, lambda F, g, out, a, b: g, spec=B)
+defop("sub", np.subtract, lambda F, g, out, a, b: g, lambda F, g, out, a, b: -g, spec=B)
+defop("mul", np.multiply, lambda F, g, out, a, b: g * b, lambda F, g, out, a, b: g * a, spec=B)
+defop("div", np.true_divide,
+      lambda F, g, out, a, b: g / b,
+      lambda F, g, out, a, b: -g * a / (b * b),
+      spec=Spec("elementwise", domain=((-2.0, 2.0), (0.5, 2.0)), nin=2))
+defop("pow", np.power, _pow_base_vjp, _pow_exp_vjp,
+      spec=Spec("elementwise", domain=((0.5, 2.0), (-2.0, 2.0)), nin=2))
+defop("pow_scalar", _pow_scalar, _pow_scalar_vjp,
+      spec=Spec("elementwise", domain=(0.5, 2.0), params={"exponent": [0, 1, 2, 3, -1.5, 0.5]}))
+defop("maximum", np.maximum,
+      lambda F, g, out, a, b: _maximum_vjp(lambda x, y: x >= y, F, g, out, a, b),
+      lambda F, g, out, a, b: _maximum_vjp(lambda x, y: x >= y, F, g, out, b, a),
+      spec=Spec("elementwise", nin=2, notes="ties split evenly"))
+defop("minimum", np.minimum,
+      lambda F, g, out, a, b: _maximum_vjp(lambda x, y: x <= y, F, g, out, a, b),
+      lambda F, g, out, a, b: _maximum_vjp(lambda x, y: x <= y, F, g, out, b, a),
+      spec=Spec("elementwise", nin=2, notes="ties split evenly"))
+defop("where", _where,
+      None,
+      lambda F, g, out, c, a, b: F.where(c, g, g * 0),
+      lambda F, g, out, c, a, b: F.where(c, g * 0, g),
+      spec=Spec("where", nin=2))
+
+# --- transcendental ---------------------------------------------------------------------------
+defop("exp", np.exp, lambda F, g, out, x: g * out, spec=U)
+defop("log", np.log, lambda F, g, out, x: g / x, spec=Spec("elementwise", domain=(0.1, 3.0)))
+defop("log1p", np.log1p, lambda F, g, out, x: g / (x + 1),
+      spec=Spec("elementwise", domain=(-0.9, 3.0)))
+defop("sqrt", np.sqrt, lambda F, g, out, x: g / (out * 2),
+      spec=Spec("elementwise", domain=(0.1, 3.0)))
+defop("sin", np.sin, lambda F, g, out, x: g * F.cos(x), spec=U)
+defop("cos", np.cos, lambda F, g, out, x: -g * F.sin(x), spec=U)
+defop("tan", np.tan, lambda F, g, out, x: g * (out * out + 1),
+      spec=Spec("elementwise", domain=(-1.2, 1.2)))
+defop("tanh", np.tanh, lambda F, g, out, x: g * (1 - out * out), spec=U)
+defop("sigmoid", _sigmoid, lambda F, g, out, x: g * (out * (1 - out)), spec=U)
+defop("softplus", _softplus,
+      lambda F, g, out, x, beta=1.0, threshold=20.0:
+          F.where(x * beta > threshold, g, g * F.sigmoid(x * beta)),
+      spec=Spec("elementwise", params={"beta": [1.0, 2.0], "threshold": [20.0, 1.5]},
+                notes="linear above threshold/beta, as in PyTorch"))
+
+# --- piecewise (kinks: rules give PyTorch's subgradient there) --------------------------------
+defop("relu", lambda x: np.maximum(x, 0),
+      lambda F, g, out, x: g * (x > 0), spec=Spec("elementwise", notes="kink at 0"))
+defop("leaky_relu", _leaky_relu,
+      lambda F, g, out, x, negative_slope=0.01: F.where(x > 0, g, g * negative_slope),
+      spec=Spec("elementwise", params={"negative_slope": [0.01, 0.2]}, notes="kink at 0"))
+defop("abs", np.abs, lambda F, g, out, x: g * F.sign(x),
+      spec=Spec("elementwise", notes="kink at 0"))
+defop("clip", _clip,
+      lambda F, g, out, x, min=None, max=None: g * _inside(x, min, max),
+      spec=Spec("elementwise", params={"min": [-0.5, None], "max": [0.7]},
+                notes="kinks at the bounds"))
+defop("sign", np.sign, lambda F, g, out, x: g * 0, spec=U)
+defop("cast", _cast, lambda F, g, out, x, dtype: F.cast(g, dtype=x.dtype),
+      spec=Spec("elementwise", params={"dtype": [np.float64]}))
+
+
+def _inside(x, lo, hi):
+    if lo is None:
+        return x <= hi
+    if hi is None:
+        return x >= lo
+    return (x >= lo) & (x <= hi)

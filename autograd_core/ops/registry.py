@@ -1,0 +1,107 @@
+"""The op registry: each primitive declared once, forward and vector-Jacobian products together.
+
+A rule is `vjp(F, g, out, *inputs, **params) -> gradient for one input`, in the output's
+(broadcast) shape; the engine sums it down to the input's shape in one place. `F` is a
+namespace: NumPy on plain arrays for first-order backward (fast, no graph), or the engine's own
+differentiable ops on Tensors when `create_graph=True`. One definition serves both speeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+Rule = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How the generic gradient tests draw inputs for an op.
+
+    kind names a sampler in the tests ("elementwise", "reduction", ...); domain bounds the
+    values each input is drawn from (away from poles and kinks); params are extra fixed
+    keyword arguments; nin is the number of differentiable inputs for variadic ops.
+    """
+
+    kind: str
+    domain: tuple[tuple[float, float], ...] | tuple[float, float] = (-2.0, 2.0)
+    params: dict = field(default_factory=dict)
+    nin: int = 1
+    notes: str = ""
+
+
+class Op:
+    """A primitive: forward on arrays, one VJP rule per input (None: no gradient flows there)."""
+
+    __slots__ = ("name", "forward", "vjps", "variadic", "spec", "differentiable", "__weakref__")
+
+    def __init__(
+        self,
+        name: str,
+        forward: Callable[..., Any],
+        vjps: tuple[Rule | None, ...],
+        spec: Spec | None,
+        variadic: Rule | None = None,
+        differentiable: bool = True,
+    ) -> None:
+        self.name = name
+        self.forward = forward
+        self.vjps = vjps
+        self.variadic = variadic
+        self.spec = spec
+        self.differentiable = differentiable
+
+    def rule(self, i: int) -> Rule | None:
+        if self.variadic is not None:
+            variadic = self.variadic
+            return lambda F, g, out, *xs, **p: variadic(i, F, g, out, *xs, **p)
+        return self.vjps[i] if i < len(self.vjps) else None
+
+    def __call__(self, *args: Any, **params: Any) -> Any:
+        return _apply(self, args, params)
+
+    def __repr__(self) -> str:
+        return f"<op {self.name}>"
+
+
+REGISTRY: dict[str, Op] = {}
+
+# The two namespaces rules are written against. NP maps names to the ops' forwards on arrays;
+# TN maps the same names to the ops themselves, which record a graph when given Tensors.
+NP = SimpleNamespace()
+TN = SimpleNamespace()
+
+
+def defop(
+    name: str,
+    forward: Callable[..., Any],
+    *vjps: Rule | None,
+    spec: Spec | None = None,
+    variadic: Rule | None = None,
+    differentiable: bool = True,
+) -> Op:
+    """Registers a primitive and exposes it to rules as F.<name> in both namespaces."""
+    if name in REGISTRY:
+        raise ValueError(f"op {name!r} is registered twice")
+    op = Op(name, forward, tuple(vjps), spec, variadic, differentiable)
+    REGISTRY[name] = op
+    setattr(NP, name, forward)
+    setattr(TN, name, op)
+    return op
+
+
+def defhelper(name: str, on_arrays: Callable[..., Any], on_tensors: Callable[..., Any]) -> None:
+    """A composite used inside rules, with a fast array version and a differentiable one."""
+    setattr(NP, name, on_arrays)
+    setattr(TN, name, on_tensors)
+
+
+def _apply(op: Op, args: tuple, params: dict) -> Any:  # replaced by the engine at import
+    raise RuntimeError("autograd_core.tensor has not been imported")
+
+
+def set_apply(fn: Callable[[Op, tuple, dict], Any]) -> None:
+    global _apply
+    _apply = fn

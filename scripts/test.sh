@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: set-up, lint, then pytest with the bounded CI profile.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export HYPOTHESIS_PROFILE="${HYPOTHESIS_PROFILE:-ci}"
+export MPLBACKEND=Agg
+.venv/bin/ruff check .
+exec .venv/bin/python -m pytest -q "$@"
