@@ -27,6 +27,8 @@ def sum_to(g: Any, shape: tuple) -> Any:
     if g.shape == shape:
         return g
     lead = g.ndim - len(shape)
+    if lead < 0:
+        raise RuntimeError(f"a gradient of shape {g.shape} cannot be summed to shape {shape}")
     axes = tuple(range(lead)) + tuple(
         i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1
     )
@@ -171,11 +173,12 @@ def _propagate_arrays(seeds: list, retain_graph: bool, capture: dict | None) -> 
     grads: dict[Tensor, Any] = {}
     owned: set[Tensor] = set()  # entries that are fresh arrays of ours, safe to add into
     heap: list = []
+    push, pop = heappush, heappop
     check_anomaly = _anomaly.enabled
     for root, g in seeds:
         _add_array(grads, owned, heap, root, g, False)
     while heap:
-        t = heappop(heap)[1]
+        t = pop(heap)[1]
         g = grads.pop(t)
         owned.discard(t)
         if t._meta is not None:
@@ -187,6 +190,7 @@ def _propagate_arrays(seeds: list, retain_graph: bool, capture: dict | None) -> 
             raise _freed_error(t)
         op = t._op
         vjps = op.vjps
+        variadic = op.variadic
         arrays = t._arrays
         params = t._params
         out = t.data
@@ -196,25 +200,39 @@ def _propagate_arrays(seeds: list, retain_graph: bool, capture: dict | None) -> 
                 continue
             if p._version > seq:
                 raise _version_error(t, i, p)
-            if op.variadic is not None:
-                gi = op.variadic(i, NP, g, out, *arrays, **params)
-            else:
-                rule = vjps[i] if i < len(vjps) else None
+            if variadic is None:
+                rule = vjps[i]
                 if rule is None:
                     continue
                 gi = rule(NP, g, out, *arrays, **params)
+            else:
+                gi = variadic(i, NP, g, out, *arrays, **params)
             if gi is None:
                 continue
             pd = p.data
-            fresh = gi is not g
             if gi.shape != pd.shape:
                 gi = sum_to(gi, pd.shape)
+                fresh = gi.__class__ is _ndarray
+            else:
+                fresh = gi is not g and gi.__class__ is _ndarray and gi.base is None
             if gi.dtype != pd.dtype:
                 gi = gi.astype(pd.dtype)
+                fresh = gi.__class__ is _ndarray
             if check_anomaly:
                 anomaly_backward(t, i, gi)
-            _add_array(grads, owned, heap, p, gi, fresh and gi.__class__ is _ndarray
-                       and gi.base is None)
+            prev = grads.get(p)
+            if prev is None:
+                grads[p] = gi
+                if fresh:
+                    owned.add(p)
+                if p._op is not None:
+                    push(heap, (-p._seq, p))
+            elif p in owned:
+                prev += gi  # both already have p's shape and dtype
+            else:
+                s = np.add(prev, gi)
+                grads[p] = s if s.__class__ is _ndarray else np.asarray(s)
+                owned.add(p)
         if not retain_graph:
             t._args = t._arrays = None
     return grads, owned
@@ -229,7 +247,7 @@ def _add_array(grads: dict, owned: set, heap: list, p: Tensor, gi: Any, fresh: b
         if p._op is not None:
             heappush(heap, (-p._seq, p))
     elif p in owned:
-        prev += gi  # both already have p's shape and dtype
+        prev += gi
     else:
         s = np.add(prev, gi)
         grads[p] = s if s.__class__ is _ndarray else np.asarray(s)

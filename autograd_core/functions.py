@@ -491,8 +491,8 @@ def split(tensor: TensorLike, split_size_or_sections: Any, dim: int = 0) -> tupl
         sizes = [size] * (n // size) + ([n % size] if n % size else [])
     else:
         sizes = [int(s) for s in split_size_or_sections]
-        if builtins_sum(sizes) != n:
-            raise ValueError(f"split: sections {sizes} add up to {builtins_sum(sizes)}, "
+        if _builtin_sum(sizes) != n:
+            raise ValueError(f"split: sections {sizes} add up to {_builtin_sum(sizes)}, "
                              f"not to the size {n} of dim {d}")
     out = []
     start = 0
@@ -517,7 +517,7 @@ def unbind(input: TensorLike, dim: int = 0) -> tuple[Tensor, ...]:
 
 import builtins as _builtins  # noqa: E402
 
-builtins_sum = _builtins.sum
+_builtin_sum = _builtins.sum
 
 
 def pad(input: TensorLike, pad: Sequence[int], mode: str = "constant", value: float = 0.0):
@@ -533,15 +533,15 @@ def pad(input: TensorLike, pad: Sequence[int], mode: str = "constant", value: fl
         crop = tuple(slice(-lo if lo < 0 else 0, n + hi if hi < 0 else n)
                      for (lo, hi), n in zip(pairs, x.shape))
         out = out[crop]
-        return pad_(out, [(builtins_max(lo, 0), builtins_max(hi, 0)) for lo, hi in pairs],
+        return _pad_pairs(out, [(_builtin_max(lo, 0), _builtin_max(hi, 0)) for lo, hi in pairs],
                     mode, value)
-    return pad_(x, pairs, mode, value)
+    return _pad_pairs(x, pairs, mode, value)
 
 
-builtins_max = _builtins.max
+_builtin_max = _builtins.max
 
 
-def pad_(x: Tensor, pairs: list, mode: str, value: float) -> Tensor:
+def _pad_pairs(x: Tensor, pairs: list, mode: str, value: float) -> Tensor:
     if all(lo == 0 and hi == 0 for lo, hi in pairs):
         return x
     if mode == "constant":
@@ -986,3 +986,10 @@ Tensor.view_as = lambda self, other: reshape(self, _t(other).shape)
 Tensor.reshape_as = Tensor.view_as
 Tensor.where = lambda self, condition, other: where(condition, self, other)
 Tensor.masked_fill = lambda self, mask, value: where(mask, value, self)
+
+# the public functions: everything defined here whose name does not start with "_"
+__all__ = [
+    n for n, v in list(globals().items())
+    if not n.startswith("_") and (getattr(v, "__module__", None) == __name__ or n == "MaxResult")
+    and callable(v) and n not in ("Tensor",)
+]

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 from typing import Any
 
 Rule = Callable[..., Any]
+_MAX_ARITY = 8  # fixed-arity ops have at most this many inputs; variadic ops have any number
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,8 @@ class Op:
     ) -> None:
         self.name = name
         self.forward = forward
-        self.vjps = vjps
+        # padded so the engine can index any input position without a length check
+        self.vjps = vjps + (None,) * (_MAX_ARITY - len(vjps)) if variadic is None else vjps
         self.variadic = variadic
         self.spec = spec
         self.differentiable = differentiable
@@ -57,7 +59,7 @@ class Op:
         if self.variadic is not None:
             variadic = self.variadic
             return lambda F, g, out, *xs, **p: variadic(i, F, g, out, *xs, **p)
-        return self.vjps[i] if i < len(self.vjps) else None
+        return self.vjps[i]
 
     def __call__(self, *args: Any, **params: Any) -> Any:
         return _apply(self, args, params)
@@ -85,6 +87,8 @@ def defop(
     """Registers a primitive and exposes it to rules as F.<name> in both namespaces."""
     if name in REGISTRY:
         raise ValueError(f"op {name!r} is registered twice")
+    if len(vjps) > _MAX_ARITY:
+        raise ValueError(f"op {name!r}: at most {_MAX_ARITY} inputs; make it variadic")
     op = Op(name, forward, tuple(vjps), spec, variadic, differentiable)
     REGISTRY[name] = op
     setattr(NP, name, forward)
