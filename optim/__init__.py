@@ -1,0 +1,21 @@
+"""Optimizers and learning-rate schedules with ``torch.optim``'s API and update rules.
+
+    import optim
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+    sched = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=100)
+    for epoch in range(100):
+        ...
+        opt.zero_grad(); loss.backward(); opt.step()
+        sched.step()
+
+Updates are applied in place to each parameter's ``.data`` with NumPy, outside autodiff.
+"""
+
+from . import lr_scheduler
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
+from .optimizer import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]

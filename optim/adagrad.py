@@ -1,0 +1,106 @@
+"""Adagrad: per-coordinate steps scaled by the root of the summed squared gradients."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .optimizer import Optimizer, ParamsT, check_range
+
+
+class Adagrad(Optimizer):
+    """``torch.optim.Adagrad``: the same options, defaults and update, step for step.
+
+    At step ``t``: ``s += g * g`` and ``p -= clr * g / (sqrt(s) + eps)`` with
+    ``clr = lr / (1 + (t - 1) * lr_decay)``. As in PyTorch, every parameter's accumulator
+    starts at the constructor's ``initial_accumulator_value`` (a per-group value is not used
+    for it).
+    """
+
+    _array_state_keys = ("sum",)
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-2,
+        lr_decay: float = 0,
+        weight_decay: float = 0,
+        initial_accumulator_value: float = 0,
+        eps: float = 1e-10,
+        foreach: bool | None = None,
+        *,
+        maximize: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
+    ) -> None:
+        if differentiable:
+            raise ValueError(
+                "Adagrad: differentiable=True is not supported (updates are not recorded)"
+            )
+        defaults = {
+            "lr": lr,
+            "lr_decay": lr_decay,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "initial_accumulator_value": initial_accumulator_value,
+            "maximize": maximize,
+        }
+        self._check_options(defaults)
+        super().__init__(params, defaults)
+        for group in self.param_groups:
+            for p in group["params"]:
+                self._init_state(p)
+
+    def _init_state(self, p: Any) -> dict[str, Any]:
+        st = self.state[p]
+        st["step"] = 0.0
+        st["sum"] = np.full_like(p.data, self.defaults["initial_accumulator_value"])
+        return st
+
+    def _check_options(self, options: dict[str, Any]) -> None:
+        check_range("Adagrad", "learning rate", options["lr"])
+        check_range("Adagrad", "lr_decay value", options["lr_decay"])
+        check_range("Adagrad", "weight_decay value", options["weight_decay"])
+        check_range(
+            "Adagrad", "initial_accumulator_value value", options["initial_accumulator_value"]
+        )
+        check_range("Adagrad", "epsilon value", options["eps"])
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        loss = self._evaluate(closure)
+        state = self.state
+        for group in self.param_groups:
+            lr = float(group["lr"])
+            lr_decay = float(group["lr_decay"])
+            eps = float(group["eps"])
+            weight_decay = float(group["weight_decay"])
+            maximize = group["maximize"]
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                g = grad.data
+                d = p.data
+                st = state[p]
+                if not st:
+                    st = self._init_state(p)
+                step = st["step"] + 1.0
+                st["step"] = step
+                if maximize:
+                    g = np.negative(g)
+                if weight_decay != 0:
+                    t = np.multiply(d, weight_decay)
+                    t += g
+                    g = t
+                clr = lr / (1.0 + (step - 1.0) * lr_decay)
+                s = st["sum"]
+                t = np.multiply(g, g)
+                s += t
+                np.sqrt(s, out=t)
+                t += eps
+                np.divide(g, t, out=t)
+                t *= clr
+                d -= t
+        return loss

@@ -1,0 +1,324 @@
+"""The optimizer base class: parameter groups, per-parameter state and state dicts.
+
+Subclasses update ``p.data`` in place with NumPy ufuncs. Nothing they do goes through Tensor
+ops, so no graph is recorded and no Tensor version is bumped: an optimizer step is bookkeeping
+outside autodiff, as it is in PyTorch under ``torch.no_grad()``.
+
+State dicts follow PyTorch's layout (state keyed by the integer index of each parameter,
+``param_groups`` holding lists of those indices) and hold only NumPy arrays, Python scalars,
+strings, tuples and lists, so a checkpoint can store them in an ``.npz`` file without pickle.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from itertools import chain
+from typing import Any
+
+import numpy as np
+
+from autograd_core import Tensor, enable_grad
+
+ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
+
+_SCALARS = (bool, int, float, str)
+
+
+class _RequiredParameter:
+    """Marks a hyperparameter with no default, which every param group must then give."""
+
+    def __repr__(self) -> str:
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+
+def check_range(owner: str, label: str, value: Any, low: float = 0.0,
+                high: float | None = None) -> None:
+    """Raises ValueError, in PyTorch's words, unless ``low <= value`` (and ``value < high``)."""
+    if isinstance(value, _RequiredParameter):
+        return
+    try:
+        ok = low <= value and (high is None or value < high)
+    except TypeError:
+        raise TypeError(f"{owner}: {label} must be a number, got {type(value).__name__}") from None
+    if not ok or value != value:
+        raise ValueError(f"Invalid {label}: {value} ({owner})")
+
+
+class Optimizer:
+    """Base class of all optimizers, with ``torch.optim.Optimizer``'s interface.
+
+    ``params`` is an iterable of Tensors, of ``(name, Tensor)`` pairs, or of dicts (param
+    groups), each dict holding ``"params"`` and any per-group options that override
+    ``defaults``.
+    """
+
+    # Per-parameter state entries that are arrays shaped like the parameter.
+    _array_state_keys: tuple[str, ...] = ()
+
+    def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
+        if isinstance(params, Tensor):
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of Tensors or "
+                f"dicts, but got {type(params).__name__}"
+            )
+        if isinstance(params, dict):
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of Tensors or "
+                "dicts, but got a single dict: wrap it in a list"
+            )
+        self.defaults: dict[str, Any] = defaults
+        self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
+        self.param_groups: list[dict[str, Any]] = []
+        groups = list(params)
+        if len(groups) == 0:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    # -- validation ---------------------------------------------------------------------------
+    def _check_options(self, options: dict[str, Any]) -> None:
+        """Raises ValueError for hyperparameters out of range; subclasses say which."""
+
+    # -- groups -------------------------------------------------------------------------------
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Adds a group of parameters with its own options (e.g. unfreezing layers mid-run)."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
+        if "params" not in param_group:
+            raise ValueError("param_group must have a 'params' entry")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, (set, frozenset)):
+            raise TypeError(
+                "optimizer parameters need to be organized in ordered collections, but the "
+                "ordering of tensors in sets will change between runs. Please use a list instead."
+            )
+        else:
+            params = list(params)
+
+        tensors, names = [], []
+        for p in params:
+            if isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str):
+                names.append(p[0])
+                p = p[1]
+            tensors.append(p)
+        if names and len(names) != len(tensors):
+            raise ValueError(
+                "all optimizer params should be with/without names. Some param names are missing"
+            )
+        for i, p in enumerate(tensors):
+            if not isinstance(p, Tensor):
+                raise TypeError(
+                    "optimizer can only optimize Tensors, but parameter "
+                    f"{i} of the group is {type(p).__name__}"
+                )
+            if not (p.is_leaf or p.retains_grad):
+                raise ValueError("can't optimize a non-leaf Tensor")
+            if not p.data.flags.writeable:
+                raise ValueError(
+                    f"parameter {i} of the group (shape {p.shape}) has a read-only array: "
+                    "the optimizer updates parameters in place"
+                )
+
+        group = dict(param_group)
+        group["params"] = tensors
+        if names:
+            group["param_names"] = names
+        for key, default in self.defaults.items():
+            if isinstance(default, _RequiredParameter) and key not in group:
+                raise ValueError(
+                    "parameter group didn't specify a value of required optimization "
+                    f"parameter {key}"
+                )
+            group.setdefault(key, default)
+        self._check_options(group)
+
+        if len({id(p) for p in tensors}) != len(tensors):
+            warnings.warn(
+                "optimizer contains a parameter group with duplicate parameters; each will be "
+                "updated once per occurrence",
+                stacklevel=3,
+            )
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in seen for p in tensors):
+            raise ValueError("some parameters appear in more than one parameter group")
+        if any(("param_names" in g) != ("param_names" in group) for g in self.param_groups):
+            raise ValueError(
+                "all optimizer param groups should be with/without names. cannot add a group "
+                f"{'with' if names else 'without'} names to groups "
+                f"{'without' if names else 'with'} names"
+            )
+        self.param_groups.append(group)
+
+    # -- gradients ----------------------------------------------------------------------------
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clears ``.grad`` of every parameter: to None (default) or to zeros in place."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                g = p.grad
+                if g is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                elif g.is_leaf and g.data.flags.writeable and g.data.base is None:
+                    g.requires_grad = False
+                    g.data.fill(0)
+                else:
+                    p.grad = Tensor(np.zeros_like(g.data))
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Performs one update of every parameter that has a gradient; returns closure()."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _evaluate(closure: Callable[[], Any] | None) -> Any:
+        if closure is None:
+            return None
+        with enable_grad():
+            return closure()
+
+    # -- state dicts --------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """A copy of the optimizer's state in PyTorch's layout, with no references to params.
+
+        Arrays are copied, so the dict stays a snapshot while training goes on.
+        """
+        index: dict[int, int] = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: _copy_value(v) for k, v in group.items() if k != "params"}
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+            packed["params"] = [index[id(p)] for p in group["params"]]
+            groups.append(packed)
+        state = {}
+        for p, entry in self.state.items():
+            if id(p) in index and entry:
+                state[index[id(p)]] = {k: _copy_value(v) for k, v in entry.items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restores a state made by :meth:`state_dict` (or read back from a checkpoint).
+
+        The saved groups must match this optimizer's groups in number and sizes, and saved
+        state arrays must match the shapes of the parameters they belong to. Arrays are copied
+        and cast to each parameter's dtype.
+        """
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= state_dict.keys():
+            raise ValueError(
+                "optimizer state dict must be a dict with 'state' and 'param_groups' entries"
+            )
+        saved_groups = list(state_dict["param_groups"])
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                "loaded state dict has a different number of parameter groups: "
+                f"{len(saved_groups)} saved, {len(self.param_groups)} in this optimizer"
+            )
+        saved_ids: list[list[int]] = []
+        for i, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
+            if not isinstance(saved, dict) or "params" not in saved:
+                raise ValueError(f"saved parameter group {i} must be a dict with a 'params' entry")
+            ids = [_as_index(k) for k in np.asarray(saved["params"]).reshape(-1).tolist()]
+            if len(ids) != len(group["params"]):
+                raise ValueError(
+                    f"loaded state dict contains a parameter group that doesn't match the size "
+                    f"of optimizer's group: group {i} has {len(ids)} saved parameters, "
+                    f"{len(group['params'])} here"
+                )
+            saved_ids.append(ids)
+        id_map = dict(zip(chain.from_iterable(saved_ids),
+                          chain.from_iterable(g["params"] for g in self.param_groups)))
+
+        state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
+        for key, entry in dict(state_dict["state"]).items():
+            k = _as_index(key)
+            if k not in id_map:
+                continue
+            p = id_map[k]
+            if not isinstance(entry, dict):
+                raise ValueError(
+                    f"state of parameter {k} must be a dict, got {type(entry).__name__}"
+                )
+            state[p] = {name: self._restore_state_value(k, name, v, p)
+                        for name, v in entry.items()}
+
+        new_groups = []
+        for group, saved in zip(self.param_groups, saved_groups):
+            new = {name: _restore_group_value(name, v)
+                   for name, v in saved.items() if name != "params"}
+            for name, default in self.defaults.items():
+                new.setdefault(name, default)
+            new["params"] = group["params"]
+            if "param_names" in group and "param_names" not in new:
+                new["param_names"] = group["param_names"]
+            self._check_options(new)
+            new_groups.append(new)
+
+        self.state = state
+        self.param_groups = new_groups
+
+    def _restore_state_value(self, index: int, name: str, value: Any, p: Tensor) -> Any:
+        if name in self._array_state_keys:
+            arr = np.asarray(value)
+            if arr.shape != p.shape:
+                raise ValueError(
+                    f"loaded state '{name}' of parameter {index} has shape {arr.shape}; "
+                    f"the parameter has shape {p.shape}"
+                )
+            return np.array(arr, dtype=p.dtype if p.dtype.kind in "fc" else None, copy=True)
+        if name == "step":
+            return float(np.asarray(value))
+        return _restore_group_value(name, value)
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {k}: {group[k]}" for k in sorted(group) if k != "params"]
+        lines.append(")")
+        return "\n".join(lines)
+
+
+def _copy_value(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, list):
+        return [_copy_value(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_copy_value(v) for v in value)
+    return value
+
+
+def _as_index(key: Any) -> int:
+    message = f"parameter index in a state dict must be an integer, got {key!r}"
+    try:
+        k = int(key)
+    except (TypeError, ValueError):
+        raise ValueError(message) from None
+    if isinstance(key, float) and k != key:
+        raise ValueError(message)
+    return k
+
+
+def _restore_group_value(name: str, value: Any) -> Any:
+    """Undoes what a trip through an .npz file or torch does to option values."""
+    if isinstance(value, _SCALARS) or value is None:
+        return value
+    if name == "betas":
+        return tuple(float(b) for b in np.asarray(value).reshape(-1))
+    if isinstance(value, (list, tuple)):
+        return type(value)(_restore_group_value("", v) for v in value)
+    if isinstance(value, dict):
+        return {k: _restore_group_value(k, v) for k, v in value.items()}
+    arr = np.asarray(value)
+    if arr.ndim == 0:
+        return arr.item()
+    return arr.tolist()

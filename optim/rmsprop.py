@@ -1,0 +1,127 @@
+"""RMSprop: steps scaled by a running root-mean-square of the gradient."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .optimizer import Optimizer, ParamsT, check_range
+
+
+class RMSprop(Optimizer):
+    """``torch.optim.RMSprop``: the same options, defaults and update, step for step.
+
+    ``v = alpha * v + (1 - alpha) * g * g``; the denominator is ``sqrt(v) + eps``, or, when
+    ``centered``, ``sqrt(v - gbar**2) + eps`` with ``gbar`` the running mean of ``g``. With
+    momentum ``mu`` the buffer ``b = mu * b + g / denom`` is applied as ``p -= lr * b``;
+    otherwise ``p -= lr * g / denom``.
+    """
+
+    _array_state_keys = ("square_avg", "momentum_buffer", "grad_avg")
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        momentum: float = 0,
+        centered: bool = False,
+        capturable: bool = False,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        differentiable: bool = False,
+    ) -> None:
+        if differentiable:
+            raise ValueError(
+                "RMSprop: differentiable=True is not supported (updates are not recorded)"
+            )
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "alpha": alpha,
+            "eps": eps,
+            "centered": centered,
+            "weight_decay": weight_decay,
+            "maximize": maximize,
+        }
+        self._check_options(defaults)
+        super().__init__(params, defaults)
+
+    def _check_options(self, options: dict[str, Any]) -> None:
+        check_range("RMSprop", "learning rate", options["lr"])
+        check_range("RMSprop", "epsilon value", options["eps"])
+        check_range("RMSprop", "momentum value", options["momentum"])
+        check_range("RMSprop", "weight_decay value", options["weight_decay"])
+        check_range("RMSprop", "alpha value", options["alpha"])
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        loss = self._evaluate(closure)
+        state = self.state
+        for group in self.param_groups:
+            lr = float(group["lr"])
+            alpha = float(group["alpha"])
+            eps = float(group["eps"])
+            weight_decay = float(group["weight_decay"])
+            momentum = float(group["momentum"])
+            centered = group["centered"]
+            maximize = group["maximize"]
+            w = 1.0 - alpha
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                g = grad.data
+                d = p.data
+                st = state[p]
+                if not st:
+                    st["step"] = 0.0
+                    st["square_avg"] = np.zeros_like(d)
+                st["step"] += 1.0
+                if maximize:
+                    g = np.negative(g)
+                if weight_decay != 0:
+                    t = np.multiply(d, weight_decay)
+                    t += g
+                    g = t
+
+                v = st["square_avg"]
+                t = np.multiply(g, w)
+                t *= g
+                v *= alpha
+                v += t
+                if centered:
+                    gbar = st.get("grad_avg")
+                    if gbar is None:
+                        gbar = st["grad_avg"] = np.zeros_like(d)
+                    # gbar.lerp_(g, w), with PyTorch's two-sided formula.
+                    np.subtract(g, gbar, out=t)
+                    if w < 0.5:
+                        t *= w
+                        gbar += t
+                    else:
+                        t *= 1.0 - w
+                        np.subtract(g, t, out=gbar)
+                    np.multiply(gbar, gbar, out=t)
+                    np.subtract(v, t, out=t)
+                    np.sqrt(t, out=t)
+                else:
+                    np.sqrt(v, out=t)
+                t += eps
+
+                if momentum > 0:
+                    buf = st.get("momentum_buffer")
+                    if buf is None:
+                        buf = st["momentum_buffer"] = np.zeros_like(d)
+                    buf *= momentum
+                    np.divide(g, t, out=t)
+                    buf += t
+                    np.multiply(buf, lr, out=t)
+                else:
+                    np.divide(g, t, out=t)
+                    t *= lr
+                d -= t
+        return loss
