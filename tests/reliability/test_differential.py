@@ -1,0 +1,152 @@
+"""Differential tests on whole random graphs: value, gradient and Hessian-vector product.
+
+Each graph (see random_graphs.py) mixes many ops, broadcasting and reused subexpressions, and
+ends in a scalar. With PyTorch installed the same program runs there in float64 and everything
+must agree to near machine precision; without it, central differences of the value check the
+gradient and central differences of the gradient check the Hessian-vector product.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+from hypothesis import given, note, settings
+from hypothesis import strategies as st
+
+import autograd_core as ag
+
+from .random_graphs import (
+    AG_CATALOG,
+    Program,
+    evaluate,
+    programs,
+    registry_ops_in_graph,
+    run,
+    torch_catalog,
+)
+from .tally import TALLY
+
+# the ci profile's 25 examples would be a thin sample of a space this large
+EXAMPLES = settings.default.max_examples * 6
+
+
+@pytest.fixture(scope="module")
+def torch():
+    return pytest.importorskip("torch")
+
+
+def _directions(program: Program, seed: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.normal(size=a.shape) for a in program.leaves]
+
+
+def _engine(program: Program, v: list[np.ndarray]) -> dict:
+    """Value, gradients by both backward paths, and H·v, all from the engine."""
+    xs = [ag.tensor(a.copy(), requires_grad=True) for a in program.leaves]
+    y = run(program, xs, AG_CATALOG)
+    forward_ops = registry_ops_in_graph(y)
+    y.backward(retain_graph=True)  # the first-order array path
+    grads = ag.autograd.grad(y, xs, create_graph=True, allow_unused=True)
+    s = None
+    for g, vi in zip(grads, v):
+        if g is not None:
+            term = (g * vi).sum()
+            s = term if s is None else s + term
+    second_ops = Counter()
+    hv = [None] * len(xs)
+    if s is not None and s.requires_grad:
+        second_ops = registry_ops_in_graph(s)
+        hv = list(ag.autograd.grad(s, xs, allow_unused=True))
+    zeros = [np.zeros_like(a) for a in program.leaves]
+    return {
+        "value": y.item(),
+        "grad": [x.grad.data if x.grad is not None else z for x, z in zip(xs, zeros)],
+        "grad_create_graph": [g.data if g is not None else z for g, z in zip(grads, zeros)],
+        "hvp": [h.data if h is not None else z for h, z in zip(hv, zeros)],
+        "forward_ops": forward_ops,
+        "second_ops": second_ops,
+    }
+
+
+def _torch(torch, program: Program, v: list[np.ndarray]) -> dict:
+    xs = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in program.leaves]
+    ws = [torch.from_numpy(w) for w in program.weights.values()]
+    y = run(program, xs, torch_catalog(torch), ws)
+    grads = torch.autograd.grad(y, xs, create_graph=True, allow_unused=True,
+                                materialize_grads=True)
+    s = sum((g * torch.from_numpy(vi)).sum() for g, vi in zip(grads, v))
+    if isinstance(s, torch.Tensor) and s.requires_grad:
+        hv = torch.autograd.grad(s, xs, allow_unused=True, materialize_grads=True)
+    else:
+        hv = [torch.zeros_like(x) for x in xs]
+    return {
+        "value": y.item(),
+        "grad": [g.detach().numpy() for g in grads],
+        "hvp": [h.detach().numpy() for h in hv],
+    }
+
+
+def _close(actual, expected, what: str, rtol: float, atol_scale: float) -> None:
+    expected = np.asarray(expected)
+    scale = max(1.0, float(np.abs(expected).max()) if expected.size else 1.0)
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol_scale * scale,
+                               err_msg=what)
+
+
+@settings(max_examples=EXAMPLES)
+@given(program=programs(with_casts=True), seed=st.integers(0, 2**32 - 1))
+def test_random_graphs_match_pytorch(torch, program: Program, seed: int) -> None:
+    note(program.describe())
+    v = _directions(program, seed)
+    mine = _engine(program, v)
+    ref = _torch(torch, program, v)
+    _close(mine["value"], ref["value"], "value", 1e-10, 1e-12)
+    for i, (a, b, c) in enumerate(zip(mine["grad"], mine["grad_create_graph"], ref["grad"])):
+        _close(a, c, f"gradient of leaf {i} (backward)", 1e-9, 1e-11)
+        _close(b, c, f"gradient of leaf {i} (grad with create_graph)", 1e-9, 1e-11)
+    for i, (a, c) in enumerate(zip(mine["hvp"], ref["hvp"])):
+        _close(a, c, f"Hessian-vector product, leaf {i}", 1e-8, 1e-10)
+    TALLY.record("pytorch", program.op_counts(), mine["forward_ops"], mine["second_ops"])
+
+
+@settings(max_examples=EXAMPLES)
+@given(program=programs(with_casts=False), seed=st.integers(0, 2**32 - 1))
+def test_random_graphs_match_finite_differences(program: Program, seed: int) -> None:
+    note(program.describe())
+    v = _directions(program, seed)
+    mine = _engine(program, v)
+    x0 = program.leaves
+    f0 = evaluate(program, x0)
+    _close(mine["value"], f0, "value with and without a recorded graph", 1e-14, 1e-14)
+
+    h = 1e-6
+    gnorm = sum(float(np.abs(g).sum()) for g in mine["grad"])
+    for i, vi in enumerate(v):
+        plus = [x + h * vi if j == i else x for j, x in enumerate(x0)]
+        minus = [x - h * vi if j == i else x for j, x in enumerate(x0)]
+        fd = (evaluate(program, plus) - evaluate(program, minus)) / (2 * h)
+        exact = float(np.sum(mine["grad"][i] * vi))
+        assert abs(fd - exact) <= 1e-5 * (1 + abs(exact) + gnorm + abs(f0)), (
+            f"leaf {i}: <grad, v> = {exact!r} but central differences give {fd!r}"
+        )
+        _close(mine["grad_create_graph"][i], mine["grad"][i],
+               f"leaf {i}: gradient with create_graph", 1e-12, 1e-13)
+
+    h2 = 1e-5
+    g_plus = _gradients(program, [x + h2 * vi for x, vi in zip(x0, v)])
+    g_minus = _gradients(program, [x - h2 * vi for x, vi in zip(x0, v)])
+    for i in range(len(x0)):
+        fd = (g_plus[i] - g_minus[i]) / (2 * h2)
+        scale = 1 + float(np.abs(fd).max()) + float(np.abs(mine["grad"][i]).max())
+        np.testing.assert_allclose(mine["hvp"][i], fd, rtol=1e-4, atol=1e-5 * scale,
+                                   err_msg=f"Hessian-vector product, leaf {i}")
+    TALLY.record("finite_differences", program.op_counts(), mine["forward_ops"],
+                 mine["second_ops"])
+
+
+def _gradients(program: Program, arrays: list[np.ndarray]) -> list[np.ndarray]:
+    xs = [ag.tensor(a, requires_grad=True) for a in arrays]
+    run(program, xs, AG_CATALOG).backward()
+    return [x.grad.data if x.grad is not None else np.zeros_like(x.data) for x in xs]
