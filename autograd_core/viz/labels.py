@@ -1,0 +1,265 @@
+"""The words on each node and in its tooltip.
+
+A label is an HTML-like Graphviz label, short enough to read at a glance; the tooltip holds the
+full record. Every user-supplied string passes through `escape`, so no name can add markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import health
+from .escape import html_text, shorten
+from .format import (
+    call_text,
+    number,
+    op_param_items,
+    shape_text,
+    summary_full,
+    summary_lines,
+)
+from .modules import Chain, ModuleNames
+from .scene import Node
+
+NAME_CHARS = 48  # a name longer than this is cut in the label (the tooltip has it whole)
+FREED_HINT = "call backward(retain_graph=True) to keep the graph for drawing"
+
+
+@dataclass(frozen=True)
+class Options:
+    show_values: bool = False
+    show_grads: bool = False
+    color_by: str | None = None
+    vanish: float = 1e-7
+    explode: float = 1e3
+
+
+def html(lines: list[str]) -> str:
+    """Lines that are already HTML-escaped, as one HTML-like label."""
+    return "<" + "<BR/>".join(lines) + ">"
+
+
+def _bold(text: str) -> str:
+    return f"<B>{html_text(text)}</B>"
+
+
+def _small(text: str) -> str:
+    return f'<FONT POINT-SIZE="9">{html_text(text)}</FONT>'
+
+
+def tensor_kind(t: Any, names: ModuleNames, is_root: bool) -> str:
+    if t._op is not None:
+        return "output" if is_root else "intermediate"
+    return "parameter" if names.is_parameter(t) else "input"
+
+
+def tensor_title(t: Any, names: ModuleNames) -> str | None:
+    """A parameter's name in its model, else the user's `name=`."""
+    return names.param_name.get(id(t)) or (None if t.name is None else str(t.name))
+
+
+def _grad_array(t: Any) -> np.ndarray | None:
+    g = t.grad
+    return None if g is None else np.asarray(getattr(g, "data", g))
+
+
+def _grad_missing_reason(t: Any) -> str:
+    if not t.requires_grad:
+        return "none (does not require grad)"
+    if t._op is None:
+        return "none (no backward() has reached it yet)"
+    return "not kept (call retain_grad() on it before backward())"
+
+
+def _data_grad_cells(t: Any, opts: Options) -> list[str]:
+    """`data | grad` side by side, as micrograd draws its values."""
+    cells = []
+    if opts.show_values:
+        cells.append(_cell("data", summary_lines(t.data)))
+    if opts.show_grads:
+        g = _grad_array(t)
+        cells.append(_cell("grad", ["\u2014"] if g is None else summary_lines(g)))
+    return cells
+
+
+def _cell(title: str, lines: list[str]) -> str:
+    if len(lines) == 1:
+        return html_text(f"{title} {lines[0]}")
+    return f"<B>{title}</B><BR/>" + "<BR/>".join(html_text(x) for x in lines)
+
+
+def table(lines: list[str], cells: list[str]) -> str:
+    """Lines of text above one row of bordered cells (an HTML-like label cannot mix text and a
+    table, so the text lines become borderless rows)."""
+    span = max(len(cells), 1)
+    rows = [f'<TR><TD BORDER="0" COLSPAN="{span}">{line}</TD></TR>' for line in lines]
+    rows.append("<TR>" + "".join(f"<TD>{c}</TD>" for c in cells) + "</TR>")
+    return ('<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2">'
+            + "".join(rows) + "</TABLE>>")
+
+
+def tensor_label(node: Node, names: ModuleNames, opts: Options,
+                 h: health.GradHealth | None) -> str:
+    t = node.tensor
+    lines = []
+    title = tensor_title(t, names)
+    if title is not None:
+        lines.append(_bold(shorten(title, NAME_CHARS)))
+    lines.append(html_text(f"{shape_text(t.shape)} {t.dtype}"))
+    if h is not None:
+        lines += _health_lines(h)
+    if node.cut:
+        lines.append(_small(f"\u2026 {node.cut} input(s) not drawn"))
+    if opts.show_values or opts.show_grads:
+        return table(lines, _data_grad_cells(t, opts))
+    return html(lines)
+
+
+def _health_lines(h: health.GradHealth) -> list[str]:
+    if h.status == "none":
+        return [_small("no grad")]
+    lines = [_small(f"grad RMS {number(h.rms)}")]
+    if h.flag:
+        color = health.NONFINITE_BORDER if h.status in ("nan", "inf") else "#000000"
+        lines.append(f'<FONT COLOR="{color}" POINT-SIZE="12"><B>{html_text(h.flag)}</B></FONT>')
+    return lines
+
+
+def tensor_tooltip(node: Node, names: ModuleNames, opts: Options,
+                   h: health.GradHealth | None) -> str:
+    t = node.tensor
+    kind = tensor_kind(t, names, node.is_root)
+    lines = [kind]
+    if id(t) in names.param_name:
+        lines[0] += f" {names.param_name[id(t)]}"
+    if t.name is not None:
+        lines.append(f"name: {t.name}")
+    lines.append(f"shape: {tuple(t.shape)}  dtype: {t.dtype}  requires_grad: {t.requires_grad}")
+    if t._op is not None:
+        lines.append(f"made by op '{t._op.name}' (creation #{t._seq})")
+    if node.chain:
+        lines.append(f"module: {names.chain_text(node.chain)}")
+    lines.append(f"value: {summary_full(t.data)}")
+    g = _grad_array(t)
+    lines.append(f"grad: {summary_full(g)}" if g is not None else
+                 f"grad: {_grad_missing_reason(t)}")
+    if h is not None and h.status != "none":
+        lines.append(f"gradient health: {health.describe(h)}")
+    if node.cut:
+        lines.append(f"{node.cut} input edge(s) not drawn (max_nodes)")
+    return "\n".join(lines)
+
+
+# -- ops -----------------------------------------------------------------------------------------
+def op_label(node: Node, opts: Options) -> str:
+    t = node.tensor
+    title = call_text(t._op.name, t._args, t._arrays)
+    lines = [_bold(shorten(title, NAME_CHARS))]
+    items = op_param_items(t._op, t._params)
+    if items:
+        joined = ", ".join(items)
+        lines += [html_text(joined)] if len(joined) <= 40 else [html_text(i) for i in items]
+    if t._args is None:
+        lines.append(_small("inputs freed"))
+    if node.cut:
+        lines.append(_small(f"\u2026 {node.cut} input(s) not drawn"))
+    return html(lines)
+
+
+def op_tooltip(node: Node, names: ModuleNames) -> str:
+    t = node.tensor
+    op = t._op
+    lines = [f"op {op.name} (creation #{t._seq})"]
+    items = op_param_items(op, t._params, full=True)
+    if items:
+        lines.append("params: " + ", ".join(items))
+    if t._args is None:
+        lines.append(f"inputs: freed by backward(); {FREED_HINT}")
+    else:
+        arrays = t._arrays
+        for i, a in enumerate(t._args):
+            if a is not None:
+                desc = f"{shape_text(a.shape)} {a.dtype}"
+                title = tensor_title(a, names)
+                lines.append(f"input {i}: {desc}" + (f" ({title})" if title else ""))
+            else:
+                const = "freed" if arrays is None or i >= len(arrays) else summary_full(
+                    np.asarray(arrays[i])) if arrays[i] is not None else "None"
+                lines.append(f"input {i}: constant {const}")
+    lines.append(f"output: {shape_text(t.shape)} {t.dtype}")
+    if node.chain:
+        lines.append(f"module: {names.chain_text(node.chain)}")
+    if node.cut:
+        lines.append(f"{node.cut} input edge(s) not drawn (max_nodes)")
+    return "\n".join(lines)
+
+
+# -- modules -------------------------------------------------------------------------------------
+def _count_text(n: int | None) -> str:
+    return "params ?" if n is None else f"{n:,} param" + ("" if n == 1 else "s")
+
+
+def module_heading(mid: int, names: ModuleNames) -> tuple[str, str]:
+    """(title, subtitle): `encoder.0` and `Linear · 12 params`; an outermost module by class."""
+    path = names.module_path(mid)
+    cls = names.class_name(mid)
+    count = _count_text(names.param_count(mid))
+    return (path, f"{cls} \u00b7 {count}") if path else (cls, count)
+
+
+def cluster_label(mid: int, names: ModuleNames) -> str:
+    title, sub = module_heading(mid, names)
+    return html([_bold(shorten(title, NAME_CHARS)), html_text(sub)])
+
+
+def cluster_tooltip(chain: Chain, names: ModuleNames) -> str:
+    mid = chain[-1]
+    title, sub = module_heading(mid, names)
+    return f"module {title}: {sub}\ncalled in: {names.chain_text(chain)}"
+
+
+def _shapes(ts: list[Any], limit: int = 3) -> str:
+    texts = [shape_text(t.shape) for t in ts[:limit]]
+    if len(ts) > limit:
+        texts.append(f"+{len(ts) - limit}")
+    return ", ".join(texts) if texts else "\u2014"
+
+
+def module_label(node: Node, names: ModuleNames, h: health.GradHealth | None) -> str:
+    title, sub = module_heading(node.module, names)
+    lines = [_bold(shorten(title, NAME_CHARS)), html_text(sub),
+             _small(f"in: {_shapes(node.inputs)}"), _small(f"out: {_shapes(node.outputs)}")]
+    if h is not None:
+        lines += _health_lines(h)
+    if node.cut:
+        lines.append(_small(f"\u2026 {node.cut} input(s) not drawn"))
+    return html(lines)
+
+
+def module_tooltip(node: Node, names: ModuleNames, h: health.GradHealth | None) -> str:
+    title, sub = module_heading(node.module, names)
+    chain = node.chain + (node.module,)
+    lines = [f"module {title}: {sub}", f"called in: {names.chain_text(chain)}",
+             f"{node.n_members} nodes folded into this one"]
+    lines += [f"input {i}: {shape_text(t.shape)} {t.dtype}" for i, t in enumerate(node.inputs)]
+    lines += [f"output {i}: {shape_text(t.shape)} {t.dtype}" for i, t in enumerate(node.outputs)]
+    if h is not None:
+        lines.append(f"parameter gradients: {health.describe(h)}")
+    return "\n".join(lines)
+
+
+# -- notes ---------------------------------------------------------------------------------------
+def freed_note(n_freed: int) -> tuple[str, str]:
+    text = ("The graph was freed by backward(): "
+            f"the inputs of {n_freed} op(s) are gone, so only part of it is drawn.\n"
+            f"To draw it whole, {FREED_HINT}.")
+    return html([_bold("graph freed"), html_text(text)]), text
+
+
+def truncated_note(dropped_nodes: int, dropped_edges: int, max_nodes: int) -> tuple[str, str]:
+    text = (f"max_nodes={max_nodes}: {dropped_nodes:,} more node(s) and {dropped_edges:,} "
+            "edge(s), further from the root(s), are left out")
+    return html([_bold("graph truncated"), html_text(text)]), text
