@@ -28,6 +28,7 @@ from .function import Function, FunctionCtx  # noqa: E402
 from .functional import grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp  # noqa: E402
 from .gradcheck import GradcheckError, gradcheck  # noqa: E402
 from .ops.registry import REGISTRY  # noqa: E402
+from . import viz  # noqa: E402  (graphviz itself is imported only when drawing)
 
 float32 = __import__("numpy").float32
 float64 = __import__("numpy").float64
