@@ -89,14 +89,14 @@ class Adagrad(Optimizer):
                 step = st["step"] + 1.0
                 st["step"] = step
                 if maximize:
-                    g = np.negative(g)
+                    g = np.negative(g, out=np.empty_like(d))
                 if weight_decay != 0:
-                    t = np.multiply(d, weight_decay)
+                    t = np.multiply(d, weight_decay, out=np.empty_like(d))
                     t += g
                     g = t
                 clr = lr / (1.0 + (step - 1.0) * lr_decay)
                 s = st["sum"]
-                t = np.multiply(g, g)
+                t = np.multiply(g, g, out=np.empty_like(d))
                 s += t
                 np.sqrt(s, out=t)
                 t += eps

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, check_range
+from .optimizer import FlatState, Optimizer, ParamsT, check_range
 
 
 class Adam(Optimizer):
@@ -72,76 +72,128 @@ class Adam(Optimizer):
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         loss = self._evaluate(closure)
-        state = self.state
-        sqrt, subtract, multiply, divide = np.sqrt, np.subtract, np.multiply, np.divide
         for group in self.param_groups:
-            lr = float(group["lr"])
-            beta1, beta2 = (float(b) for b in group["betas"])
-            eps = float(group["eps"])
-            weight_decay = float(group["weight_decay"])
-            amsgrad = group["amsgrad"]
-            maximize = group["maximize"]
-            decoupled = group["decoupled_weight_decay"]
-            w1 = 1.0 - beta1
-            w2 = 1.0 - beta2
-            shrink = 1.0 - lr * weight_decay
-            last_step = None
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                g = grad.data
-                d = p.data
-                st = state[p]
-                if not st:
-                    st["step"] = 0.0
-                    st["exp_avg"] = np.zeros_like(d)
-                    st["exp_avg_sq"] = np.zeros_like(d)
-                    if amsgrad:
-                        st["max_exp_avg_sq"] = np.zeros_like(d)
-                step = st["step"] + 1.0
-                st["step"] = step
-                if step != last_step:
-                    last_step = step
-                    step_size = lr / (1.0 - beta1**step)
-                    bias2_sqrt = (1.0 - beta2**step) ** 0.5
-
-                if maximize:
-                    g = np.negative(g)
-                if weight_decay != 0:
-                    if decoupled:
-                        d *= shrink
-                    else:
-                        t = multiply(d, weight_decay)
-                        t += g
-                        g = t
-
-                m = st["exp_avg"]
-                v = st["exp_avg_sq"]
-                # m.lerp_(g, w1), with PyTorch's two-sided formula.
-                t = subtract(g, m)
-                if w1 < 0.5:
-                    t *= w1
-                    m += t
-                else:
-                    t *= 1.0 - w1
-                    subtract(g, t, out=m)
-                # v = beta2 * v + (w2 * g) * g
-                multiply(g, w2, out=t)
-                t *= g
-                v *= beta2
-                v += t
-                if amsgrad:
-                    vmax = st["max_exp_avg_sq"]
-                    np.maximum(vmax, v, out=vmax)
-                    v = vmax
-                sqrt(v, out=t)
-                t /= bias2_sqrt
-                t += eps
-                divide(m, t, out=t)
-                t *= step_size
-                d -= t
+            params = [p for p in group["params"] if p.grad is not None]
+            if not params:
+                continue
+            keys = _KEYS_AMSGRAD if group["amsgrad"] else _KEYS
+            flat = self._flat_state(group, params, keys) if len(params) > 1 else None
+            if flat is not None:
+                self._step_flat(group, params, flat, keys)
+            else:
+                self._step_each(group, params, keys)
         return loss
+
+    def _step_each(self, group: dict[str, Any], params: list[Any], keys: tuple[str, ...]) -> None:
+        hyper = _Hyper(group)
+        state = self.state
+        last_step = None
+        for p in params:
+            d = p.data
+            st = state[p]
+            if not st:
+                st["step"] = 0.0
+                for k in keys:
+                    st[k] = np.zeros_like(d)
+            step = st["step"] + 1.0
+            st["step"] = step
+            if step != last_step:
+                hyper.at_step(step)
+                last_step = step
+            g = p.grad.data
+            t = np.empty_like(d)
+            if hyper.maximize:
+                g = np.negative(g, out=np.empty_like(d))
+            if hyper.weight_decay != 0:
+                if hyper.decoupled:
+                    d *= hyper.shrink
+                else:
+                    g = np.add(g, np.multiply(d, hyper.weight_decay, out=t), out=t)
+                    t = np.empty_like(d)
+            vmax = st.get("max_exp_avg_sq") if hyper.amsgrad else None
+            if hyper.amsgrad and vmax is None:
+                vmax = st["max_exp_avg_sq"] = np.zeros_like(d)
+            _update(g, st["exp_avg"], st["exp_avg_sq"], vmax, t, hyper)
+            d -= t
+
+    def _step_flat(self, group: dict[str, Any], params: list[Any], flat: FlatState,
+                   keys: tuple[str, ...]) -> None:
+        hyper = _Hyper(group)
+        state = self.state
+        step = state[params[0]]["step"] + 1.0
+        for p in params:
+            state[p]["step"] = step
+        hyper.at_step(step)
+        g = flat.grad
+        np.concatenate([p.grad.data.reshape(-1) for p in params], out=g)
+        if hyper.maximize:
+            np.negative(g, out=g)
+        t = flat.scratch
+        if hyper.weight_decay != 0:
+            if hyper.decoupled:
+                for p in params:
+                    p.data *= hyper.shrink
+            else:
+                np.concatenate([p.data.reshape(-1) for p in params], out=t)
+                t *= hyper.weight_decay
+                g += t
+        arrays = flat.arrays
+        _update(g, arrays["exp_avg"], arrays["exp_avg_sq"], arrays.get("max_exp_avg_sq"), t,
+                hyper)
+        for p, step_view in zip(params, flat.scratch_views):
+            p.data -= step_view
+
+
+_KEYS = ("exp_avg", "exp_avg_sq")
+_KEYS_AMSGRAD = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+
+
+class _Hyper:
+    """One group's options as floats, and the scalars of the current step."""
+
+    __slots__ = ("lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad", "maximize",
+                 "decoupled", "shrink", "step_size", "bias2_sqrt")
+
+    def __init__(self, group: dict[str, Any]) -> None:
+        self.lr = float(group["lr"])
+        self.beta1, self.beta2 = (float(b) for b in group["betas"])
+        self.eps = float(group["eps"])
+        self.weight_decay = float(group["weight_decay"])
+        self.amsgrad = bool(group["amsgrad"])
+        self.maximize = bool(group["maximize"])
+        self.decoupled = bool(group["decoupled_weight_decay"])
+        self.shrink = 1.0 - self.lr * self.weight_decay
+
+    def at_step(self, step: float) -> None:
+        self.step_size = self.lr / (1.0 - self.beta1**step)
+        self.bias2_sqrt = (1.0 - self.beta2**step) ** 0.5
+
+
+def _update(g: np.ndarray, m: np.ndarray, v: np.ndarray, vmax: np.ndarray | None,
+            t: np.ndarray, h: _Hyper) -> None:
+    """Advances the moments in place and leaves in ``t`` the amount to subtract from p."""
+    w1 = 1.0 - h.beta1
+    # m.lerp_(g, w1), with PyTorch's two-sided formula.
+    np.subtract(g, m, out=t)
+    if w1 < 0.5:
+        t *= w1
+        m += t
+    else:
+        t *= 1.0 - w1
+        np.subtract(g, t, out=m)
+    # v = beta2 * v + ((1 - beta2) * g) * g
+    np.multiply(g, 1.0 - h.beta2, out=t)
+    t *= g
+    v *= h.beta2
+    v += t
+    if vmax is not None:
+        np.maximum(vmax, v, out=vmax)
+        v = vmax
+    np.sqrt(v, out=t)
+    t /= h.bias2_sqrt
+    t += h.eps
+    np.divide(m, t, out=t)
+    t *= h.step_size
 
 
 class AdamW(Adam):

@@ -74,6 +74,7 @@ class Optimizer:
         self.defaults: dict[str, Any] = defaults
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
+        self._flat: dict[int, FlatState] = {}
         groups = list(params)
         if len(groups) == 0:
             raise ValueError("optimizer got an empty parameter list")
@@ -264,6 +265,29 @@ class Optimizer:
 
         self.state = state
         self.param_groups = new_groups
+        self._flat.clear()
+
+    def _flat_state(self, group: dict[str, Any], params: list[Tensor],
+                    keys: tuple[str, ...]) -> FlatState | None:
+        """Contiguous state for ``params`` (which all have grads), or None to go param by param.
+
+        The per-parameter state arrays named by ``keys`` become views into one flat array per
+        key, so that the update runs as a few ufunc calls over every parameter of the group
+        at once. Built when first needed, rebuilt (state copied in) whenever the parameters
+        with gradients or the state arrays change. None when dtypes or step counts differ.
+        """
+        cache = self._flat.get(id(group))
+        if cache is not None and cache.serves(params, self.state, keys):
+            return cache
+        dtype = params[0].data.dtype
+        if dtype.kind != "f" or any(p.data.dtype != dtype for p in params):
+            return None
+        steps = {self.state[p].get("step", 0.0) for p in params}
+        if len(steps) != 1:
+            return None
+        cache = FlatState(params, self.state, keys, dtype, steps.pop())
+        self._flat[id(group)] = cache
+        return cache
 
     def _restore_state_value(self, index: int, name: str, value: Any, p: Tensor) -> Any:
         if name in self._array_state_keys:
@@ -322,3 +346,57 @@ def _restore_group_value(name: str, value: Any) -> Any:
     if arr.ndim == 0:
         return arr.item()
     return arr.tolist()
+
+
+class FlatState:
+    """One group's state arrays laid end to end, with per-parameter views into them.
+
+    ``arrays[key]`` is the flat array for a state key and ``state[p][key]`` a view of it in
+    ``p``'s shape; ``grad`` and ``scratch`` are flat work buffers, ``scratch_views`` their
+    per-parameter views for writing results back to each ``p.data``.
+    """
+
+    __slots__ = ("ids", "views", "arrays", "grad", "scratch", "scratch_views")
+
+    def __init__(self, params: list[Tensor], state: dict, keys: tuple[str, ...], dtype: Any,
+                 step: float) -> None:
+        sizes = [p.data.size for p in params]
+        bounds = np.cumsum([0, *sizes]).tolist()
+        total = bounds[-1]
+        self.ids = [id(p) for p in params]
+        self.arrays = {k: np.zeros(total, dtype) for k in keys}
+        self.views = []
+        for i, p in enumerate(params):
+            st = state[p]
+            lo, hi = bounds[i], bounds[i + 1]
+            views = []
+            for k in keys:
+                view = self.arrays[k][lo:hi].reshape(p.data.shape)
+                old = st.get(k)
+                if old is not None:
+                    view[...] = old
+                st[k] = view
+                views.append(view)
+            st.setdefault("step", step)
+            self.views.append(views)
+        self.grad = np.empty(total, dtype)
+        self.scratch = np.empty(total, dtype)
+        self.scratch_views = [
+            self.scratch[bounds[i]:bounds[i + 1]].reshape(p.data.shape)
+            for i, p in enumerate(params)
+        ]
+
+    def serves(self, params: list[Tensor], state: dict, keys: tuple[str, ...]) -> bool:
+        """Whether these are still the parameters, and the arrays still the state, it holds."""
+        if len(params) != len(self.ids) or keys != tuple(self.arrays):
+            return False
+        for p, pid, views in zip(params, self.ids, self.views):
+            if id(p) != pid:
+                return False
+            st = state.get(p)
+            if st is None:
+                return False
+            for k, view in zip(keys, views):
+                if st.get(k) is not view:
+                    return False
+        return True

@@ -82,14 +82,14 @@ class RMSprop(Optimizer):
                     st["square_avg"] = np.zeros_like(d)
                 st["step"] += 1.0
                 if maximize:
-                    g = np.negative(g)
+                    g = np.negative(g, out=np.empty_like(d))
                 if weight_decay != 0:
-                    t = np.multiply(d, weight_decay)
+                    t = np.multiply(d, weight_decay, out=np.empty_like(d))
                     t += g
                     g = t
 
                 v = st["square_avg"]
-                t = np.multiply(g, w)
+                t = np.multiply(g, w, out=np.empty_like(d))
                 t *= g
                 v *= alpha
                 v += t

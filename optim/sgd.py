@@ -72,14 +72,14 @@ class SGD(Optimizer):
                 d = p.data
                 owned = False
                 if weight_decay != 0:
-                    t = np.multiply(d, weight_decay)
+                    t = np.multiply(d, weight_decay, out=np.empty_like(d))
                     if maximize:
                         np.subtract(t, g, out=t)
                     else:
                         t += g
                     g, owned = t, True
                 elif maximize:
-                    g, owned = np.negative(g), True
+                    g, owned = np.negative(g, out=np.empty_like(d)), True
 
                 if momentum != 0:
                     st = state[p]
@@ -91,7 +91,7 @@ class SGD(Optimizer):
                         buf *= momentum
                         buf += g if keep == 1.0 else np.multiply(g, keep)
                     if nesterov:
-                        t = np.multiply(buf, momentum)
+                        t = np.multiply(buf, momentum, out=np.empty_like(d))
                         t += g
                         g, owned = t, True
                     else:
