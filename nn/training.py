@@ -252,7 +252,8 @@ class ModelCheckpoint(Callback):
     (or after every epoch when ``save_best_only=False``).
 
     The file holds ``model.state_dict()`` (load it with ``model.load_state_dict(nn.load(p))``),
-    or with ``save_optimizer=True`` a dict ``{"model", "optimizer", "epoch", monitor}`` where
+    or with ``save_optimizer=True`` a dict ``{"model", "optimizer", "epoch", monitor}`` (plus
+    ``"scheduler"`` when the trainer has one) where
     ``epoch`` counts the epochs completed, ready for ``fit(..., initial_epoch=ckpt["epoch"])``.
     ``path`` may hold ``{epoch}`` (1-based) and log names: ``"ckpt-{epoch:03d}-{val_loss:.3f}"``.
     """
@@ -297,8 +298,11 @@ class ModelCheckpoint(Callback):
                 "model": state,
                 "optimizer": trainer.optimizer.state_dict(),
                 "epoch": epoch + 1,
-                **({self.monitor: float(logs[self.monitor])} if self.monitor in logs else {}),
             }
+            if trainer.scheduler is not None and hasattr(trainer.scheduler, "state_dict"):
+                state["scheduler"] = trainer.scheduler.state_dict()
+            if self.monitor in logs:
+                state[self.monitor] = float(logs[self.monitor])
         checkpoint.save(state, path)
         self.saved.append(path)
 
@@ -511,13 +515,13 @@ class Trainer:
                     "batch's update. Try a lower learning rate, check the data for NaN/inf, or "
                     "run under ag.detect_anomaly() to find the op that produced it"
                 )
+            with ag.no_grad():
+                logs = self._batch_logs(out.detach() if isinstance(out, Tensor) else out, y,
+                                        value)
             loss.backward()
             self.optimizer.step()
             if self.scheduler is not None and self.scheduler_interval == "batch":
                 self.scheduler.step()
-            with ag.no_grad():
-                logs = self._batch_logs(out.detach() if isinstance(out, Tensor) else out, y,
-                                        value)
             n = _num_samples(x, y)
             count += n
             batches += 1
@@ -526,8 +530,8 @@ class Trainer:
             self.history.batch_loss.append(value)
             self.history.batch_lr.append(lr)
             self._call("on_batch_end", batch_index, {**logs, "lr": lr, "size": n})
+            bar.set_postfix(loss=_fmt(totals["loss"] / count), lr=_fmt(lr), refresh=False)
             bar.update(1)
-            bar.set_postfix(loss=_fmt(totals["loss"] / count), lr=_fmt(lr))
             if self.stop_training:
                 break
         if batches == 0:
