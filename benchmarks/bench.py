@@ -1,0 +1,709 @@
+"""Benchmark harness: autograd_core against hand-written NumPy, PyTorch and peer libraries.
+
+    python benchmarks/bench.py [--quick] [--only A,B,K] [--engines numpy,torch]
+                               [--threads 1] [--markdown PATH]
+
+For each workload every engine is built from the same initial arrays (one seeded NumPy
+generator), its loss and gradients are checked against the hand-written NumPy reference and,
+for training workloads, its parameters after two optimizer steps too. An engine that disagrees
+is reported loudly and not timed. The engines that agree are then warmed up and timed
+round-robin (the order rotates every repeat), each repeat running enough steps to last about
+``--target`` seconds. Reported: median time per step over the repeats, the min-max spread, and
+the ratio to the workload's baseline. Nothing here asserts on timings.
+
+Thread counts are pinned before NumPy is imported (OMP/OpenBLAS/MKL environment variables)
+and passed to ``torch.set_num_threads``, so every engine gets the same number of BLAS threads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+WORKLOAD_ORDER = ["A", "B", "C", "D", "E", "F", "G", "H", "I", "K1", "K10"]
+ENGINE_ORDER = ["numpy", "python", "torch", "autograd_core", "mygrad", "autograd", "micrograd",
+                "micrograd-deep"]
+# Half a million micrograd Values per step: seconds each, too slow for --quick.
+QUICK_SKIP = {(k, "micrograd"): "not run with --quick (500,000 Value nodes per step)"
+              for k in ("F", "K10")}
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+               "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="fewer, shorter repeats (~1 min)")
+    ap.add_argument("--only", default="", help="comma-separated workloads: A..I, K, J "
+                    "(K runs K1 and K10; J is the memory probe); default all")
+    ap.add_argument("--engines", default="", help="comma-separated engines; default all")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="BLAS / torch intra-op threads for every engine (default 1)")
+    ap.add_argument("--repeats", type=int, default=None, help="timed repeats per engine")
+    ap.add_argument("--target", type=float, default=None,
+                    help="seconds per repeat per engine (sets steps per repeat)")
+    ap.add_argument("--slow", type=float, default=1.0,
+                    help="engines slower than this many seconds per step get at most 3 "
+                         "single-step repeats (with --quick: are not timed)")
+    ap.add_argument("--markdown", default=os.path.join(HERE, "results.md"),
+                    help="where to write the markdown report ('' for none)")
+    ap.add_argument("--_memprobe", default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.repeats is None:
+        args.repeats = 3 if args.quick else 7
+    if args.target is None:
+        args.target = 0.04 if args.quick else 0.3
+    return args
+
+
+ARGS = parse_args() if __name__ == "__main__" else None
+if ARGS is not None:
+    for var in THREAD_VARS:
+        os.environ[var] = str(ARGS.threads)
+for p in (HERE, ROOT):
+    if p not in sys.path:
+        sys.path.insert(0, p)
+
+import gc  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+import traceback  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+
+import numpy as np  # noqa: E402
+import reference_numpy  # noqa: E402
+import workloads  # noqa: E402
+
+
+class Unsupported(Exception):
+    """An engine cannot run a workload (a documented limitation, not a failure)."""
+
+
+# --------------------------------------------------------------------------- engines
+
+
+@dataclass
+class Engine:
+    name: str
+    version: str | None
+    builders: dict = field(default_factory=dict)
+    note: str = ""
+
+
+def load_engines(threads: int, wanted: set[str] | None, verbose=True) -> dict[str, Engine]:
+    """Import every engine that is available; a missing or broken one is skipped."""
+    out: dict[str, Engine] = {
+        "numpy": Engine("numpy", np.__version__, dict(reference_numpy.BUILDERS)),
+        "python": Engine("python", platform.python_version(),
+                         dict(reference_numpy.PYTHON_BUILDERS)),
+    }
+
+    def skip(name, why):
+        if verbose:
+            print(f"[skip] {name}: {why}")
+        out[name] = Engine(name, None, note=why)
+
+    if not wanted or "torch" in wanted:
+        try:
+            import reference_torch
+
+            reference_torch.configure(threads)
+            out["torch"] = Engine("torch", reference_torch.VERSION,
+                                  dict(reference_torch.BUILDERS))
+        except ImportError as exc:
+            skip("torch", f"not importable ({exc})")
+    if not wanted or "autograd_core" in wanted:
+        try:
+            import engine_impl
+
+            out["autograd_core"] = Engine("autograd_core", engine_impl.VERSION,
+                                          dict(engine_impl.BUILDERS))
+        except Exception as exc:  # the engine may be absent or half-written
+            skip("autograd_core", f"import failed: {type(exc).__name__}: {exc}")
+    if not wanted or wanted & {"mygrad", "autograd", "micrograd", "micrograd-deep"}:
+        import reference_peers
+
+        for name, (ver, builders) in reference_peers.engines().items():
+            if wanted and name not in wanted:
+                continue
+            if ver is None:
+                skip(name, builders)
+            else:
+                out[name] = Engine(name, ver, builders)
+    if wanted:
+        out = {k: v for k, v in out.items() if k in wanted or k == "numpy"}
+    return out
+
+
+def is_unsupported(exc) -> bool:
+    return type(exc).__name__ == "Unsupported"
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def compare(ref, got, rtol):
+    """Elementwise |got - ref| <= rtol * (|ref| + max|ref|); returns (ok, worst, message)."""
+    ref = np.asarray(ref, dtype=np.float64)
+    got_arr = np.asarray(got)
+    if got_arr.shape != ref.shape:
+        return False, np.inf, f"shape {got_arr.shape} != {ref.shape}"
+    got64 = got_arr.astype(np.float64)
+    if not np.all(np.isfinite(got64)):
+        return False, np.inf, "non-finite values"
+    scale = max(float(np.max(np.abs(ref), initial=0.0)), 1e-30)
+    err = np.abs(got64 - ref)
+    tol = rtol * (np.abs(ref) + scale)
+    worst = float(np.max(err / (np.abs(ref) + scale), initial=0.0))
+    if np.all(err <= tol):
+        return True, worst, ""
+    i = np.unravel_index(int(np.argmax(err - tol)), ref.shape) if ref.ndim else ()
+    return False, worst, (f"at {tuple(int(j) for j in i)}: got {got64[i]!r}, "
+                          f"expected {ref[i]!r} (rel. err {worst:.2e})")
+
+
+def check_dicts(kind, ref: dict, got: dict, rtol, dtype):
+    problems, notes, worst = [], [], 0.0
+    if set(ref) != set(got):
+        return [f"{kind}: names differ: missing {sorted(set(ref) - set(got))}, "
+                f"extra {sorted(set(got) - set(ref))}"], notes, np.inf
+    for k in ref:
+        ok, w, msg = compare(ref[k], got[k], rtol)
+        worst = max(worst, w)
+        if not ok:
+            problems.append(f"{kind} {k}: {msg}")
+        gdt = np.asarray(got[k]).dtype
+        if gdt != dtype and gdt.kind == "f":
+            notes.append(f"{kind} {k} is {gdt}, expected {dtype}")
+    return problems, notes, worst
+
+
+@dataclass
+class Row:
+    engine: str
+    status: str = "ok"  # ok | mismatch | error | unsupported
+    message: str = ""
+    notes: list = field(default_factory=list)
+    worst: float = 0.0
+    steps: int = 0
+    repeats: int = 0
+    check_s: float = 0.0  # wall time of one step during the check (a first estimate)
+    times: list = field(default_factory=list)  # seconds per step, one per repeat
+    runner: object = None
+
+    @property
+    def median(self):
+        return statistics.median(self.times) if self.times else float("nan")
+
+
+def check_engine(prob, engine: Engine, ref) -> Row:
+    """Build the engine's runner and compare it with the NumPy reference before timing."""
+    row = Row(engine.name)
+    builder = engine.builders[prob.impl]
+    t0 = time.perf_counter()
+    n_steps = 1
+    try:
+        runner = builder(prob)
+        t0 = time.perf_counter()
+        loss, grads = runner.grads()
+        problems, notes, worst = check_dicts("grad", ref["grads"], grads, prob.rtol, prob.dtype)
+        ok, w, msg = compare(ref["loss"], loss, prob.rtol)
+        if not ok:
+            problems.insert(0, f"loss: {msg}")
+        worst = max(worst, w)
+        if prob.kind == "train" and not problems:
+            runner.step()
+            runner.step()
+            n_steps = 3
+            p_problems, p_notes, _ = check_dicts("param after 2 steps", ref["params"],
+                                                  runner.params(), 10 * prob.rtol, prob.dtype)
+            problems += p_problems
+            notes += p_notes
+    except Exception as exc:
+        if is_unsupported(exc):
+            row.status, row.message = "unsupported", str(exc)
+        else:
+            row.status = "error"
+            row.message = f"{type(exc).__name__}: {exc}"
+            tb = traceback.format_exc(limit=-4)
+            print(f"!!! {prob.key} / {engine.name}: ERROR while checking\n{tb}")
+        return row
+    row.check_s = (time.perf_counter() - t0) / n_steps
+    row.notes, row.worst = sorted(set(notes)), worst
+    if problems:
+        row.status = "mismatch"
+        row.message = "; ".join(problems[:4]) + (" ..." if len(problems) > 4 else "")
+        bar = "!" * 78
+        print(f"{bar}\n!!! {prob.key} / {engine.name}: GRADIENT CHECK FAILED, row not timed")
+        for p in problems[:10]:
+            print(f"!!!   {p}")
+        print(bar)
+        return row
+    row.runner = runner
+    return row
+
+
+def reference_result(prob):
+    ref = reference_numpy.BUILDERS[prob.impl](prob)
+    loss, grads = ref.grads()
+    out = {"loss": loss, "grads": grads}
+    if prob.kind == "train":
+        ref.step()
+        ref.step()
+        out["params"] = ref.params()
+    return out
+
+
+# --------------------------------------------------------------------------- timing
+
+
+def run_steps(runner, n):
+    """Seconds spent in ``step()`` over n steps; ``prepare()``, where present, is untimed."""
+    prepare = getattr(runner, "prepare", None)
+    if prepare is None:
+        t0 = time.perf_counter()
+        for _ in range(n):
+            runner.step()
+        return time.perf_counter() - t0
+    total = 0.0
+    for _ in range(n):
+        prepare()
+        t0 = time.perf_counter()
+        runner.step()
+        total += time.perf_counter() - t0
+    return total
+
+
+def warm_up(row: Row, target: float, warm: float):
+    """Run steps for about ``warm`` seconds and size one repeat to last about ``target``."""
+    n, wall0 = 0, time.perf_counter()
+    while True:
+        run_steps(row.runner, 1)
+        n += 1
+        wall = time.perf_counter() - wall0
+        if wall >= warm or (n >= 1 and wall > 4 * target):
+            break
+    per_step = wall / n
+    row.steps = max(1, int(round(target / per_step)))
+
+
+def time_rows(rows: list[Row]):
+    """Round-robin: every repeat visits every engine, starting one later each time."""
+    for r in range(max((row.repeats for row in rows), default=0)):
+        k = r % len(rows)
+        for row in rows[k:] + rows[:k]:
+            if row.status != "ok" or len(row.times) >= row.repeats:
+                continue
+            gc.collect()
+            try:
+                row.times.append(run_steps(row.runner, row.steps) / row.steps)
+            except Exception as exc:
+                row.status, row.message = "error", f"{type(exc).__name__}: {exc}"
+                print(f"!!! {row.engine}: ERROR while timing: {row.message}")
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+def fmt_time(s):
+    if s != s:  # nan
+        return "-"
+    if s < 1e-3:
+        return f"{s * 1e6:.1f} µs"
+    if s < 1.0:
+        return f"{s * 1e3:.2f} ms"
+    return f"{s:.2f} s"
+
+
+def fmt_ratio(r):
+    if r != r:
+        return "-"
+    return f"{r:.2f}" if r < 10 else f"{r:.1f}" if r < 100 else f"{r:.0f}"
+
+
+def row_summary(row: Row, base_median):
+    if row.status == "ok" and row.times:
+        ratio = row.median / base_median if base_median == base_median else float("nan")
+        return ratio, f"{fmt_time(row.median)} ({fmt_ratio(ratio)}×)"
+    label = {"mismatch": "GRAD MISMATCH", "error": "ERROR", "unsupported": "n/a",
+             "skipped": "not timed"}
+    return float("nan"), label.get(row.status, row.status)
+
+
+def print_workload(prob, rows: list[Row], baseline: str):
+    base = next((r for r in rows if r.engine == baseline and r.times), None)
+    base_med = base.median if base else float("nan")
+    print(f"  {'engine':16s} {'median/step':>12s} {'min – max':>24s} {'× ' + baseline:>12s}"
+          f" {'steps×rep':>10s}  max rel. err")
+    for row in rows:
+        if row.status == "ok" and row.times:
+            ratio = row.median / base_med
+            spread = f"{fmt_time(min(row.times))} – {fmt_time(max(row.times))}"
+            print(f"  {row.engine:16s} {fmt_time(row.median):>12s} {spread:>24s} "
+                  f"{fmt_ratio(ratio):>12s} {f'{row.steps}×{len(row.times)}':>10s}"
+                  f"  {row.worst:.1e}")
+        else:
+            print(f"  {row.engine:16s} {row.status.upper():>12s}  {row.message}")
+        for note in row.notes:
+            print(f"  {'':16s} note: {note}")
+
+
+def machine_info(threads: int, engines: dict[str, Engine]) -> list[tuple[str, str]]:
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        cpu = platform.processor() or "unknown"
+    try:
+        affinity = len(os.sched_getaffinity(0))
+    except AttributeError:
+        affinity = os.cpu_count()
+    info = [("CPU", cpu), ("cores", f"{os.cpu_count()} logical, {affinity} usable"),
+            ("OS", platform.platform()), ("Python", platform.python_version()),
+            ("load average at start", " ".join(f"{v:.2f}" for v in os.getloadavg()))]
+    for name in ENGINE_ORDER:
+        e = engines.get(name)
+        if e is not None and e.version and name not in ("python", "micrograd-deep"):
+            info.append((name, e.version))
+    blas = []
+    try:
+        from threadpoolctl import threadpool_info
+
+        for pool in threadpool_info():
+            lib = os.path.basename(pool.get("filepath", ""))
+            blas.append(f"{pool.get('internal_api')} {pool.get('version') or ''} "
+                        f"({lib}, {pool.get('num_threads')} threads)".replace("  ", " "))
+    except ImportError:
+        blas.append("threadpoolctl not installed")
+    info.append(("thread pools", "; ".join(sorted(blas)) or "none found"))
+    torch_threads = ""
+    if "torch" in engines and engines["torch"].version:
+        import torch
+
+        torch_threads = f", torch.get_num_threads() = {torch.get_num_threads()}"
+    info.append(("threads", f"{threads} (OMP/OPENBLAS/MKL_NUM_THREADS={threads}"
+                 f"{torch_threads})"))
+    return info
+
+
+# --------------------------------------------------------------------------- memory (J)
+
+
+def rss_mib():
+    """Resident set size and its peak, from /proc/self/status."""
+    vals = {}
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(("VmRSS:", "VmHWM:")):
+                key, v = line.split(":")
+                vals[key] = int(v.split()[0]) / 1024
+    return vals.get("VmRSS", float("nan")), vals.get("VmHWM", float("nan"))
+
+
+IMPORT_PROBES = [
+    ("python (bare)", ""),
+    ("numpy", "import numpy"),
+    ("autograd_core, nn, optim", "import autograd_core, nn, optim"),
+    ("torch", "import torch"),
+    ("mygrad", "import mygrad"),
+    ("autograd (HIPS)", "import autograd, autograd.numpy"),
+    ("micrograd", "import micrograd.engine, micrograd.nn"),
+]
+
+
+def probe_code(stmt):
+    return (f"{stmt}\nrss = hwm = None\nfor l in open('/proc/self/status'):\n"
+            f"    k = l.split(':')[0]\n    if k in ('VmRSS', 'VmHWM'):\n"
+            f"        v = int(l.split()[1]) / 1024\n"
+            f"        rss, hwm = (v, hwm) if k == 'VmRSS' else (rss, v)\n"
+            f"print(rss, hwm)")
+
+
+def memory_probe_imports():
+    out = []
+    for label, stmt in IMPORT_PROBES:
+        proc = subprocess.run([sys.executable, "-c", probe_code(stmt)], cwd=ROOT,
+                              capture_output=True, text=True, env=os.environ.copy())
+        if proc.returncode != 0:
+            err = (proc.stderr.strip().splitlines() or ["failed"])[-1]
+            out.append((label, None, err))
+        else:
+            rss, _ = (float(v) for v in proc.stdout.split())
+            out.append((label, rss, ""))
+    return out
+
+
+def memory_probe_steps(engine_names, threads):
+    out = []
+    for name in engine_names:
+        cmd = [sys.executable, os.path.abspath(__file__), "--threads", str(threads),
+               "--_memprobe", name]
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        lines = proc.stdout.strip().splitlines()
+        if proc.returncode != 0 or not lines or not lines[-1].startswith("{"):
+            err = (proc.stderr.strip().splitlines() or lines or ["failed"])[-1]
+            out.append((name, None, err))
+        else:
+            out.append((name, json.loads(lines[-1]), ""))
+    return out
+
+
+def memprobe_main(name, threads):
+    """In a fresh process: RSS after building workload C, after 1 step and after 20 more."""
+    engines = load_engines(threads, {name}, verbose=False)
+    e = engines.get(name)
+    if e is None or "C" not in e.builders:
+        print(f"engine {name} unavailable: {e.note if e else ''}", file=sys.stderr)
+        return 2
+    prob = workloads.make("C")
+    r0, _ = rss_mib()
+    runner = e.builders["C"](prob)
+    gc.collect()
+    r_built, _ = rss_mib()
+    runner.step()
+    gc.collect()
+    r1, _ = rss_mib()
+    for _ in range(20):
+        runner.step()
+    gc.collect()
+    r21, hwm = rss_mib()
+    print(json.dumps({"start": r0, "built": r_built, "after_1": r1, "after_21": r21,
+                      "peak": hwm}))
+    return 0
+
+
+# --------------------------------------------------------------------------- main
+
+
+def selection(only: str):
+    if not only:
+        return list(WORKLOAD_ORDER), True
+    names = [s.strip().upper() for s in only.split(",") if s.strip()]
+    keys = []
+    for n in names:
+        if n == "K":
+            keys += ["K1", "K10"]
+        elif n in WORKLOAD_ORDER:
+            keys.append(n)
+        elif n != "J":
+            raise SystemExit(f"unknown workload {n!r}; choose from A..I, K, J")
+    return [k for k in WORKLOAD_ORDER if k in keys], "J" in names
+
+
+def main(args) -> int:
+    t_start = time.perf_counter()
+    wanted = {s.strip() for s in args.engines.split(",") if s.strip()} or None
+    keys, run_j = selection(args.only)
+    engines = load_engines(args.threads, wanted)
+    info = machine_info(args.threads, engines)
+    print("Machine:")
+    for k, v in info:
+        print(f"  {k:13s} {v}")
+    print(f"Settings: repeats={args.repeats}, ~{args.target}s per repeat per engine, "
+          f"seed={workloads.SEED}{', quick' if args.quick else ''}")
+
+    # Move every object that exists now (the imported libraries' modules) out of the
+    # collector's reach, so that a cyclic collection during one engine's timing does not
+    # traverse the other libraries' objects and the results do not depend on what is imported.
+    gc.collect()
+    gc.freeze()
+    results = []  # (prob, rows, baseline)
+    failed = False
+    for key in keys:
+        t_key = time.perf_counter()
+        prob = workloads.make(key)
+        print(f"\n== {key}: {prob.title}")
+        ref = reference_result(prob)
+        rows = []
+        for name in ENGINE_ORDER:
+            e = engines.get(name)
+            if e is None or e.version is None or prob.impl not in e.builders:
+                continue
+            if name == "micrograd-deep":
+                # Only informative where plain micrograd hit the recursion limit.
+                plain = next((r for r in rows if r.engine == "micrograd"), None)
+                if args.quick or (plain is not None and plain.status != "unsupported"):
+                    continue
+            if args.quick and (key, name) in QUICK_SKIP:
+                rows.append(Row(name, "skipped", QUICK_SKIP[key, name]))
+                continue
+            row = check_engine(prob, e, ref)
+            if row.status != "ok":
+                row.runner = None
+            rows.append(row)
+            gc.collect()
+        failed |= any(r.status in ("mismatch", "error") for r in rows)
+        warm = min(0.5, 0.5 * args.target)
+        for row in rows:
+            if row.status != "ok":
+                continue
+            if row.check_s > args.slow:
+                # Seconds per step: the check already warmed it up; time a few single steps
+                # (or, with --quick, none) so that one engine does not dominate the run.
+                if args.quick:
+                    row.status, row.runner = "skipped", None
+                    row.message = f"not timed with --quick (~{fmt_time(row.check_s)} per step)"
+                    continue
+                row.steps, row.repeats = 1, min(args.repeats, 3)
+                continue
+            row.repeats = args.repeats
+            try:
+                warm_up(row, args.target, warm)
+            except Exception as exc:
+                row.status, row.message = "error", f"{type(exc).__name__}: {exc}"
+                failed = True
+                print(f"!!! {key} / {row.engine}: ERROR while warming up: {row.message}")
+        time_rows([r for r in rows if r.status == "ok"])
+        failed |= any(r.status == "error" for r in rows)
+        for row in rows:
+            row.runner = None
+        gc.collect()
+        print_workload(prob, rows, prob.baseline)
+        print(f"  ({time.perf_counter() - t_key:.1f} s)")
+        results.append((prob, rows, prob.baseline))
+
+    mem = None
+    if run_j:
+        print("\n== J: memory (fresh subprocesses)")
+        imports = memory_probe_imports()
+        for label, rss, err in imports:
+            print(f"  import {label:26s} " + (f"{rss:8.1f} MiB" if rss else f"failed: {err}"))
+        names = [n for n in ("numpy", "torch", "autograd_core", "mygrad", "autograd")
+                 if n in engines and engines[n].version and (not wanted or n in wanted)]
+        steps = memory_probe_steps(names, args.threads)
+        for name, d, err in steps:
+            if d is None:
+                print(f"  C steps {name:16s} failed: {err}")
+            else:
+                print(f"  C steps {name:16s} built {d['built']:7.1f} MiB, after 1 step "
+                      f"{d['after_1']:7.1f}, after 21 {d['after_21']:7.1f} "
+                      f"(growth {d['after_21'] - d['after_1']:+.1f} MiB), "
+                      f"peak {d['peak']:.1f}")
+        mem = (imports, steps)
+
+    elapsed = time.perf_counter() - t_start
+    print(f"\nTotal time {elapsed:.0f} s.")
+    if args.markdown:
+        write_markdown(args.markdown, info, args, engines, results, mem, elapsed)
+        print(f"Wrote {os.path.relpath(args.markdown)}")
+    if failed:
+        print("\n!!! Some engines failed their gradient check or raised errors (see above).")
+    return 1 if failed else 0
+
+
+def write_markdown(path, info, args, engines, results, mem, elapsed):
+    md = ["# Benchmark results", "",
+          "Generated by `python benchmarks/bench.py"
+          + (" --quick" if args.quick else "") + (f" --only {args.only}" if args.only else "")
+          + (f" --engines {args.engines}" if args.engines else "") + "`. "
+          f"Median time per step over {args.repeats} repeats (~{args.target} s each per "
+          "engine, engines interleaved round-robin); the ratio is to the workload's baseline "
+          "(hand-written NumPy unless noted). Gradients of every engine were checked against "
+          "the NumPy reference before timing.", "", "## Machine", ""]
+    md += [f"- **{k}**: {v}" for k, v in info]
+    md += [f"- **load average at end**: {' '.join(f'{v:.2f}' for v in os.getloadavg())}",
+           f"- **total run time**: {elapsed:.0f} s", ""]
+    skipped = [f"{e.name} ({e.note})" for e in engines.values() if e.version is None]
+    if skipped:
+        md += ["Skipped engines: " + "; ".join(skipped) + ".", ""]
+
+    cols = [n for n in ENGINE_ORDER if any(r.engine == n for _, rows, _ in results for r in rows)]
+    if results:
+        md += ["## Summary", "", "Median time per step (ratio to the baseline).", "",
+               "| workload | baseline | " + " | ".join(cols) + " |",
+               "|---|---|" + "---|" * len(cols)]
+        for prob, rows, baseline in results:
+            base = next((r for r in rows if r.engine == baseline and r.times), None)
+            bm = base.median if base else float("nan")
+            cells = []
+            for c in cols:
+                row = next((r for r in rows if r.engine == c), None)
+                cells.append(row_summary(row, bm)[1] if row else "")
+            md.append(f"| {prob.key} | {baseline} | " + " | ".join(cells) + " |")
+        md += [""]
+        md += ["## Details", ""]
+        for prob, rows, baseline in results:
+            base = next((r for r in rows if r.engine == baseline and r.times), None)
+            bm = base.median if base else float("nan")
+            md += [f"### {prob.key}: {prob.title}", "",
+                   f"| engine | median / step | min – max | × {baseline} | steps × repeats "
+                   "| max rel. grad err | notes |", "|---|---|---|---|---|---|---|"]
+            for row in rows:
+                notes = "; ".join(row.notes)
+                if row.status == "ok" and row.times:
+                    md.append(f"| {row.engine} | {fmt_time(row.median)} | "
+                              f"{fmt_time(min(row.times))} – {fmt_time(max(row.times))} | "
+                              f"{fmt_ratio(row.median / bm)} | {row.steps} × {len(row.times)}"
+                              f" | {row.worst:.1e} | {notes} |")
+                else:
+                    msg = row.message.replace("|", "/")
+                    md.append(f"| {row.engine} | {row.status.upper()} | | | | | {msg} |")
+            md.append("")
+        k1 = next(((p, r) for p, r, _ in results if p.key == "K1"), None)
+        k10 = next(((p, r) for p, r, _ in results if p.key == "K10"), None)
+        if k1 and k10:
+            md += ["## K: backward time against graph size", "",
+                   f"Backward pass only, chain of N = {k1[0].hyper['n_ops']} and 10N = "
+                   f"{k10[0].hyper['n_ops']} elementwise ops on a 100-vector. A ratio near 10 "
+                   "means backward is linear in the number of ops.", "",
+                   "| engine | backward, N | backward, 10N | ratio 10N / N |", "|---|---|---|---|"]
+            for row1 in k1[1]:
+                row10 = next((r for r in k10[1] if r.engine == row1.engine), None)
+                if row10 is None:
+                    continue
+                if row1.times and row10.times:
+                    md.append(f"| {row1.engine} | {fmt_time(row1.median)} | "
+                              f"{fmt_time(row10.median)} | "
+                              f"{row10.median / row1.median:.1f} |")
+                else:
+                    md.append(f"| {row1.engine} | {row1.status} | {row10.status} | "
+                              f"{(row10.message or row1.message).replace('|', '/')} |")
+            md.append("")
+    if mem:
+        imports, steps = mem
+        base = next((rss for label, rss, _ in imports if label.startswith("python")), None)
+        md += ["## J: memory", "", "Resident set size in a fresh Python process after the "
+               "imports (MiB; the difference to bare Python in parentheses).", "",
+               "| imports | RSS |", "|---|---|"]
+        for label, rss, err in imports:
+            cell = (f"{rss:.1f} (+{rss - base:.1f})" if rss and base else
+                    f"{rss:.1f}" if rss else f"failed: {err}")
+            md.append(f"| {label} | {cell} |")
+        md += ["", "Workload C (784-256-256-10, SGD) in a fresh process per engine: RSS after "
+               "building the model, after 1 step, after 21 steps; growth over the last 20 "
+               "steps should be about zero.", "",
+               "| engine | built | after 1 step | after 21 steps | growth (20 steps) | peak |",
+               "|---|---|---|---|---|---|"]
+        for name, d, err in steps:
+            if d is None:
+                md.append(f"| {name} | failed: {err} | | | | |")
+            else:
+                md.append(f"| {name} | {d['built']:.1f} | {d['after_1']:.1f} | "
+                          f"{d['after_21']:.1f} | {d['after_21'] - d['after_1']:+.1f} | "
+                          f"{d['peak']:.1f} |")
+        md.append("")
+    notes = []
+    for prob, rows, _ in results:
+        for row in rows:
+            if row.status != "ok" and row.message:
+                notes.append(f"- {prob.key} / {row.engine}: {row.status}: {row.message}")
+    if notes:
+        md += ["## Problems and limitations", ""] + notes + [""]
+    with open(path, "w") as f:
+        f.write("\n".join(md))
+
+
+if __name__ == "__main__":
+    if ARGS._memprobe:
+        sys.exit(memprobe_main(ARGS._memprobe, ARGS.threads))
+    sys.exit(main(ARGS))
