@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import autograd_core as ag
+import nn
 from autograd_core import Tensor
 from nn import checkpoint
 from nn.checkpoint import CheckpointError, load, save
@@ -391,3 +392,50 @@ def test_a_directory_declaring_more_data_than_the_file_holds_is_refused(tmp_path
     struct.pack_into("<I", data, at + 20, size + 10**6)
     with pytest.raises(CheckpointError, match="truncated or corrupt"):
         load(_write(tmp_path / "c.npz", bytes(data)))
+
+
+# -- with real models ---------------------------------------------------------------------------
+def _snapshot(model):
+    return {k: np.array(v.detach().numpy()) for k, v in model.state_dict().items()}
+
+
+def test_a_model_round_trips_pytorch_style(tmp_path):
+    source, target = nn.MLP([3, 5, 2]), nn.MLP([3, 5, 2])
+    nn.save(source.state_dict(), tmp_path / "mlp.npz")
+    target.load_state_dict(nn.load(tmp_path / "mlp.npz"))
+    x = ag.randn(4, 3)
+    np.testing.assert_array_equal(target(x).detach().numpy(), source(x).detach().numpy())
+
+
+@pytest.mark.parametrize(
+    "make_saved, make_target, match",
+    [
+        (lambda nn: nn.Linear(3, 2), lambda nn: nn.Linear(4, 2), "size mismatch for weight"),
+        (lambda nn: nn.MLP([3, 4, 2]), lambda nn: nn.Linear(3, 2), "Unexpected key"),
+        (lambda nn: nn.Linear(3, 2), lambda nn: nn.MLP([3, 4, 2]), "Missing key"),
+    ],
+)
+def test_loading_another_architecture_raises_and_leaves_the_model_untouched(
+    tmp_path, make_saved, make_target, match
+):
+    nn.save(make_saved(nn).state_dict(), tmp_path / "other.npz")
+    model = make_target(nn)
+    before = _snapshot(model)
+    with pytest.raises(RuntimeError, match=match):
+        model.load_state_dict(nn.load(tmp_path / "other.npz"))
+    after = _snapshot(model)
+    assert after.keys() == before.keys()
+    for key in before:
+        np.testing.assert_array_equal(after[key], before[key])
+
+
+def test_a_float_value_for_an_integer_buffer_is_refused_untouched(tmp_path):
+    state = nn.BatchNorm1d(3).state_dict()
+    state["num_batches_tracked"] = np.array(2.5)
+    nn.save(state, tmp_path / "bn.npz")
+    model = nn.BatchNorm1d(3)
+    before = _snapshot(model)
+    with pytest.raises(RuntimeError, match="num_batches_tracked"):
+        model.load_state_dict(nn.load(tmp_path / "bn.npz"))
+    for key, value in _snapshot(model).items():
+        np.testing.assert_array_equal(value, before[key])
