@@ -1,0 +1,523 @@
+"""Optimizers against closed forms, and the Optimizer base's contract (no PyTorch needed)."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import autograd_core as ag
+import optim
+
+ALL = [optim.SGD, optim.Adagrad, optim.RMSprop, optim.Adam, optim.AdamW]
+
+
+def param(values, dtype=np.float64):
+    return ag.tensor(np.array(values, dtype=dtype), requires_grad=True)
+
+
+def set_grad(p, g):
+    p.grad = ag.tensor(np.asarray(g, dtype=p.data.dtype))
+
+
+# -- closed forms -------------------------------------------------------------------------------
+def test_sgd_on_a_quadratic_follows_the_geometric_trajectory():
+    a = np.array([0.5, 2.0, 3.0])
+    x0 = np.array([1.0, -2.0, 0.5])
+    p = param(x0)
+    opt = optim.SGD([p], lr=0.1)
+    for t in range(1, 31):
+        opt.zero_grad()
+        (0.5 * ag.tensor(a) * p * p).sum().backward()
+        opt.step()
+        np.testing.assert_allclose(p.data, x0 * (1 - 0.1 * a) ** t, rtol=1e-12)
+
+
+def test_sgd_momentum_is_the_heavy_ball_linear_recurrence():
+    # State (x, b) after the first step evolves linearly: b' = mu b + a x, x' = x - lr b'.
+    a, lr, mu, x0 = 1.5, 0.1, 0.9, 2.0
+    p = param([x0])
+    opt = optim.SGD([p], lr=lr, momentum=mu)
+    step = np.array([[1 - lr * a, -lr * mu], [a, mu]])  # acts on (x, b)
+    xs = []
+    for _ in range(25):
+        set_grad(p, a * p.data)
+        opt.step()
+        xs.append(p.data[0])
+    start = np.array([x0 - lr * a * x0, a * x0])  # after step 1 the buffer is the gradient
+    for t in range(1, 25):
+        expected = np.linalg.matrix_power(step, t) @ start
+        assert xs[t] == pytest.approx(expected[0], rel=1e-12)
+
+
+def test_sgd_nesterov_and_dampening_first_two_steps_by_hand():
+    g1, g2, lr, mu, tau = 2.0, -1.0, 0.1, 0.9, 0.25
+    p = param([0.0])
+    opt = optim.SGD([p], lr=lr, momentum=mu, dampening=tau)
+    set_grad(p, [g1])
+    opt.step()
+    assert p.data[0] == pytest.approx(-lr * g1)  # buffer starts as the raw gradient
+    set_grad(p, [g2])
+    opt.step()
+    assert p.data[0] == pytest.approx(-lr * g1 - lr * (mu * g1 + (1 - tau) * g2))
+
+    q = param([0.0])
+    nest = optim.SGD([q], lr=lr, momentum=mu, nesterov=True)
+    set_grad(q, [g1])
+    nest.step()
+    assert q.data[0] == pytest.approx(-lr * (g1 + mu * g1))
+    set_grad(q, [g2])
+    nest.step()
+    b2 = mu * g1 + g2
+    assert q.data[0] == pytest.approx(-lr * (g1 + mu * g1) - lr * (g2 + mu * b2))
+
+
+def test_sgd_weight_decay_adds_an_l2_gradient():
+    p = param([3.0, -1.0])
+    opt = optim.SGD([p], lr=0.1, weight_decay=0.5)
+    set_grad(p, [1.0, 1.0])
+    opt.step()
+    np.testing.assert_allclose(p.data, [3.0 - 0.1 * (1 + 1.5), -1.0 - 0.1 * (1 - 0.5)])
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_adam_first_step_moves_each_coordinate_by_lr_times_sign(amsgrad):
+    g = np.array([3.0, -0.2, 1e-3, -50.0])
+    p = param(np.zeros(4))
+    opt = optim.Adam([p], lr=0.01, amsgrad=amsgrad)
+    set_grad(p, g)
+    opt.step()
+    np.testing.assert_allclose(p.data, -0.01 * g / (np.abs(g) + 1e-8), rtol=1e-12)
+    np.testing.assert_allclose(np.abs(p.data), 0.01, rtol=1e-4)
+
+
+def test_adam_with_a_constant_gradient_moves_lr_per_step():
+    # Bias correction makes m_hat = g and v_hat = g**2 exactly at every step.
+    g = np.array([0.7, -2.0])
+    p = param([5.0, 5.0])
+    opt = optim.Adam([p], lr=0.05, betas=(0.8, 0.95))
+    for t in range(1, 21):
+        set_grad(p, g)
+        opt.step()
+        np.testing.assert_allclose(p.data, 5.0 - t * 0.05 * g / (np.abs(g) + 1e-8), rtol=1e-10)
+
+
+def test_adamw_decay_is_decoupled_and_adam_decay_is_not():
+    # Zero gradient: AdamW only shrinks p by (1 - lr wd) per step; Adam's L2 term becomes a
+    # gradient and moves p by about lr per step.
+    lr, wd = 0.01, 0.1
+    w = param([2.0, -4.0])
+    adamw = optim.AdamW([w], lr=lr, weight_decay=wd)
+    a = param([2.0, -4.0])
+    adam = optim.Adam([a], lr=lr, weight_decay=wd)
+    for t in range(1, 6):
+        set_grad(w, [0.0, 0.0])
+        set_grad(a, [0.0, 0.0])
+        adamw.step()
+        adam.step()
+        np.testing.assert_allclose(w.data, np.array([2.0, -4.0]) * (1 - lr * wd) ** t)
+        np.testing.assert_allclose(a.data, np.array([2.0, -4.0]) - t * lr * np.sign([2, -4]),
+                                   atol=1e-4)
+    assert adamw.param_groups[0]["decoupled_weight_decay"] is True
+    assert adam.param_groups[0]["decoupled_weight_decay"] is False
+    assert optim.AdamW([param([1.0])]).param_groups[0]["weight_decay"] == 1e-2
+
+
+def test_adagrad_with_a_constant_gradient_sums_inverse_square_roots():
+    g, lr, decay, s0 = -1.5, 0.1, 0.05, 0.3
+    p = param([0.0])
+    opt = optim.Adagrad([p], lr=lr, lr_decay=decay, initial_accumulator_value=s0)
+    x = 0.0
+    for t in range(1, 16):
+        set_grad(p, [g])
+        opt.step()
+        x -= lr / (1 + (t - 1) * decay) * g / (math.sqrt(s0 + t * g * g) + 1e-10)
+        assert p.data[0] == pytest.approx(x, rel=1e-12)
+
+
+@pytest.mark.parametrize("centered", [False, True])
+def test_rmsprop_with_a_constant_gradient(centered):
+    g, lr, alpha = 0.8, 0.01, 0.9
+    p = param([0.0])
+    opt = optim.RMSprop([p], lr=lr, alpha=alpha, centered=centered)
+    x = 0.0
+    for t in range(1, 16):
+        set_grad(p, [g])
+        opt.step()
+        v = (1 - alpha**t) * g * g
+        if centered:
+            v -= ((1 - alpha**t) * g) ** 2
+        x -= lr * g / (math.sqrt(v) + 1e-8)
+        assert p.data[0] == pytest.approx(x, rel=1e-9)
+
+
+def test_rmsprop_momentum_accumulates_normalized_steps():
+    g, lr, alpha, mu = 2.0, 0.01, 0.5, 0.9
+    p = param([0.0])
+    opt = optim.RMSprop([p], lr=lr, alpha=alpha, momentum=mu)
+    x, b = 0.0, 0.0
+    for t in range(1, 11):
+        set_grad(p, [g])
+        opt.step()
+        b = mu * b + g / (math.sqrt((1 - alpha**t) * g * g) + 1e-8)
+        x -= lr * b
+        assert p.data[0] == pytest.approx(x, rel=1e-12)
+
+
+@pytest.mark.parametrize("cls", [optim.SGD, optim.Adagrad, optim.RMSprop, optim.Adam])
+def test_maximize_mirrors_minimizing_the_negated_gradient(cls):
+    kwargs = {"momentum": 0.5} if cls in (optim.SGD, optim.RMSprop) else {}
+    up, down = param([1.0, -2.0]), param([1.0, -2.0])
+    opt_up = cls([up], lr=0.05, weight_decay=0.1, maximize=True, **kwargs)
+    opt_down = cls([down], lr=0.05, weight_decay=0.1, **kwargs)
+    for t in range(10):
+        g = np.array([np.sin(t), 0.5])
+        set_grad(up, g)
+        set_grad(down, -g)
+        # maximize negates g before adding weight decay: both see -g + wd * p
+        opt_up.step()
+        opt_down.step()
+        np.testing.assert_allclose(up.data, down.data, rtol=1e-13)
+
+
+# -- parameters, groups, gradients --------------------------------------------------------------
+@pytest.mark.parametrize("cls", ALL)
+def test_parameters_without_grad_are_skipped(cls):
+    p, q = param([1.0, 2.0]), param([3.0])
+    opt = cls([p, q], lr=0.1)
+    set_grad(p, [1.0, 1.0])
+    opt.step()
+    assert q.data[0] == 3.0
+    assert not (p.data == [1.0, 2.0]).all()
+    assert opt.state_dict()["state"].get(1, {}).get("step", 0) == 0
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_param_groups_use_their_own_learning_rates(cls):
+    a, b = param([1.0]), param([1.0])
+    opt = cls([{"params": [a]}, {"params": [b], "lr": 0.5}], lr=0.05)
+    set_grad(a, [1.0])
+    set_grad(b, [1.0])
+    opt.step()
+    assert [g["lr"] for g in opt.param_groups] == [0.05, 0.5]
+    da, db = 1.0 - a.data[0], 1.0 - b.data[0]
+    assert db == pytest.approx(10 * da, rel=1e-6)
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_float32_parameters_keep_float32_data_and_state(cls):
+    p = param(np.ones((2, 3)), dtype=np.float32)
+    opt = cls([p], lr=0.1, weight_decay=0.1)
+    set_grad(p, np.full((2, 3), 0.5))
+    opt.step()
+    assert p.data.dtype == np.float32
+    for value in opt.state[p].values():
+        if isinstance(value, np.ndarray):
+            assert value.dtype == np.float32
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_update_records_no_graph_and_keeps_the_tensor_version(cls):
+    p = param([1.0, -1.0])
+    (p * p).sum().backward()
+    version, data = p._version, p.data
+    opt = cls([p], lr=0.1)
+    opt.step()
+    assert p.is_leaf and p.grad_fn is None
+    assert p.data is data  # updated in place
+    assert p._version == version
+    assert p.grad.grad_fn is None
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_zero_dimensional_parameters(cls):
+    p = ag.tensor(np.float64(2.0), requires_grad=True)
+    q = param([1.0, 1.0])
+    opt = cls([p, q], lr=0.1, weight_decay=0.1)
+    for _ in range(3):
+        (p * p + (q * q).sum()).backward()
+        opt.step()
+        opt.zero_grad()
+    assert p.data.shape == () and 0 < float(p.data) < 2.0
+
+
+def test_zero_grad_to_none_and_to_zeros():
+    p, q = param([1.0, 2.0]), param([3.0])
+    opt = optim.SGD([p, q], lr=0.1)
+    (p.sum() * 3).backward()
+    opt.zero_grad(set_to_none=False)
+    assert p.grad is not None and (p.grad.data == 0).all() and q.grad is None
+    (p.sum() * 3).backward()
+    np.testing.assert_array_equal(p.grad.data, [3.0, 3.0])
+    opt.zero_grad()
+    assert p.grad is None
+
+
+def test_step_calls_the_closure_with_grad_enabled_and_returns_its_loss():
+    p = param([2.0])
+    opt = optim.SGD([p], lr=0.25)
+
+    def closure():
+        opt.zero_grad()
+        loss = (p * p).sum()
+        loss.backward()
+        return loss
+
+    with ag.no_grad():
+        loss = opt.step(closure)
+    assert float(loss.data) == 4.0
+    assert p.data[0] == pytest.approx(2.0 - 0.25 * 4.0)
+
+
+def test_add_param_group_mid_training():
+    a, b = param([1.0]), param([1.0])
+    opt = optim.Adam([a], lr=0.1)
+    set_grad(a, [1.0])
+    opt.step()
+    opt.add_param_group({"params": b, "lr": 0.01, "betas": (0.5, 0.9)})
+    group = opt.param_groups[1]
+    assert group["params"] == [b] or group["params"][0] is b
+    assert group["betas"] == (0.5, 0.9) and group["eps"] == 1e-8
+    set_grad(a, [1.0])
+    set_grad(b, [1.0])
+    opt.step()
+    assert b.data[0] == pytest.approx(1.0 - 0.01, rel=1e-6)
+    assert opt.state[a]["step"] == 2 and opt.state[b]["step"] == 1
+
+
+def test_named_parameters_are_accepted():
+    w, b = param([1.0]), param([0.0])
+    opt = optim.SGD([("w", w), ("b", b)], lr=0.1)
+    assert opt.param_groups[0]["param_names"] == ["w", "b"]
+    assert opt.state_dict()["param_groups"][0]["param_names"] == ["w", "b"]
+
+
+def test_flat_and_per_parameter_paths_agree_when_gradients_come_and_go():
+    rng = np.random.default_rng(1)
+    shapes = [(3, 2), (4,), ()]
+    init = [rng.standard_normal(s) for s in shapes]
+    batched = [ag.tensor(x.copy(), requires_grad=True) for x in init]
+    single = [ag.tensor(x.copy(), requires_grad=True) for x in init]
+    opt_b = optim.Adam(batched, lr=0.01, amsgrad=True, weight_decay=0.1)
+    opt_s = [optim.Adam([p], lr=0.01, amsgrad=True, weight_decay=0.1) for p in single]
+    for t in range(12):
+        for i, (pb, ps) in enumerate(zip(batched, single)):
+            if t % 4 == 3 and i == 1:
+                pb.grad = ps.grad = None
+                continue
+            g = np.cos(pb.data * (t + 1)) + 0.1 * i
+            set_grad(pb, g)
+            set_grad(ps, g)
+        opt_b.step()
+        for o in opt_s:
+            o.step()
+        for pb, ps in zip(batched, single):
+            np.testing.assert_allclose(pb.data, ps.data, rtol=1e-13, atol=1e-15)
+
+
+# -- validation ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("cls", ALL)
+def test_negative_learning_rate_is_rejected(cls):
+    with pytest.raises(ValueError, match="Invalid learning rate: -0.1"):
+        cls([param([1.0])], lr=-0.1)
+    with pytest.raises(ValueError, match="Invalid learning rate"):
+        cls([{"params": [param([1.0])], "lr": -1.0}], lr=0.1)
+
+
+@pytest.mark.parametrize(
+    "cls, kwargs, message",
+    [
+        (optim.SGD, {"momentum": -0.5}, "Invalid momentum value"),
+        (optim.SGD, {"weight_decay": -1.0}, "Invalid weight_decay value"),
+        (optim.SGD, {"nesterov": True}, "Nesterov momentum requires a momentum"),
+        (optim.SGD, {"nesterov": True, "momentum": 0.9, "dampening": 0.1}, "zero dampening"),
+        (optim.Adam, {"betas": (1.0, 0.999)}, "Invalid beta parameter at index 0"),
+        (optim.Adam, {"betas": (0.9, -0.1)}, "Invalid beta parameter at index 1"),
+        (optim.Adam, {"eps": -1e-8}, "Invalid epsilon value"),
+        (optim.AdamW, {"weight_decay": -0.1}, "Invalid weight_decay value"),
+        (optim.Adagrad, {"lr_decay": -0.1}, "Invalid lr_decay value"),
+        (optim.Adagrad, {"initial_accumulator_value": -1}, "initial_accumulator_value"),
+        (optim.RMSprop, {"alpha": -0.5}, "Invalid alpha value"),
+        (optim.RMSprop, {"momentum": -0.5}, "Invalid momentum value"),
+    ],
+)
+def test_hyperparameters_out_of_range_are_rejected(cls, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        cls([param([1.0])], **kwargs)
+
+
+def test_bad_params_arguments_are_rejected():
+    p = param([1.0])
+    with pytest.raises(ValueError, match="empty parameter list"):
+        optim.SGD([], lr=0.1)
+    with pytest.raises(TypeError, match="iterable of Tensors or dicts"):
+        optim.SGD(p, lr=0.1)
+    with pytest.raises(TypeError, match="can only optimize Tensors"):
+        optim.SGD([np.ones(2)], lr=0.1)
+    with pytest.raises(TypeError, match="ordered collections"):
+        optim.SGD([{"params": {p}}], lr=0.1)
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        optim.SGD([{"params": [p]}, {"params": [p]}], lr=0.1)
+    with pytest.raises(ValueError, match="non-leaf"):
+        optim.SGD([p * 2], lr=0.1)
+    with pytest.warns(UserWarning, match="duplicate"):
+        optim.SGD([p, p], lr=0.1)
+
+
+# -- state dicts --------------------------------------------------------------------------------
+def _quartic_grad(x, t):
+    return x**3 - 0.5 * x + 0.1 * np.cos(t + x)
+
+
+CONFIGS = [
+    (optim.SGD, {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01}),
+    (optim.SGD, {"lr": 0.05, "momentum": 0.5, "dampening": 0.3}),
+    (optim.Adagrad, {"lr": 0.1, "lr_decay": 0.01, "initial_accumulator_value": 0.1}),
+    (optim.RMSprop, {"lr": 0.01, "momentum": 0.5, "centered": True}),
+    (optim.Adam, {"lr": 0.05, "amsgrad": True}),
+    (optim.AdamW, {"lr": 0.05, "weight_decay": 0.1}),
+]
+
+
+def _fresh_params():
+    rng = np.random.default_rng(7)
+    return [ag.tensor(rng.standard_normal(s), requires_grad=True) for s in [(2, 3), (3,), ()]]
+
+
+def _train(opt, params, steps, start=0):
+    for t in range(start, start + steps):
+        for i, p in enumerate(params):
+            if i == 1 and t % 5 == 4:
+                p.grad = None
+            else:
+                set_grad(p, _quartic_grad(p.data, t))
+        opt.step()
+
+
+@pytest.mark.parametrize("cls, kwargs", CONFIGS, ids=lambda c: getattr(c, "__name__", ""))
+def test_state_dict_round_trip_resumes_the_same_trajectory(cls, kwargs):
+    ref_params = _fresh_params()
+    ref = cls([{"params": ref_params[:2]}, {"params": ref_params[2:], "lr": 0.02}], **kwargs)
+    _train(ref, ref_params, 30)
+
+    params = _fresh_params()
+    opt = cls([{"params": params[:2]}, {"params": params[2:], "lr": 0.02}], **kwargs)
+    _train(opt, params, 12)
+    saved = opt.state_dict()
+    snapshot = [p.data.copy() for p in params]
+    _train(opt, params, 5, start=12)  # training on must not change the saved dict
+
+    resumed = [ag.tensor(x, requires_grad=True) for x in snapshot]
+    fresh = cls([{"params": resumed[:2]}, {"params": resumed[2:], "lr": 0.7}], **kwargs)
+    fresh.load_state_dict(saved)
+    assert fresh.param_groups[1]["lr"] == 0.02
+    _train(fresh, resumed, 18, start=12)
+    for a, b in zip(ref_params, resumed):
+        np.testing.assert_array_equal(a.data, b.data)
+
+
+def _leaves(obj):
+    if isinstance(obj, dict):
+        for v in obj.values():
+            yield from _leaves(v)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            yield from _leaves(v)
+    else:
+        yield obj
+
+
+@pytest.mark.parametrize("cls, kwargs", CONFIGS, ids=lambda c: getattr(c, "__name__", ""))
+def test_state_dict_layout_is_torch_like_and_npz_friendly(cls, kwargs):
+    params = _fresh_params()
+    opt = cls(params, **kwargs)
+    _train(opt, params, 3)
+    sd = opt.state_dict()
+    assert set(sd) == {"state", "param_groups"}
+    assert sd["param_groups"][0]["params"] == [0, 1, 2]
+    assert set(sd["state"]) == {0, 1, 2}
+    for leaf in _leaves(sd):
+        assert isinstance(leaf, (np.ndarray, bool, int, float, str)), type(leaf)
+    for k in opt._array_state_keys:
+        if k in sd["state"][0]:
+            assert sd["state"][0][k].shape == (2, 3)
+            assert sd["state"][0][k] is not opt.state[params[0]][k]
+
+
+def test_state_dict_survives_an_npz_file(tmp_path):
+    params = _fresh_params()
+    opt = optim.Adam(params, lr=0.05, amsgrad=True)
+    _train(opt, params, 4)
+    sd = opt.state_dict()
+    flat = {}
+    for k, entry in sd["state"].items():
+        for name, v in entry.items():
+            flat[f"state/{k}/{name}"] = np.asarray(v)
+    for i, g in enumerate(sd["param_groups"]):
+        for name, v in g.items():
+            flat[f"group/{i}/{name}"] = np.asarray(v)
+    np.savez(tmp_path / "opt.npz", **flat)
+    loaded = np.load(tmp_path / "opt.npz", allow_pickle=False)
+    back = {"state": {}, "param_groups": [{}]}
+    for key in loaded.files:
+        kind, idx, name = key.split("/")
+        if kind == "state":
+            back["state"].setdefault(idx, {})[name] = loaded[key]  # str keys, 0-d arrays
+        else:
+            back["param_groups"][int(idx)][name] = loaded[key]
+    other = [ag.tensor(p.data.copy(), requires_grad=True) for p in params]
+    opt2 = optim.Adam(other, lr=0.05, amsgrad=True)
+    opt2.load_state_dict(back)
+    assert opt2.param_groups[0]["betas"] == (0.9, 0.999)
+    assert opt2.param_groups[0]["amsgrad"] is True
+    assert opt2.state[other[0]]["step"] == 4.0
+    _train(opt, params, 3, start=4)
+    _train(opt2, other, 3, start=4)
+    for a, b in zip(params, other):
+        np.testing.assert_array_equal(a.data, b.data)
+
+
+def test_load_state_dict_rejects_mismatches_with_clear_errors():
+    params = _fresh_params()
+    opt = optim.Adam(params, lr=0.1)
+    _train(opt, params, 2)
+    sd = opt.state_dict()
+
+    two_groups = optim.Adam([{"params": params[:1]}, {"params": params[1:]}])
+    with pytest.raises(ValueError, match="different number of parameter groups"):
+        two_groups.load_state_dict(sd)
+    short = optim.Adam(params[:2])
+    with pytest.raises(ValueError, match="doesn't match the size"):
+        short.load_state_dict(sd)
+    other_shapes = [ag.tensor(np.zeros(s), requires_grad=True) for s in [(3, 2), (3,), ()]]
+    with pytest.raises(ValueError, match=r"'exp_avg' of parameter 0 has shape \(2, 3\)"):
+        optim.Adam(other_shapes).load_state_dict(sd)
+    with pytest.raises(ValueError, match="'state' and 'param_groups'"):
+        opt.load_state_dict({"state": {}})
+
+
+def test_load_state_dict_casts_state_to_the_parameter_dtype():
+    p64 = param(np.ones(3))
+    opt = optim.Adam([p64], lr=0.1)
+    set_grad(p64, [1.0, 2.0, 3.0])
+    opt.step()
+    p32 = param(np.ones(3), dtype=np.float32)
+    opt32 = optim.Adam([p32], lr=0.1)
+    opt32.load_state_dict(opt.state_dict())
+    assert opt32.state[p32]["exp_avg"].dtype == np.float32
+
+
+def test_repr_lists_group_options():
+    text = repr(optim.SGD([param([1.0])], lr=0.1, momentum=0.9))
+    assert text.startswith("SGD (") and "lr: 0.1" in text and "momentum: 0.9" in text
+
+
+def test_no_warnings_in_a_plain_training_step():
+    p = param([1.0, 2.0])
+    opt = optim.Adam([p], lr=0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(3):
+            opt.zero_grad()
+            (p * p).sum().backward()
+            opt.step()
