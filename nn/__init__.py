@@ -1,0 +1,26 @@
+"""nn: modules, losses, initialization, data loading and training on top of autograd_core, with
+torch.nn's names, defaults and behaviour, so PyTorch code ports by changing the imports.
+
+    import nn
+    import nn.functional as F
+    model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1))
+"""
+
+from .module import IncompatibleKeys, Module, RemovableHandle
+from .parameter import Parameter
+from .layers import (
+    ELU, GRU, SELU, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, BatchNorm1d,
+    BatchNorm2d, BCELoss, BCEWithLogitsLoss, ContrastiveLoss, Conv1d, Conv2d, CrossEntropyLoss,
+    Dropout, Embedding, Flatten, GRUCell, Hardtanh, HuberLoss, Identity, KLDivLoss, L1Loss,
+    LayerNorm, LeakyReLU, Linear, LogSigmoid, LogSoftmax, MaxPool1d, MaxPool2d, ModuleDict,
+    ModuleList, MSELoss, MultiMarginLoss, NLLLoss, ParameterList, PReLU, ReLU, ReLU6,
+    Sequential, Sigmoid, SiLU, SmoothL1Loss, Softmax, Softplus, Softsign, Tanh, Unflatten,
+)
+from . import functional, init, utils
+from .models import MLP, Autoencoder
+from . import datasets
+from . import data
+from .checkpoint import load, save
+from .training import Trainer, fit
+
+__version__ = "0.1.0"

@@ -1,0 +1,155 @@
+"""Activation modules: thin wrappers over nn.functional with PyTorch's constructor arguments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import autograd_core as ag
+
+from .. import functional as F
+from ..module import Module
+from ..parameter import Parameter
+from ._util import param_dtype
+
+
+class ReLU(Module):
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input: ag.Tensor) -> ag.Tensor:
+        return ag.relu(input)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class ReLU6(ReLU):
+    def forward(self, input: ag.Tensor) -> ag.Tensor:
+        return F.relu6(input)
+
+
+class LeakyReLU(Module):
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
+        super().__init__()
+        self.negative_slope = negative_slope
+        self.inplace = inplace
+
+    def forward(self, input: ag.Tensor) -> ag.Tensor:
+        return ag.leaky_relu(input, self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+
+
+class PReLU(Module):
+    """Leaky ReLU whose negative slope is learned: one slope (num_parameters=1) or one per
+    channel, initialized to `init` (0.25)."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        self.num_parameters = int(num_parameters)
+        self.init = init
+        self.weight = Parameter(np.full(self.num_parameters, init, dtype=param_dtype(dtype)))
+
+    def reset_parameters(self) -> None:
+        with ag.no_grad():
+            self.weight.fill_(self.init)
+
+    def forward(self, input: ag.Tensor) -> ag.Tensor:
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
+
+
+class Sigmoid(Module):
+    def forward(self, input: ag.Tensor) -> ag.Tensor:
+        return ag.sigmoid(input)
+
+
+class Tanh(Module):
+    def forward(self, input: ag.Tensor) -> ag.Tensor:
+        return ag.tanh(input)
+
+
+class Softplus(Module):
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        self.beta = beta
+        self.threshold = threshold
+
+    def forward(self, input: ag.Tensor) -> ag.Tensor:
+        return ag.softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Softmax(Module):
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: ag.Tensor) -> ag.Tensor:
+        return F.softmax(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Softmax):
+    def forward(self, input: ag.Tensor) -> ag.Tensor:
+        return F.log_softmax(input, self.dim)
+
+
+class LogSigmoid(Module):
+    def forward(self, input: ag.Tensor) -> ag.Tensor:
+        return F.logsigmoid(input)
+
+
+class Softsign(Module):
+    def forward(self, input: ag.Tensor) -> ag.Tensor:
+        return F.softsign(input)
+
+
+class ELU(Module):
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def forward(self, input: ag.Tensor) -> ag.Tensor:
+        return F.elu(input, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class SELU(ReLU):
+    def forward(self, input: ag.Tensor) -> ag.Tensor:
+        return F.selu(input)
+
+
+class SiLU(ReLU):
+    def forward(self, input: ag.Tensor) -> ag.Tensor:
+        return F.silu(input)
+
+
+class Hardtanh(Module):
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0,
+                 inplace: bool = False) -> None:
+        super().__init__()
+        self.min_val = min_val
+        self.max_val = max_val
+        self.inplace = inplace
+
+    def forward(self, input: ag.Tensor) -> ag.Tensor:
+        return F.hardtanh(input, self.min_val, self.max_val)
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}" + (
+            ", inplace=True" if self.inplace else "")

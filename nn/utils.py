@@ -1,0 +1,96 @@
+"""nn.utils: gradient clipping and flat parameter vectors, with PyTorch's semantics."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+import autograd_core as ag
+
+Tensor = ag.Tensor
+
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
+           "vector_to_parameters"]
+
+
+def _as_list(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
+    return [parameters] if isinstance(parameters, Tensor) else list(parameters)
+
+
+def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
+                    norm_type: float = 2.0, error_if_nonfinite: bool = False,
+                    foreach: Any = None) -> Tensor:
+    """Scales all gradients in place by min(1, max_norm / (total_norm + 1e-6)), where
+    total_norm is the norm of the gradients taken together as one vector; returns total_norm
+    (a 0-d Tensor), as torch.nn.utils.clip_grad_norm_ does."""
+    grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
+    norm_type = float(norm_type)
+    if not grads:
+        return ag.tensor(0.0)
+    dtype = grads[0].dtype
+    if norm_type == math.inf:
+        norms = [np.max(np.abs(g.data)) if g.data.size else 0.0 for g in grads]
+        total = max(norms)
+    else:
+        norms = [np.linalg.norm(g.data.reshape(-1), norm_type) for g in grads]
+        total = np.linalg.norm(np.asarray(norms, dtype=np.float64), norm_type)
+    total = np.asarray(total, dtype=dtype)
+    if error_if_nonfinite and not np.isfinite(total):
+        raise RuntimeError(f"The total norm of order {norm_type} for gradients from "
+                           "`parameters` is non-finite, so it cannot be clipped. To disable "
+                           "this error and scale the gradients by the non-finite norm anyway, "
+                           "set `error_if_nonfinite=False`")
+    coef = min(float(max_norm) / (float(total) + 1e-6), 1.0)
+    with ag.no_grad():
+        for g in grads:
+            _scale_grad(g, coef)
+    return ag.Tensor(total)
+
+
+def _scale_grad(g: Tensor, coef: float) -> None:
+    if g.data.flags.writeable:
+        g.data *= np.asarray(coef, dtype=g.dtype)
+    else:
+        g.data = g.data * np.asarray(coef, dtype=g.dtype)
+
+
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float,
+                     foreach: Any = None) -> None:
+    """Clamps every gradient element to [-clip_value, clip_value] in place."""
+    c = float(clip_value)
+    for p in _as_list(parameters):
+        if p.grad is not None:
+            g = p.grad
+            if g.data.flags.writeable:
+                np.clip(g.data, -c, c, out=g.data)
+            else:
+                g.data = np.clip(g.data, -c, c)
+
+
+def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
+    """One 1-D Tensor of all parameters, flattened in order (differentiable, like torch's)."""
+    params = _as_list(parameters)
+    if not params:
+        raise ValueError("parameters_to_vector: no parameters given")
+    return ag.cat([p.reshape(-1) for p in params])
+
+
+def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
+    """Copies consecutive slices of vec into the parameters, in order (in place, no grad)."""
+    v = vec.data if isinstance(vec, Tensor) else np.asarray(vec)
+    if v.ndim != 1:
+        raise TypeError(f"expected a 1-D vector; got shape {v.shape}")
+    params = _as_list(parameters)
+    total = sum(p.data.size for p in params)
+    if total != v.size:
+        raise ValueError(f"vector_to_parameters: the vector has {v.size} elements but the "
+                         f"parameters hold {total}")
+    offset = 0
+    with ag.no_grad():
+        for p in params:
+            n = p.data.size
+            p.copy_(v[offset:offset + n].reshape(p.shape))
+            offset += n
