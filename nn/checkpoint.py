@@ -142,8 +142,12 @@ def save(obj: Any, f: PathLike | IO[bytes], *, compress: bool = False) -> None:
     ``compress=True`` deflates the arrays (smaller files, slower save and load).
     """
     encoder = _Encoder()
-    tree = encoder.encode(obj, "root")
-    entries = {HEADER_ENTRY: _header_array(tree), **encoder.arrays}
+    try:
+        tree = encoder.encode(obj, "root")
+        header = _header_array(tree)
+    except RecursionError as err:
+        raise ValueError("nn.save: the object nests too deeply to save") from err
+    entries = {HEADER_ENTRY: header, **encoder.arrays}
     writer = np.savez_compressed if compress else np.savez
 
     def write(stream: IO[bytes]) -> None:
@@ -242,7 +246,12 @@ def _load_stream(stream: IO[bytes], size: int, name: str, max_bytes: int) -> Any
         header = _read_entry(npz, HEADER_ENTRY, name)
         tree = _parse_header(header, name)
         decoder = _Decoder(npz, name, set(infos) - {HEADER_ENTRY})
-        result = decoder.decode(tree, "root")
+        try:
+            result = decoder.decode(tree, "root")
+        except RecursionError as err:
+            raise CheckpointError(
+                f"nn.load: {name} has a bad checkpoint structure: it nests too deeply"
+            ) from err
         decoder.check_all_used()
     return result
 
@@ -372,6 +381,8 @@ def _parse_header(header: np.ndarray, name: str) -> Any:
         doc = json.loads(header.tobytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise bad(f"its header is not valid UTF-8 JSON ({err})") from err
+    except RecursionError as err:
+        raise bad("its header nests too deeply") from err
     if not isinstance(doc, dict) or doc.get("format") != FORMAT or "tree" not in doc:
         raise bad(f"its header is not an {FORMAT!r} document")
     version = doc.get("version")

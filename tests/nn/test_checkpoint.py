@@ -152,6 +152,15 @@ def test_save_refuses_cycles(tmp_path):
         save(cyclic, tmp_path / "c.npz")
 
 
+def test_save_refuses_absurd_nesting(tmp_path):
+    deep = []
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(ValueError, match="nests too deeply"):
+        save(deep, tmp_path / "c.npz")
+    assert not os.listdir(tmp_path)
+
+
 def test_save_to_a_missing_directory_says_so(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         save({}, tmp_path / "nope" / "c.npz")
@@ -337,6 +346,14 @@ def test_a_zip_with_entries_that_are_not_arrays(tmp_path):
 def test_bad_structures(tmp_path, header, match):
     path = _write(tmp_path / "c.npz", _npz_bytes({checkpoint.HEADER_ENTRY: header}))
     with pytest.raises(CheckpointError, match=match):
+        load(path)
+
+
+def test_a_header_nested_too_deeply(tmp_path):
+    deep = np.frombuffer(b'{"format": "nn.checkpoint", "version": 1, "tree": '
+                         + b"[" * 100_000 + b"]" * 100_000 + b"}", dtype=np.uint8)
+    path = _write(tmp_path / "c.npz", _npz_bytes({checkpoint.HEADER_ENTRY: deep}))
+    with pytest.raises(CheckpointError, match="nests too deeply"):
         load(path)
 
 
