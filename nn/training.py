@@ -352,6 +352,10 @@ class Trainer:
     (``"epoch"``); a ``ReduceLROnPlateau`` is stepped per epoch with ``plateau_monitor``
     (default ``"val_loss"``, or ``"loss"`` without validation data). ``verbose=None`` shows a
     progress bar only when stderr is a terminal.
+
+    A training loader with ``set_epoch`` (as :class:`nn.data.DataLoader`) is told each epoch's
+    number before the epoch, so a seeded shuffle depends on ``(seed, epoch)`` alone and a run
+    resumed with ``initial_epoch`` sees the same batches as one that never stopped.
     """
 
     def __init__(
