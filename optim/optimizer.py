@@ -274,7 +274,8 @@ class Optimizer:
         The per-parameter state arrays named by ``keys`` become views into one flat array per
         key, so that the update runs as a few ufunc calls over every parameter of the group
         at once. Built when first needed, rebuilt (state copied in) whenever the parameters
-        with gradients or the state arrays change. None when dtypes or step counts differ.
+        with gradients or the state arrays change. None when dtypes or step counts differ, or
+        when a parameter is listed twice.
         """
         cache = self._flat.get(id(group))
         if cache is not None and cache.serves(params, self.state, keys):
@@ -282,6 +283,8 @@ class Optimizer:
         dtype = params[0].data.dtype
         if dtype.kind != "f" or any(p.data.dtype != dtype for p in params):
             return None
+        if len({id(p) for p in params}) != len(params):
+            return None  # a repeated parameter is updated once per occurrence, in order
         steps = {self.state[p].get("step", 0.0) for p in params}
         if len(steps) != 1:
             return None
