@@ -20,6 +20,7 @@ from typing import Any, Literal
 from .optimizer import Optimizer
 
 __all__ = [
+    "ChainedScheduler",
     "ConstantLR",
     "CosineAnnealingLR",
     "ExponentialLR",
@@ -30,6 +31,7 @@ __all__ = [
     "MultiplicativeLR",
     "OneCycleLR",
     "ReduceLROnPlateau",
+    "SequentialLR",
     "StepLR",
 ]
 
@@ -100,12 +102,16 @@ class LRScheduler:
 
     def step(self, epoch: int | None = None) -> None:
         """Advances one epoch (or batch) and writes the new rates into the optimizer."""
+        if epoch is not None:
+            warnings.warn(_EPOCH_DEPRECATION, UserWarning, stacklevel=2)
         self._step_count += 1
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch: int | None = None) -> None:
         if epoch is None:
             self.last_epoch += 1
             values = self.get_lr()
         else:
-            warnings.warn(_EPOCH_DEPRECATION, UserWarning, stacklevel=2)
             self.last_epoch = epoch
             closed_form = getattr(self, "_get_closed_form_lr", None)
             values = closed_form() if closed_form is not None else self.get_lr()
@@ -646,3 +652,110 @@ class ReduceLROnPlateau(LRScheduler):
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         super().load_state_dict(state_dict)
         self._init_is_better(self.mode, self.threshold, self.threshold_mode)
+
+
+def _check_members(owner: str, optimizer: Optimizer, schedulers: Sequence[Any]) -> None:
+    if len(schedulers) < 1:
+        raise ValueError(f"{owner} expects at least one scheduler, but got no scheduler.")
+    for i, s in enumerate(schedulers):
+        if not hasattr(s, "optimizer"):
+            raise TypeError(f"{owner} at index {i} should have `optimizer` as its attribute.")
+        if isinstance(s, ReduceLROnPlateau):
+            raise ValueError(
+                f"{owner} does not support `ReduceLROnPlateau` scheduler as it requires a "
+                f"metric when calling `step`, but got one at index {i}."
+            )
+        if s.optimizer is not optimizer:
+            raise ValueError(
+                f"{owner} expects all schedulers to belong to the same optimizer, but got "
+                f"scheduler {type(s).__name__} at index {i} with a different one."
+            )
+
+
+class _Composite(LRScheduler):
+    """State dicts that nest the member schedulers' own state dicts."""
+
+    _schedulers: list[LRScheduler]
+
+    def state_dict(self) -> dict[str, Any]:
+        out = {k: _plain(v) for k, v in self.__dict__.items()
+               if k not in ("optimizer", "_schedulers") and v is not None}
+        out["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return out
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state_dict = dict(state_dict)
+        members = state_dict.pop("_schedulers")
+        self.__dict__.update({k: _restored(v) for k, v in state_dict.items()})
+        for s, saved in zip(self._schedulers, members):
+            s.load_state_dict(saved)
+
+
+def _undo_initial_step(schedulers: Sequence[Any]) -> None:
+    """Takes back the epoch each member (and members of members) counted when built."""
+    for s in schedulers:
+        if hasattr(s, "_schedulers"):
+            _undo_initial_step(s._schedulers)
+        elif hasattr(s, "last_epoch"):
+            s.last_epoch -= 1
+
+
+class SequentialLR(_Composite):
+    """Runs one scheduler after another, switching at the given milestone epochs."""
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        schedulers: list[LRScheduler],
+        milestones: list[int],
+        last_epoch: int = -1,
+    ) -> None:
+        _check_members(type(self).__name__, optimizer, schedulers)
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError(
+                "Sequential Schedulers expects number of schedulers provided to be one more than "
+                f"the number of milestone points, but got number of schedulers {len(schedulers)} "
+                f"and the number of milestones to be equal to {len(milestones)}"
+            )
+        self._schedulers = list(schedulers)
+        self._milestones = list(milestones)
+        self.last_epoch = last_epoch + 1
+        self.optimizer = optimizer
+        for group in optimizer.param_groups:
+            group["lr"] = group["initial_lr"]
+        _undo_initial_step(self._schedulers)
+        first = self._schedulers[bisect_right(self._milestones, 0)]
+        first._initial_step()
+        self._last_lr = first.get_last_lr()
+
+    def step(self) -> None:  # type: ignore[override]
+        self.last_epoch += 1
+        idx = bisect_right(self._milestones, self.last_epoch)
+        scheduler = self._schedulers[idx]
+        if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
+            scheduler._update_lr(0)
+        else:
+            scheduler.step()
+        self._last_lr = scheduler.get_last_lr()
+
+
+class ChainedScheduler(_Composite):
+    """Steps every member scheduler at each step, so their effects multiply."""
+
+    def __init__(self, schedulers: Sequence[LRScheduler], optimizer: Optimizer | None = None
+                 ) -> None:
+        if len(schedulers) < 1:
+            raise ValueError(
+                "ChainedScheduler expects at least one scheduler to be chained, but got no "
+                "scheduler."
+            )
+        optimizer = optimizer or schedulers[0].optimizer
+        _check_members(type(self).__name__, optimizer, schedulers)
+        self._schedulers = list(schedulers)
+        self.optimizer = optimizer
+        self._last_lr = _current_lrs(optimizer)
+
+    def step(self) -> None:  # type: ignore[override]
+        for s in self._schedulers:
+            s.step()
+        self._last_lr = _current_lrs(self.optimizer)

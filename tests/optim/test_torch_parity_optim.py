@@ -229,6 +229,32 @@ def test_schedule_matches_torch_for_60_steps(case, opt_name):
         o_s.step()
 
 
+def _sequential(lib, opt):
+    warmup = lib.LinearLR(opt, start_factor=0.1, total_iters=5)
+    cosine = lib.CosineAnnealingLR(opt, T_max=20, eta_min=0.001)
+    decay = lib.ExponentialLR(opt, gamma=0.9)
+    return lib.SequentialLR(opt, [warmup, cosine, decay], milestones=[5, 30])
+
+
+def _chained(lib, opt):
+    return lib.ChainedScheduler([lib.ExponentialLR(opt, gamma=0.97),
+                                 lib.StepLR(opt, step_size=10, gamma=0.5)])
+
+
+@pytest.mark.parametrize("build", [_sequential, _chained])
+def test_composite_schedules_match_torch(build):
+    t_opt, o_opt = _two_group_optimizers(torch.optim.SGD, optim.SGD)
+    t_s = build(torch.optim.lr_scheduler, t_opt)
+    o_s = build(sched, o_opt)
+    for step in range(60):
+        np.testing.assert_allclose(o_s.get_last_lr(), t_s.get_last_lr(), rtol=1e-12,
+                                   err_msg=f"epoch {step}")
+        t_opt.step()
+        o_opt.step()
+        t_s.step()
+        o_s.step()
+
+
 @pytest.mark.parametrize("kwargs", [
     {},
     {"mode": "max", "factor": 0.5, "patience": 2, "threshold": 0.05, "cooldown": 3},
