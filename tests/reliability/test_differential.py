@@ -83,8 +83,8 @@ def _torch(torch, program: Program, v: list[np.ndarray]) -> dict:
         hv = [torch.zeros_like(x) for x in xs]
     return {
         "value": y.item(),
-        "grad": [g.detach().numpy() for g in grads],
-        "hvp": [h.detach().numpy() for h in hv],
+        "grad": [g.detach().numpy(force=True) for g in grads],
+        "hvp": [h.detach().numpy(force=True) for h in hv],
     }
 
 
