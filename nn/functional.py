@@ -404,31 +404,57 @@ def _float_like(y: Any, x: Tensor) -> Any:
     return arr if arr.dtype == x.dtype else arr.astype(x.dtype)
 
 
+def _weighted(per: Tensor, weight: Any, reduction: str, name: str,
+              mean_over_weights: bool = True) -> Tensor:
+    """PyTorch's weighted pointwise losses: 'mean' divides by the sum of the weights (mse, l1)
+    or by the element count (huber)."""
+    w = _float_like(weight, per)
+    if tuple(np.shape(_arr(w))) != per.shape:
+        raise ValueError(f"{name}: Weights and input must have the same size.")
+    out = per * w
+    if reduction == "none":
+        return out
+    if reduction == "sum":
+        return out.sum()
+    if not mean_over_weights:
+        return out.mean()
+    return out.sum() / (w.sum() if isinstance(w, Tensor) else float(np.sum(w)))
+
+
 def mse_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
-             reduction: str = "mean") -> Tensor:
-    """(input - target)^2, reduced: one graph node."""
+             reduction: str = "mean", weight: Any = None) -> Tensor:
+    """(input - target)^2, reduced: one graph node (weight, if given, must match the input)."""
     x = _t(input)
     red = _reduction(reduction, size_average, reduce, "mse_loss")
     _check_same_shape(x, target, "mse_loss")
+    if weight is not None:
+        return _weighted(_MSE(x, _float_like(target, x), reduction="none"), weight, red,
+                         "mse_loss")
     return _MSE(x, _float_like(target, x), reduction=red)
 
 
 def l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
-            reduction: str = "mean") -> Tensor:
+            reduction: str = "mean", weight: Any = None) -> Tensor:
     x = _t(input)
     red = _reduction(reduction, size_average, reduce, "l1_loss")
     _check_same_shape(x, target, "l1_loss")
-    return _reduce(ag.abs(x - _float_like(target, x)), red)
+    per = ag.abs(x - _float_like(target, x))
+    if weight is not None:
+        return _weighted(per, weight, red, "l1_loss")
+    return _reduce(per, red)
 
 
-def huber_loss(input: Tensor, target: Any, reduction: str = "mean",
-               delta: float = 1.0) -> Tensor:
+def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0,
+               weight: Any = None) -> Tensor:
     """0.5 d^2 where |d| <= delta, delta (|d| - delta / 2) beyond: one graph node."""
     x = _t(input)
     red = _reduction(reduction, name="huber_loss")
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive; got {delta}")
     _check_same_shape(x, target, "huber_loss")
+    if weight is not None:
+        per = _HUBER(x, _float_like(target, x), delta=float(delta), reduction="none")
+        return _weighted(per, weight, red, "huber_loss", mean_over_weights=False)
     return _HUBER(x, _float_like(target, x), delta=float(delta), reduction=red)
 
 
