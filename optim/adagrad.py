@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -68,39 +67,36 @@ class Adagrad(Optimizer):
         )
         check_range("Adagrad", "epsilon value", options["eps"])
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        loss = self._evaluate(closure)
+    def _update_group(self, group: dict[str, Any]) -> None:
         state = self.state
-        for group in self.param_groups:
-            lr = float(group["lr"])
-            lr_decay = float(group["lr_decay"])
-            eps = float(group["eps"])
-            weight_decay = float(group["weight_decay"])
-            maximize = group["maximize"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                g = grad.data
-                d = p.data
-                st = state[p]
-                if not st:
-                    st = self._init_state(p)
-                step = st["step"] + 1.0
-                st["step"] = step
-                if maximize:
-                    g = np.negative(g, out=np.empty_like(d))
-                if weight_decay != 0:
-                    t = np.multiply(d, weight_decay, out=np.empty_like(d))
-                    t += g
-                    g = t
-                clr = lr / (1.0 + (step - 1.0) * lr_decay)
-                s = st["sum"]
-                t = np.multiply(g, g, out=np.empty_like(d))
-                s += t
-                np.sqrt(s, out=t)
-                t += eps
-                np.divide(g, t, out=t)
-                t *= clr
-                d -= t
-        return loss
+        lr = float(group["lr"])
+        lr_decay = float(group["lr_decay"])
+        eps = float(group["eps"])
+        weight_decay = float(group["weight_decay"])
+        maximize = group["maximize"]
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                continue
+            g = grad.data
+            d = p.data
+            st = state[p]
+            if not st:
+                st = self._init_state(p)
+            step = st["step"] + 1.0
+            st["step"] = step
+            if maximize:
+                g = np.negative(g, out=np.empty_like(d))
+            if weight_decay != 0:
+                t = np.multiply(d, weight_decay, out=np.empty_like(d))
+                t += g
+                g = t
+            clr = lr / (1.0 + (step - 1.0) * lr_decay)
+            s = st["sum"]
+            t = np.multiply(g, g, out=np.empty_like(d))
+            s += t
+            np.sqrt(s, out=t)
+            t += eps
+            np.divide(g, t, out=t)
+            t *= clr
+            d -= t

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -70,19 +69,16 @@ class Adam(Optimizer):
         check_range(name, "beta parameter at index 1", betas[1], 0.0, 1.0)
         check_range(name, "weight_decay value", options["weight_decay"])
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
-            if not params:
-                continue
-            keys = _KEYS_AMSGRAD if group["amsgrad"] else _KEYS
-            flat = self._flat_state(group, params, keys) if len(params) > 1 else None
-            if flat is not None:
-                self._step_flat(group, params, flat, keys)
-            else:
-                self._step_each(group, params, keys)
-        return loss
+    def _update_group(self, group: dict[str, Any]) -> None:
+        params = [p for p in group["params"] if p.grad is not None]
+        if not params:
+            return
+        keys = _KEYS_AMSGRAD if group["amsgrad"] else _KEYS
+        flat = self._flat_state(group, params, keys) if len(params) > 1 else None
+        if flat is not None:
+            self._step_flat(group, params, flat, keys)
+        else:
+            self._step_each(group, params, keys)
 
     def _step_each(self, group: dict[str, Any], params: list[Any], keys: tuple[str, ...]) -> None:
         hyper = _Hyper(group)

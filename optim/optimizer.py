@@ -176,15 +176,26 @@ class Optimizer:
                     p.grad = Tensor(np.zeros_like(g.data))
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Performs one update of every parameter that has a gradient; returns closure()."""
-        raise NotImplementedError
+        """Updates every parameter that has a gradient; returns ``closure()`` if given.
 
-    @staticmethod
-    def _evaluate(closure: Callable[[], Any] | None) -> Any:
-        if closure is None:
-            return None
-        with enable_grad():
-            return closure()
+        The closure (which should zero the gradients, recompute the loss, call backward and
+        return the loss) runs with gradient recording on, as in PyTorch.
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            try:
+                self._update_group(group)
+            except ValueError:
+                _check_grad_shapes(group)
+                raise
+        return loss
+
+    def _update_group(self, group: dict[str, Any]) -> None:
+        """Updates in place the parameters of one group that have gradients."""
+        raise NotImplementedError
 
     # -- state dicts --------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -312,6 +323,16 @@ class Optimizer:
             lines += [f"    {k}: {group[k]}" for k in sorted(group) if k != "params"]
         lines.append(")")
         return "\n".join(lines)
+
+
+def _check_grad_shapes(group: dict[str, Any]) -> None:
+    for i, p in enumerate(group["params"]):
+        g = p.grad
+        if g is not None and g.shape != p.shape:
+            raise ValueError(
+                f"parameter {i} of its group has shape {p.shape} but its .grad has shape "
+                f"{g.shape}: a gradient must have the shape of its parameter"
+            )
 
 
 def _copy_value(value: Any) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -58,70 +57,67 @@ class RMSprop(Optimizer):
         check_range("RMSprop", "weight_decay value", options["weight_decay"])
         check_range("RMSprop", "alpha value", options["alpha"])
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        loss = self._evaluate(closure)
+    def _update_group(self, group: dict[str, Any]) -> None:
         state = self.state
-        for group in self.param_groups:
-            lr = float(group["lr"])
-            alpha = float(group["alpha"])
-            eps = float(group["eps"])
-            weight_decay = float(group["weight_decay"])
-            momentum = float(group["momentum"])
-            centered = group["centered"]
-            maximize = group["maximize"]
-            w = 1.0 - alpha
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                g = grad.data
-                d = p.data
-                st = state[p]
-                if not st:
-                    st["step"] = 0.0
-                    st["square_avg"] = np.zeros_like(d)
-                st["step"] += 1.0
-                if maximize:
-                    g = np.negative(g, out=np.empty_like(d))
-                if weight_decay != 0:
-                    t = np.multiply(d, weight_decay, out=np.empty_like(d))
-                    t += g
-                    g = t
+        lr = float(group["lr"])
+        alpha = float(group["alpha"])
+        eps = float(group["eps"])
+        weight_decay = float(group["weight_decay"])
+        momentum = float(group["momentum"])
+        centered = group["centered"]
+        maximize = group["maximize"]
+        w = 1.0 - alpha
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                continue
+            g = grad.data
+            d = p.data
+            st = state[p]
+            if not st:
+                st["step"] = 0.0
+                st["square_avg"] = np.zeros_like(d)
+            st["step"] += 1.0
+            if maximize:
+                g = np.negative(g, out=np.empty_like(d))
+            if weight_decay != 0:
+                t = np.multiply(d, weight_decay, out=np.empty_like(d))
+                t += g
+                g = t
 
-                v = st["square_avg"]
-                t = np.multiply(g, w, out=np.empty_like(d))
-                t *= g
-                v *= alpha
-                v += t
-                if centered:
-                    gbar = st.get("grad_avg")
-                    if gbar is None:
-                        gbar = st["grad_avg"] = np.zeros_like(d)
-                    # gbar.lerp_(g, w), with PyTorch's two-sided formula.
-                    np.subtract(g, gbar, out=t)
-                    if w < 0.5:
-                        t *= w
-                        gbar += t
-                    else:
-                        t *= 1.0 - w
-                        np.subtract(g, t, out=gbar)
-                    np.multiply(gbar, gbar, out=t)
-                    np.subtract(v, t, out=t)
-                    np.sqrt(t, out=t)
+            v = st["square_avg"]
+            t = np.multiply(g, w, out=np.empty_like(d))
+            t *= g
+            v *= alpha
+            v += t
+            if centered:
+                gbar = st.get("grad_avg")
+                if gbar is None:
+                    gbar = st["grad_avg"] = np.zeros_like(d)
+                # gbar.lerp_(g, w), with PyTorch's two-sided formula.
+                np.subtract(g, gbar, out=t)
+                if w < 0.5:
+                    t *= w
+                    gbar += t
                 else:
-                    np.sqrt(v, out=t)
-                t += eps
+                    t *= 1.0 - w
+                    np.subtract(g, t, out=gbar)
+                np.multiply(gbar, gbar, out=t)
+                np.subtract(v, t, out=t)
+                np.sqrt(t, out=t)
+            else:
+                np.sqrt(v, out=t)
+            t += eps
 
-                if momentum > 0:
-                    buf = st.get("momentum_buffer")
-                    if buf is None:
-                        buf = st["momentum_buffer"] = np.zeros_like(d)
-                    buf *= momentum
-                    np.divide(g, t, out=t)
-                    buf += t
-                    np.multiply(buf, lr, out=t)
-                else:
-                    np.divide(g, t, out=t)
-                    t *= lr
-                d -= t
-        return loss
+            if momentum > 0:
+                buf = st.get("momentum_buffer")
+                if buf is None:
+                    buf = st["momentum_buffer"] = np.zeros_like(d)
+                buf *= momentum
+                np.divide(g, t, out=t)
+                buf += t
+                np.multiply(buf, lr, out=t)
+            else:
+                np.divide(g, t, out=t)
+                t *= lr
+            d -= t

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -54,52 +53,49 @@ class SGD(Optimizer):
         check_range("SGD", "momentum value", options["momentum"])
         check_range("SGD", "weight_decay value", options["weight_decay"])
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        loss = self._evaluate(closure)
+    def _update_group(self, group: dict[str, Any]) -> None:
         state = self.state
-        for group in self.param_groups:
-            lr = float(group["lr"])
-            momentum = float(group["momentum"])
-            keep = 1.0 - float(group["dampening"])
-            weight_decay = float(group["weight_decay"])
-            nesterov = group["nesterov"]
-            maximize = group["maximize"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                g = grad.data
-                d = p.data
-                owned = False
-                if weight_decay != 0:
-                    t = np.multiply(d, weight_decay, out=np.empty_like(d))
-                    if maximize:
-                        np.subtract(t, g, out=t)
-                    else:
-                        t += g
-                    g, owned = t, True
-                elif maximize:
-                    g, owned = np.negative(g, out=np.empty_like(d)), True
-
-                if momentum != 0:
-                    st = state[p]
-                    buf = st.get("momentum_buffer")
-                    if buf is None:
-                        buf = np.array(g, dtype=d.dtype, copy=True)
-                        st["momentum_buffer"] = buf
-                    else:
-                        buf *= momentum
-                        buf += g if keep == 1.0 else np.multiply(g, keep)
-                    if nesterov:
-                        t = np.multiply(buf, momentum, out=np.empty_like(d))
-                        t += g
-                        g, owned = t, True
-                    else:
-                        g, owned = buf, False
-
-                if owned:
-                    g *= lr
-                    d -= g
+        lr = float(group["lr"])
+        momentum = float(group["momentum"])
+        keep = 1.0 - float(group["dampening"])
+        weight_decay = float(group["weight_decay"])
+        nesterov = group["nesterov"]
+        maximize = group["maximize"]
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                continue
+            g = grad.data
+            d = p.data
+            owned = False
+            if weight_decay != 0:
+                t = np.multiply(d, weight_decay, out=np.empty_like(d))
+                if maximize:
+                    np.subtract(t, g, out=t)
                 else:
-                    d -= np.multiply(g, lr)
-        return loss
+                    t += g
+                g, owned = t, True
+            elif maximize:
+                g, owned = np.negative(g, out=np.empty_like(d)), True
+
+            if momentum != 0:
+                st = state[p]
+                buf = st.get("momentum_buffer")
+                if buf is None:
+                    buf = np.array(g, dtype=d.dtype, copy=True)
+                    st["momentum_buffer"] = buf
+                else:
+                    buf *= momentum
+                    buf += g if keep == 1.0 else np.multiply(g, keep)
+                if nesterov:
+                    t = np.multiply(buf, momentum, out=np.empty_like(d))
+                    t += g
+                    g, owned = t, True
+                else:
+                    g, owned = buf, False
+
+            if owned:
+                g *= lr
+                d -= g
+            else:
+                d -= np.multiply(g, lr)

@@ -364,6 +364,16 @@ def test_bad_params_arguments_are_rejected():
         optim.SGD([p, p], lr=0.1)
 
 
+@pytest.mark.parametrize("cls", ALL)
+def test_a_gradient_of_the_wrong_shape_is_named(cls):
+    p, q = param(np.ones((2, 3))), param(np.ones(4))
+    opt = cls([p, q], lr=0.1)
+    set_grad(p, np.ones((2, 3)))
+    set_grad(q, np.ones(5))
+    with pytest.raises(ValueError, match=r"parameter 1 .* shape \(4,\) but its .grad has shape"):
+        opt.step()
+
+
 # -- state dicts --------------------------------------------------------------------------------
 def _quartic_grad(x, t):
     return x**3 - 0.5 * x + 0.1 * np.cos(t + x)
@@ -521,3 +531,36 @@ def test_no_warnings_in_a_plain_training_step():
             opt.zero_grad()
             (p * p).sum().backward()
             opt.step()
+
+
+def test_state_dicts_survive_an_nn_checkpoint(tmp_path):
+    checkpoint = pytest.importorskip("nn.checkpoint")
+    from optim import lr_scheduler
+
+    params = _fresh_params()
+    opt = optim.AdamW(params, lr=0.05, amsgrad=True)
+    sched = lr_scheduler.SequentialLR(
+        opt, [lr_scheduler.LinearLR(opt, start_factor=0.5, total_iters=3),
+              lr_scheduler.CosineAnnealingLR(opt, T_max=10)], milestones=[3])
+    for t in range(5):
+        _train(opt, params, 1, start=t)
+        sched.step()
+    checkpoint.save({"optimizer": opt.state_dict(), "scheduler": sched.state_dict()},
+                    tmp_path / "ckpt.npz")
+
+    other = [ag.tensor(p.data.copy(), requires_grad=True) for p in params]
+    opt2 = optim.AdamW(other, lr=0.05, amsgrad=True)
+    sched2 = lr_scheduler.SequentialLR(
+        opt2, [lr_scheduler.LinearLR(opt2, start_factor=0.5, total_iters=3),
+               lr_scheduler.CosineAnnealingLR(opt2, T_max=10)], milestones=[3])
+    loaded = checkpoint.load(tmp_path / "ckpt.npz")
+    opt2.load_state_dict(loaded["optimizer"])
+    sched2.load_state_dict(loaded["scheduler"])
+    for t in range(5, 12):
+        _train(opt, params, 1, start=t)
+        _train(opt2, other, 1, start=t)
+        sched.step()
+        sched2.step()
+        assert sched2.get_last_lr() == sched.get_last_lr()
+    for a, b in zip(params, other):
+        np.testing.assert_array_equal(a.data, b.data)
