@@ -304,7 +304,7 @@ class Optimizer:
         return cache
 
     def _restore_state_value(self, index: int, name: str, value: Any, p: Tensor) -> Any:
-        if name in self._array_state_keys:
+        if name in self._array_state_keys and value is not None:
             arr = np.asarray(value)
             if arr.shape != p.shape:
                 raise ValueError(

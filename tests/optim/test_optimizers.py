@@ -506,6 +506,17 @@ def test_load_state_dict_rejects_mismatches_with_clear_errors():
         opt.load_state_dict({"state": {}})
 
 
+def test_a_missing_momentum_buffer_loads_as_none_and_restarts():
+    p = param([0.0, 0.0])
+    opt = optim.SGD([p], lr=0.1, momentum=0.9)
+    opt.load_state_dict({"state": {0: {"momentum_buffer": None}},
+                         "param_groups": [{**opt.state_dict()["param_groups"][0]}]})
+    set_grad(p, [1.0, 2.0])
+    opt.step()
+    np.testing.assert_allclose(p.data, [-0.1, -0.2])
+    np.testing.assert_array_equal(opt.state[p]["momentum_buffer"], [1.0, 2.0])
+
+
 def test_load_state_dict_casts_state_to_the_parameter_dtype():
     p64 = param(np.ones(3))
     opt = optim.Adam([p64], lr=0.1)

@@ -179,6 +179,20 @@ def test_state_dict_has_torch_keys_and_loads_torch_state(name, kwargs):
             np.testing.assert_allclose(fresh.state[a][key], value, rtol=1e-9)
 
 
+def test_torch_sgd_state_with_torch_only_group_keys_loads():
+    tp = torch.zeros(3, requires_grad=True)
+    t_opt = torch.optim.SGD([tp], lr=0.1)
+    tp.grad = torch.ones(3)
+    t_opt.step()
+    p = ag.tensor(np.full(3, -0.1), requires_grad=True)
+    opt = optim.SGD([p], lr=0.5, momentum=0.9)
+    opt.load_state_dict(t_opt.state_dict())  # groups hold foreach, fused, differentiable too
+    assert opt.param_groups[0]["lr"] == 0.1 and opt.param_groups[0]["momentum"] == 0
+    p.grad = ag.tensor(np.ones(3))
+    opt.step()
+    np.testing.assert_allclose(p.data, -0.2)
+
+
 # -- schedules ------------------------------------------------------------------------------------
 SCHEDULES = [
     ("StepLR", {"step_size": 7, "gamma": 0.5}),
