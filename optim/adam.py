@@ -120,8 +120,12 @@ class Adam(Optimizer):
         for p in params:
             state[p]["step"] = step
         hyper.at_step(step)
+        grads = [p.grad.data for p in params]
+        for p, gd in zip(params, grads):
+            if gd.shape != p.data.shape:
+                raise ValueError(f"gradient of shape {gd.shape} for a parameter of {p.shape}")
         g = flat.grad
-        np.concatenate([p.grad.data.reshape(-1) for p in params], out=g)
+        np.concatenate([gd.reshape(-1) for gd in grads], out=g)
         if hyper.maximize:
             np.negative(g, out=g)
         t = flat.scratch

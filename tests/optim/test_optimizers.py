@@ -372,6 +372,10 @@ def test_a_gradient_of_the_wrong_shape_is_named(cls):
     set_grad(q, np.ones(5))
     with pytest.raises(ValueError, match=r"parameter 1 .* shape \(4,\) but its .grad has shape"):
         opt.step()
+    set_grad(q, np.ones(4))
+    set_grad(p, np.ones((3, 2)))  # same size, other shape
+    with pytest.raises(ValueError, match=r"parameter 0 .* shape \(2, 3\) but its .grad has sh"):
+        opt.step()
 
 
 # -- state dicts --------------------------------------------------------------------------------
