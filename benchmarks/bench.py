@@ -46,16 +46,16 @@ def parse_args(argv=None):
     ap.add_argument("--target", type=float, default=None,
                     help="seconds per repeat per engine (sets steps per repeat)")
     ap.add_argument("--slow", type=float, default=1.0,
-                    help="engines slower than this many seconds per step get at most 3 "
+                    help="engines slower than this many seconds per step get at most 2 "
                          "single-step repeats (with --quick: are not timed)")
     ap.add_argument("--markdown", default=os.path.join(HERE, "results.md"),
                     help="where to write the markdown report ('' for none)")
     ap.add_argument("--_memprobe", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.repeats is None:
-        args.repeats = 3 if args.quick else 7
+        args.repeats = 3 if args.quick else 5
     if args.target is None:
-        args.target = 0.04 if args.quick else 0.3
+        args.target = 0.04 if args.quick else 0.2
     return args
 
 
@@ -554,7 +554,7 @@ def main(args) -> int:
                     row.status, row.runner = "skipped", None
                     row.message = f"not timed with --quick (~{fmt_time(row.check_s)} per step)"
                     continue
-                row.steps, row.repeats = 1, min(args.repeats, 3)
+                row.steps, row.repeats = 1, min(args.repeats, 2)
                 continue
             row.repeats = args.repeats
             try:
