@@ -43,13 +43,24 @@ def _along_axis_index(indices, axis):
 
 
 def _scatter_along_axis(g, indices, axis, shape):
-    """The adjoint of take_along_axis: repeated indices along the axis add up."""
-    out = np.zeros(shape, dtype=g.dtype)
-    if indices.shape[axis] == 1:  # one index per slice: no repeats, a plain put
+    """The adjoint of take_along_axis: repeated indices along the axis add up.
+
+    take_along_axis broadcasts the input and the indices against each other outside `axis`,
+    so the scatter runs in that broadcast shape and then sums down to `shape`.
+    """
+    axis = axis % len(shape)
+    full = tuple(n if d == axis else max(n, m, k) for d, (n, m, k)
+                 in enumerate(zip(shape, g.shape, indices.shape)))
+    positions = tuple(indices.shape[axis] if d == axis else n for d, n in enumerate(full))
+    indices = np.broadcast_to(indices, positions)
+    g = np.broadcast_to(g, positions)
+    out = np.zeros(full, dtype=g.dtype)
+    if positions[axis] == 1:  # one index per slice: no repeats, a plain put
         np.put_along_axis(out, indices, g, axis=axis)
     else:
         np.add.at(out, _along_axis_index(indices, axis), g)
-    return out
+    summed = tuple(d for d, (n, m) in enumerate(zip(shape, full)) if n != m)
+    return out.sum(axis=summed, keepdims=True) if summed else out
 
 
 defop("getitem", _getitem,

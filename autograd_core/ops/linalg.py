@@ -53,7 +53,8 @@ def _tensordot(a, b, axes):
 
 
 def _tensordot_parts(a_ndim, b_ndim, axes):
-    ia, ib = list(axes[0]), list(axes[1])
+    ia = [d % a_ndim for d in axes[0]]  # axes may be negative, as in np.tensordot
+    ib = [d % b_ndim for d in axes[1]]
     a_free = [d for d in range(a_ndim) if d not in ia]
     b_free = [d for d in range(b_ndim) if d not in ib]
     return ia, ib, a_free, b_free

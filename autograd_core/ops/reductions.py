@@ -54,7 +54,9 @@ def _var(x, axis=None, correction=1, keepdims=False):
 def _var_vjp(F, g, out, x, axis=None, correction=1, keepdims=False):
     n = _count(x.shape, axis)
     centered = x - F.mean(x, axis=axis, keepdims=True)
-    return _unreduce(F, g, x, axis, keepdims) * centered * (2.0 / max(n - correction, 0))
+    # n <= correction: NumPy's (and PyTorch's) nan forward, and a nan gradient, not an error
+    scale = 2.0 / (n - correction) if n > correction else np.nan
+    return _unreduce(F, g, x, axis, keepdims) * centered * scale
 
 
 def _prod(x, axis=None, keepdims=False):
@@ -156,7 +158,10 @@ def _norm_vjp(F, g, out, x, p=2, axis=None, keepdims=False):
     safe = F.where(ob == 0, np.inf, ob)
     if p == 2:
         return gb * x / safe
-    return gb * F.sign(x) * F.abs(x) ** (p - 1) / safe ** (p - 1)
+    # sign(x) (|x| / norm)**(p-1), finite everywhere: zero elements get gradient 0 (sign 0)
+    # for every p, including p < 1 where |x|**(p-1) alone would be inf
+    ratio = F.where(x == 0, 1, F.abs(x)) / F.where(ob == 0, 1, ob)
+    return gb * F.sign(x) * ratio ** (p - 1)
 
 
 defop("sum", _sum, lambda F, g, out, x, axis=None, keepdims=False:

@@ -57,7 +57,8 @@ def _flip(x, axes):
 
 
 def _inverse_perm(axes):
-    return tuple(np.argsort(axes).tolist())
+    n = len(axes)
+    return tuple(np.argsort([a % n for a in axes]).tolist())  # axes may be negative
 
 
 defop("reshape", _reshape, lambda F, g, out, x, shape: F.reshape(g, shape=x.shape),
