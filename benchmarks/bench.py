@@ -25,8 +25,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 WORKLOAD_ORDER = ["A", "B", "C", "D", "E", "F", "G", "H", "I", "K1", "K10"]
-ENGINE_ORDER = ["numpy", "python", "torch", "autograd_core", "mygrad", "autograd", "micrograd",
-                "micrograd-deep"]
+ENGINE_ORDER = ["numpy", "python", "torch", "autograd_core", "mygrad", "hips-autograd",
+                "micrograd", "micrograd-deep"]
 # Half a million micrograd Values per step: seconds each, too slow for --quick.
 QUICK_SKIP = {(k, "micrograd"): "not run with --quick (500,000 Value nodes per step)"
               for k in ("F", "K10")}
@@ -80,11 +80,6 @@ import numpy as np  # noqa: E402
 import reference_numpy  # noqa: E402
 import workloads  # noqa: E402
 
-
-class Unsupported(Exception):
-    """An engine cannot run a workload (a documented limitation, not a failure)."""
-
-
 # --------------------------------------------------------------------------- engines
 
 
@@ -126,7 +121,7 @@ def load_engines(threads: int, wanted: set[str] | None, verbose=True) -> dict[st
                                           dict(engine_impl.BUILDERS))
         except Exception as exc:  # the engine may be absent or half-written
             skip("autograd_core", f"import failed: {type(exc).__name__}: {exc}")
-    if not wanted or wanted & {"mygrad", "autograd", "micrograd", "micrograd-deep"}:
+    if not wanted or wanted & {"mygrad", "hips-autograd", "micrograd", "micrograd-deep"}:
         import reference_peers
 
         for name, (ver, builders) in reference_peers.engines().items():
@@ -142,6 +137,7 @@ def load_engines(threads: int, wanted: set[str] | None, verbose=True) -> dict[st
 
 
 def is_unsupported(exc) -> bool:
+    """reference_peers.Unsupported: a documented limitation, reported but not a failure."""
     return type(exc).__name__ == "Unsupported"
 
 
@@ -500,6 +496,56 @@ def selection(only: str):
     return [k for k in WORKLOAD_ORDER if k in keys], "J" in names
 
 
+def check_workload(key, prob, engines, args) -> list[Row]:
+    """One checked row per engine that implements the workload."""
+    ref = reference_result(prob)
+    rows = []
+    for name in ENGINE_ORDER:
+        e = engines.get(name)
+        if e is None or e.version is None or prob.impl not in e.builders:
+            continue
+        if name == "micrograd-deep":
+            # Only informative where plain micrograd hit the recursion limit.
+            plain = next((r for r in rows if r.engine == "micrograd"), None)
+            if args.quick or (plain is not None and plain.status != "unsupported"):
+                continue
+        if args.quick and (key, name) in QUICK_SKIP:
+            rows.append(Row(name, "skipped", QUICK_SKIP[key, name]))
+            continue
+        row = check_engine(prob, e, ref)
+        if row.status != "ok":
+            row.runner = None
+        rows.append(row)
+        gc.collect()
+    return rows
+
+
+def plan_timing(rows: list[Row], args) -> bool:
+    """Warm up and size the repeats of every checked row; False if one raised."""
+    ok = True
+    warm = min(0.5, 0.5 * args.target)
+    for row in rows:
+        if row.status != "ok":
+            continue
+        if row.check_s > args.slow:
+            # Seconds per step: the check already warmed it up; time a few single steps
+            # (or, with --quick, none) so that one engine does not dominate the run.
+            if args.quick:
+                row.status, row.runner = "skipped", None
+                row.message = f"not timed with --quick (~{fmt_time(row.check_s)} per step)"
+                continue
+            row.steps, row.repeats = 1, min(args.repeats, 2)
+            continue
+        row.repeats = args.repeats
+        try:
+            warm_up(row, args.target, warm)
+        except Exception as exc:
+            row.status, row.message = "error", f"{type(exc).__name__}: {exc}"
+            ok = False
+            print(f"!!! {row.engine}: ERROR while warming up: {row.message}")
+    return ok
+
+
 def main(args) -> int:
     t_start = time.perf_counter()
     wanted = {s.strip() for s in args.engines.split(",") if s.strip()} or None
@@ -519,58 +565,42 @@ def main(args) -> int:
     gc.freeze()
     results = []  # (prob, rows, baseline)
     failed = False
-    for key in keys:
-        t_key = time.perf_counter()
-        prob = workloads.make(key)
-        print(f"\n== {key}: {prob.title}")
-        ref = reference_result(prob)
-        rows = []
-        for name in ENGINE_ORDER:
-            e = engines.get(name)
-            if e is None or e.version is None or prob.impl not in e.builders:
-                continue
-            if name == "micrograd-deep":
-                # Only informative where plain micrograd hit the recursion limit.
-                plain = next((r for r in rows if r.engine == "micrograd"), None)
-                if args.quick or (plain is not None and plain.status != "unsupported"):
-                    continue
-            if args.quick and (key, name) in QUICK_SKIP:
-                rows.append(Row(name, "skipped", QUICK_SKIP[key, name]))
-                continue
-            row = check_engine(prob, e, ref)
-            if row.status != "ok":
-                row.runner = None
-            rows.append(row)
-            gc.collect()
-        failed |= any(r.status in ("mismatch", "error") for r in rows)
-        warm = min(0.5, 0.5 * args.target)
-        for row in rows:
-            if row.status != "ok":
-                continue
-            if row.check_s > args.slow:
-                # Seconds per step: the check already warmed it up; time a few single steps
-                # (or, with --quick, none) so that one engine does not dominate the run.
-                if args.quick:
-                    row.status, row.runner = "skipped", None
-                    row.message = f"not timed with --quick (~{fmt_time(row.check_s)} per step)"
-                    continue
-                row.steps, row.repeats = 1, min(args.repeats, 2)
-                continue
-            row.repeats = args.repeats
-            try:
-                warm_up(row, args.target, warm)
-            except Exception as exc:
-                row.status, row.message = "error", f"{type(exc).__name__}: {exc}"
-                failed = True
-                print(f"!!! {key} / {row.engine}: ERROR while warming up: {row.message}")
-        time_rows([r for r in rows if r.status == "ok"])
-        failed |= any(r.status == "error" for r in rows)
-        for row in rows:
+    # K1 and K10 are timed in one round-robin, so that their ratio does not depend on how
+    # the machine's load changed between them.
+    groups = [[k] for k in keys if k not in ("K1", "K10")]
+    if any(k in keys for k in ("K1", "K10")):
+        groups.append([k for k in keys if k in ("K1", "K10")])
+    for group in groups:
+        t_group = time.perf_counter()
+        checked = []
+        for key in group:
+            prob = workloads.make(key)
+            print(f"\n== {key}: {prob.title}  (checking)")
+            rows = check_workload(key, prob, engines, args)
+            failed |= any(r.status in ("mismatch", "error") for r in rows)
+            checked.append((prob, rows))
+        all_rows = [r for _, rows in checked for r in rows]
+        failed |= not plan_timing(all_rows, args)
+        time_rows([r for r in all_rows if r.status == "ok"])
+        failed |= any(r.status == "error" for r in all_rows)
+        for row in all_rows:
             row.runner = None
         gc.collect()
-        print_workload(prob, rows, prob.baseline)
-        print(f"  ({time.perf_counter() - t_key:.1f} s)")
-        results.append((prob, rows, prob.baseline))
+        for prob, rows in checked:
+            print(f"\n== {prob.key}: {prob.title}")
+            print_workload(prob, rows, prob.baseline)
+            results.append((prob, rows, prob.baseline))
+        print(f"  ({time.perf_counter() - t_group:.1f} s)")
+
+    scaling = k_scaling(results)
+    if scaling:
+        print("\n== K: backward time 10N / N (about 10 means linear in the number of ops)")
+        for name, t1, t10, r_med, r_min, msg in scaling:
+            if msg:
+                print(f"  {name:16s} {msg}")
+            else:
+                print(f"  {name:16s} {fmt_time(t1):>10s} -> {fmt_time(t10):>10s}   "
+                      f"ratio {r_med:5.1f} (medians), {r_min:5.1f} (minima)")
 
     mem = None
     if run_j:
@@ -578,7 +608,7 @@ def main(args) -> int:
         imports = memory_probe_imports()
         for label, rss, err in imports:
             print(f"  import {label:26s} " + (f"{rss:8.1f} MiB" if rss else f"failed: {err}"))
-        names = [n for n in ("numpy", "torch", "autograd_core", "mygrad", "autograd")
+        names = [n for n in ("numpy", "torch", "autograd_core", "mygrad", "hips-autograd")
                  if n in engines and engines[n].version and (not wanted or n in wanted)]
         steps = memory_probe_steps(names, args.threads)
         for name, d, err in steps:
@@ -599,6 +629,26 @@ def main(args) -> int:
     if failed:
         print("\n!!! Some engines failed their gradient check or raised errors (see above).")
     return 1 if failed else 0
+
+
+def k_scaling(results):
+    """(engine, median N, median 10N, ratio of medians, ratio of minima, message) rows."""
+    k1 = next((rows for p, rows, _ in results if p.key == "K1"), None)
+    k10 = next((rows for p, rows, _ in results if p.key == "K10"), None)
+    if not (k1 and k10):
+        return []
+    out = []
+    for row1 in k1:
+        row10 = next((r for r in k10 if r.engine == row1.engine), None)
+        if row10 is None:
+            continue
+        if row1.times and row10.times:
+            out.append((row1.engine, row1.median, row10.median, row10.median / row1.median,
+                        min(row10.times) / min(row1.times), ""))
+        else:
+            msg = f"N: {row1.status}, 10N: {row10.status} {row10.message or row1.message}"
+            out.append((row1.engine, None, None, None, None, msg.replace("|", "/")))
+    return out
 
 
 def write_markdown(path, info, args, engines, results, mem, elapsed):
@@ -649,25 +699,21 @@ def write_markdown(path, info, args, engines, results, mem, elapsed):
                     msg = row.message.replace("|", "/")
                     md.append(f"| {row.engine} | {row.status.upper()} | | | | | {msg} |")
             md.append("")
-        k1 = next(((p, r) for p, r, _ in results if p.key == "K1"), None)
-        k10 = next(((p, r) for p, r, _ in results if p.key == "K10"), None)
-        if k1 and k10:
+        scaling = k_scaling(results)
+        if scaling:
+            n1 = next(p for p, _, _ in results if p.key == "K1").hyper["n_ops"]
             md += ["## K: backward time against graph size", "",
-                   f"Backward pass only, chain of N = {k1[0].hyper['n_ops']} and 10N = "
-                   f"{k10[0].hyper['n_ops']} elementwise ops on a 100-vector. A ratio near 10 "
-                   "means backward is linear in the number of ops.", "",
-                   "| engine | backward, N | backward, 10N | ratio 10N / N |", "|---|---|---|---|"]
-            for row1 in k1[1]:
-                row10 = next((r for r in k10[1] if r.engine == row1.engine), None)
-                if row10 is None:
-                    continue
-                if row1.times and row10.times:
-                    md.append(f"| {row1.engine} | {fmt_time(row1.median)} | "
-                              f"{fmt_time(row10.median)} | "
-                              f"{row10.median / row1.median:.1f} |")
+                   f"Backward pass only, chain of N = {n1} and 10N = {10 * n1} elementwise "
+                   "ops on a 100-vector. A ratio near 10 means backward is linear in the number "
+                   "of ops; the ratio of minima is less sensitive to machine load.", "",
+                   "| engine | backward, N | backward, 10N | ratio of medians | ratio of minima |",
+                   "|---|---|---|---|---|"]
+            for name, t1, t10, r_med, r_min, msg in scaling:
+                if msg:
+                    md.append(f"| {name} | {msg} | | | |")
                 else:
-                    md.append(f"| {row1.engine} | {row1.status} | {row10.status} | "
-                              f"{(row10.message or row1.message).replace('|', '/')} |")
+                    md.append(f"| {name} | {fmt_time(t1)} | {fmt_time(t10)} | {r_med:.1f} | "
+                              f"{r_min:.1f} |")
             md.append("")
     if mem:
         imports, steps = mem

@@ -541,7 +541,7 @@ def engines():
     """name -> (version string, builders) or (None, reason) for peers that fail to import."""
     out = {}
     for name, dist, make in (("mygrad", "mygrad", _mygrad_builders),
-                             ("autograd", "autograd", _autograd_builders),
+                             ("hips-autograd", "autograd", _autograd_builders),
                              ("micrograd", "micrograd", lambda: _micrograd_builders(False)),
                              ("micrograd-deep", "micrograd", lambda: _micrograd_builders(True))):
         try:
