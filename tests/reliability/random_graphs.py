@@ -20,6 +20,11 @@ from hypothesis import strategies as st
 
 import autograd_core as ag
 
+try:
+    import nn.functional as NF
+except ImportError:  # the engine alone: graphs without the fused losses
+    NF = None
+
 MAX_NUMEL = 48  # keeps every node small, so a graph costs milliseconds
 MAX_ABS = 20.0  # larger values are scaled back down (exp of a node stays finite)
 MARGIN = 1e-3  # the closest an input may come to a kink of the op applied to it
@@ -70,7 +75,7 @@ def _short(v: Any) -> str:
 # -- the two backends ---------------------------------------------------------------------------
 def _ag_catalog() -> dict[str, Callable[..., Any]]:
     A = ag
-    return {
+    catalog = {
         "neg": lambda a: -a,
         "exp": A.exp, "log": A.log, "log1p": A.log1p, "sqrt": A.sqrt, "sin": A.sin,
         "cos": A.cos, "tan": A.tan, "tanh": A.tanh, "sigmoid": A.sigmoid,
@@ -133,6 +138,22 @@ def _ag_catalog() -> dict[str, Callable[..., Any]]:
         "avg_pool1d": lambda x, k, stride, padding:
             A.avg_pool1d(x, k, stride=stride, padding=padding),
     }
+    if NF is not None:
+        catalog.update({
+            "mse_loss": lambda x, target, reduction:
+                NF.mse_loss(x, target, reduction=reduction),
+            "huber_loss": lambda x, target, reduction, delta:
+                NF.huber_loss(x, target, reduction=reduction, delta=delta),
+            "bce": lambda x, target, reduction:
+                NF.binary_cross_entropy(x, target, reduction=reduction),
+            "bce_with_logits": lambda x, target, reduction, pos_weight:
+                NF.binary_cross_entropy_with_logits(x, target, reduction=reduction,
+                                                    pos_weight=pos_weight),
+            "cross_entropy": lambda x, target, reduction, label_smoothing:
+                NF.cross_entropy(x, target, reduction=reduction,
+                                 label_smoothing=label_smoothing),
+        })
+    return catalog
 
 
 AG_CATALOG = _ag_catalog()
@@ -220,6 +241,19 @@ def torch_catalog(torch: Any) -> dict[str, Callable[..., Any]]:
             F.max_pool1d(x, k, stride=stride, padding=padding),
         "avg_pool1d": lambda x, k, stride, padding:
             F.avg_pool1d(x, k, stride=stride, padding=padding),
+        "mse_loss": lambda x, target, reduction:
+            F.mse_loss(x, torch.as_tensor(target), reduction=reduction),
+        "huber_loss": lambda x, target, reduction, delta:
+            F.huber_loss(x, torch.as_tensor(target), reduction=reduction, delta=delta),
+        "bce": lambda x, target, reduction:
+            F.binary_cross_entropy(x, torch.as_tensor(target), reduction=reduction),
+        "bce_with_logits": lambda x, target, reduction, pos_weight:
+            F.binary_cross_entropy_with_logits(
+                x, torch.as_tensor(target), reduction=reduction,
+                pos_weight=None if pos_weight is None else torch.as_tensor(pos_weight)),
+        "cross_entropy": lambda x, target, reduction, label_smoothing:
+            F.cross_entropy(x, torch.as_tensor(target), reduction=reduction,
+                            label_smoothing=label_smoothing),
     }
 
 
@@ -258,6 +292,7 @@ class Builder:
         self.nodes: list = []
         self.values: list[np.ndarray] = []
         self.consumed: set[int] = set()
+        self.hidden: set[int] = set()
 
     # nodes
     def leaf(self, shape: tuple[int, ...]) -> int:
@@ -270,27 +305,33 @@ class Builder:
         with ag.no_grad():
             out = AG_CATALOG[op](*(ag.tensor(self.values[a]) for a in args), **params)
         v = np.array(out.data, dtype=np.float64)
-        assert np.isfinite(v).all(), f"generator applied {op} outside its domain"
+        assert np.isfinite(v).all(), (
+            f"generator applied {op}{args} outside its domain in\n"
+            + Program(self.nodes, {}).describe())
         self.nodes.append(Step(op, tuple(args), params))
         self.values.append(v)
         self.consumed.update(args)
         i = len(self.nodes) - 1
         m = float(np.abs(v).max()) if v.size else 0.0
-        if m > MAX_ABS:
+        if m > MAX_ABS:  # only the scaled-down node is offered to later ops
+            self.hidden.add(i)
             return self.emit("mul_const", (i,), c=float(1.0 / m))
         return i
+
+    def ids(self) -> list[int]:
+        return [i for i in range(len(self.nodes)) if i not in self.hidden]
 
     def shape(self, i: int) -> tuple[int, ...]:
         return self.values[i].shape
 
     def pick(self, candidates: list[int] | None = None) -> int:
         """A node, recent ones first (hypothesis shrinks towards the newest)."""
-        cands = list(range(len(self.nodes))) if candidates is None else candidates
+        cands = self.ids() if candidates is None else candidates
         k = self.draw(st.integers(0, len(cands) - 1))
         return cands[-1 - k]
 
     def pick_where(self, ok: Callable[[int], bool]) -> int | None:
-        cands = [i for i in range(len(self.nodes)) if ok(i)]
+        cands = [i for i in self.ids() if ok(i)]
         return self.pick(cands) if cands else None
 
     def choose(self, options: list) -> Any:
@@ -417,12 +458,12 @@ def gen_kink(b: Builder) -> bool:
 
 def _broadcastable(b: Builder, x: int) -> list[int]:
     out = []
-    for i in range(len(b.nodes)):
+    for i in b.ids():
         try:
             s = np.broadcast_shapes(b.shape(x), b.shape(i))
         except ValueError:
             continue
-        if _numel(s) <= MAX_NUMEL:
+        if _numel(s) <= max(MAX_NUMEL, _numel(b.shape(x))):
             out.append(i)
     return out
 
@@ -652,7 +693,7 @@ def gen_join(b: Builder) -> bool:
 
         def fits(i: int) -> bool:
             return b.shape(i) == s
-    cands = [i for i in range(len(b.nodes)) if fits(i)]  # x itself included: reuse
+    cands = [i for i in b.ids() if fits(i)]  # x itself included: reuse
     parts = [x] + [b.pick(cands) for _ in range(b.choose([1, 2]))]
     total = sum(_numel(b.shape(i)) for i in parts)
     if total > MAX_NUMEL:
@@ -663,7 +704,7 @@ def gen_join(b: Builder) -> bool:
 
 def _matmul_shape(a: tuple, c: tuple) -> tuple | None:
     try:
-        return np.matmul(np.empty(a), np.empty(c)).shape
+        return np.matmul(np.zeros(a), np.zeros(c)).shape
     except ValueError:
         return None
 
@@ -679,7 +720,7 @@ def gen_linalg(b: Builder) -> bool:
     s = b.shape(x)
     k = s[-1]
     if op == "matmul":
-        cands = [i for i in range(len(b.nodes)) if b.values[i].ndim >= 1
+        cands = [i for i in b.ids() if b.values[i].ndim >= 1
                  and (r := _matmul_shape(s, b.shape(i))) is not None and _numel(r) <= MAX_NUMEL]
         y = b.pick(cands) if cands and b.choose([True, False]) else b.leaf(
             (k,) if b.choose([True, False]) else (k, int(rng.integers(1, 4))))
@@ -696,7 +737,7 @@ def gen_linalg(b: Builder) -> bool:
             y = y if y is not None else b.leaf((k, int(rng.integers(1, 4))))
             b.emit("einsum", (x, y), spec="ij,jk->ik")
         else:
-            y = b.pick([i for i in range(len(b.nodes)) if b.shape(i) == s])
+            y = b.pick([i for i in b.ids() if b.shape(i) == s])
             b.emit("einsum", (x, y), spec="...i,...i->...")
     elif op == "tensordot":
         y = b.pick_where(lambda i: b.values[i].ndim >= 1 and b.shape(i)[0] == k
@@ -716,7 +757,7 @@ def gen_linalg(b: Builder) -> bool:
         n = b.shape(x)[0]
         if n * n > MAX_NUMEL:
             return False
-        y = b.pick([i for i in range(len(b.nodes)) if b.shape(i) == (n,)])
+        y = b.pick([i for i in b.ids() if b.shape(i) == (n,)])
         b.emit(b.choose(["outer", "dot"]), (x, y))
     return True
 
@@ -756,8 +797,46 @@ def _gen_windowed(b: Builder, op: str) -> bool:
     return True
 
 
+def gen_loss(b: Builder) -> bool:
+    """The fused loss primitives of nn.functional, on any node as input."""
+    op = b.choose(["mse_loss", "huber_loss", "bce", "bce_with_logits", "cross_entropy"])
+    rng = b.rng
+    reduction = b.choose(["mean", "sum", "none"])
+    x = b.pick()
+    v = b.values[x]
+    if op == "mse_loss":
+        b.emit(op, (x,), target=rng.normal(size=v.shape), reduction=reduction)
+    elif op == "huber_loss":
+        target, delta = rng.normal(size=v.shape), b.choose([1.0, 0.5])
+        if not _far_from(np.abs(v - target), [delta]):
+            return False
+        b.emit(op, (x,), target=target, reduction=reduction, delta=delta)
+    elif op == "bce":
+        if v.min() <= 0.01 or v.max() >= 0.99:
+            x = b.emit("sigmoid", (x,))
+        b.emit(op, (x,), target=rng.random(v.shape), reduction=reduction)
+    elif op == "bce_with_logits":
+        pos_weight = rng.uniform(0.5, 2.0, size=v.shape[-1:]) if b.choose([0, 1]) else None
+        b.emit(op, (x,), target=rng.random(v.shape), reduction=reduction,
+               pos_weight=pos_weight)
+    else:
+        if v.ndim == 0:
+            return False
+        axis = 0 if v.ndim == 1 else 1
+        if b.choose(["indices", "probabilities"]) == "indices":
+            shape = () if v.ndim == 1 else v.shape[:1] + v.shape[2:]
+            target = rng.integers(0, v.shape[axis], size=shape)
+        else:
+            target = rng.dirichlet(np.ones(v.shape[axis]), size=v.shape[:axis] + v.shape[
+                axis + 1:])
+            target = np.moveaxis(target, -1, axis)
+        b.emit(op, (x,), target=target, reduction=reduction,
+               label_smoothing=b.choose([0.0, 0.1]))
+    return True
+
+
 GENERATORS = [gen_unary, gen_unary, gen_kink, gen_binary, gen_binary, gen_reduce, gen_softmax,
-              gen_shape, gen_index, gen_join, gen_linalg]
+              gen_shape, gen_index, gen_join, gen_linalg] + ([gen_loss] if NF else [])
 
 
 @st.composite
