@@ -27,6 +27,9 @@ def _sum_to(x, shape):
     if x.shape == shape:
         return x
     lead = x.ndim - len(shape)
+    if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, x.shape[lead:])):
+        raise ValueError(f"sum_to: shape {x.shape} does not sum down to {shape} "
+                         f"({shape} does not broadcast to {x.shape})")
     axes = tuple(range(lead)) + tuple(
         i + lead for i, n in enumerate(shape) if n == 1 and x.shape[i + lead] != 1
     )
