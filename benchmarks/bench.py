@@ -160,8 +160,9 @@ def compare(ref, got, rtol):
     if np.all(err <= tol):
         return True, worst, ""
     i = np.unravel_index(int(np.argmax(err - tol)), ref.shape) if ref.ndim else ()
-    return False, worst, (f"at {tuple(int(j) for j in i)}: got {got64[i]!r}, "
-                          f"expected {ref[i]!r} (rel. err {worst:.2e})")
+    where = f"at {tuple(int(j) for j in i)}: " if ref.ndim else ""
+    return False, worst, (f"{where}got {float(got64[i]):.9g}, expected {float(ref[i]):.9g} "
+                          f"(rel. err {worst:.2e})")
 
 
 def check_dicts(kind, ref: dict, got: dict, rtol, dtype):
@@ -573,9 +574,10 @@ def main(args) -> int:
     for group in groups:
         t_group = time.perf_counter()
         checked = []
+        print()
         for key in group:
             prob = workloads.make(key)
-            print(f"\n== {key}: {prob.title}  (checking)")
+            print(f"[{key}] checking gradients ...", flush=True)
             rows = check_workload(key, prob, engines, args)
             failed |= any(r.status in ("mismatch", "error") for r in rows)
             checked.append((prob, rows))
@@ -586,8 +588,8 @@ def main(args) -> int:
         for row in all_rows:
             row.runner = None
         gc.collect()
-        for prob, rows in checked:
-            print(f"\n== {prob.key}: {prob.title}")
+        for i, (prob, rows) in enumerate(checked):
+            print(f"{'' if i == 0 else chr(10)}== {prob.key}: {prob.title}")
             print_workload(prob, rows, prob.baseline)
             results.append((prob, rows, prob.baseline))
         print(f"  ({time.perf_counter() - t_group:.1f} s)")
