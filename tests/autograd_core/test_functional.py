@@ -1,0 +1,310 @@
+"""Function transforms: grad, value_and_grad, vjp, jvp, jacobian, hessian, hvp.
+
+Checked against closed forms, against each other (they must compose consistently), and against
+torch.func when PyTorch is installed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd_core as ag
+
+RNG = np.random.default_rng(7)
+
+
+def arr(*shape):
+    return RNG.normal(size=shape)
+
+
+# -- grad and value_and_grad -------------------------------------------------------------------
+def test_grad_matches_the_closed_form():
+    x = arr(4)
+    g = ag.grad(lambda t: (ag.sin(t) * t).sum())(x)
+    assert isinstance(g, ag.Tensor) and g.shape == (4,) and g.dtype == np.float64
+    np.testing.assert_allclose(g.data, np.cos(x) * x + np.sin(x), rtol=1e-12)
+    assert not g.requires_grad  # a plain result outside any other transform
+
+
+def test_grad_argnums_int_tuple_and_negative():
+    def f(x, y, z):
+        return (x * y * y + z).sum()
+
+    x, y, z = arr(3), arr(3), arr(3)
+    gy = ag.grad(f, argnums=1)(x, y, z)
+    np.testing.assert_allclose(gy.data, 2 * x * y)
+    gx, gz = ag.grad(f, argnums=(0, 2))(x, y, z)
+    np.testing.assert_allclose(gx.data, y * y)
+    np.testing.assert_allclose(gz.data, np.ones(3))
+    (only,) = ag.grad(f, argnums=(1,))(x, y, z)  # a one-element tuple gives a tuple
+    np.testing.assert_allclose(only.data, 2 * x * y)
+    np.testing.assert_allclose(ag.grad(f, argnums=-1)(x, y, z).data, np.ones(3))
+    with pytest.raises(ValueError, match="argnums"):
+        ag.grad(f, argnums=3)(x, y, z)
+
+
+def test_grad_of_an_unused_argument_is_zero():
+    g = ag.grad(lambda x, y: (x * 2).sum(), argnums=1)(ag.tensor(arr(2)), arr(3))
+    np.testing.assert_array_equal(g.data, np.zeros(3))
+
+
+def test_grad_needs_a_scalar_output_and_float_inputs():
+    with pytest.raises(TypeError, match="scalar"):
+        ag.grad(lambda x: x * 2)(arr(3))
+    with pytest.raises(TypeError, match="floating"):
+        ag.grad(lambda x: (x * 2).sum())(np.arange(3))
+
+
+def test_value_and_grad_and_has_aux():
+    x = arr(3)
+    value, g = ag.value_and_grad(lambda t: (t**2).sum())(x)
+    np.testing.assert_allclose(value.item(), (x**2).sum())
+    np.testing.assert_allclose(g.data, 2 * x)
+
+    def with_aux(t):
+        loss = (t**2).sum()
+        return loss, {"mean": t.mean()}
+
+    (value, aux), g = ag.value_and_grad(with_aux, has_aux=True)(x)
+    np.testing.assert_allclose(value.item(), (x**2).sum())
+    np.testing.assert_allclose(aux["mean"].item(), x.mean())
+    np.testing.assert_allclose(g.data, 2 * x)
+    g2, aux2 = ag.grad(with_aux, has_aux=True)(x)
+    np.testing.assert_allclose(g2.data, 2 * x)
+    np.testing.assert_allclose(aux2["mean"].item(), x.mean())
+
+
+def test_keyword_arguments_pass_through():
+    g = ag.grad(lambda x, scale=1.0: (x * scale).sum())(arr(2), scale=3.0)
+    np.testing.assert_allclose(g.data, [3.0, 3.0])
+
+
+def test_python_floats_become_float32_inputs_and_arrays_keep_float64():
+    assert ag.grad(lambda x: x * x)(1.5).dtype == np.float32
+    assert ag.grad(lambda x: x * x)(np.array(1.5)).dtype == np.float64
+    assert ag.grad(lambda x: x * x)(np.float32(1.5)).dtype == np.float32
+
+
+# -- vjp and jvp -------------------------------------------------------------------------------
+def f_vector(x, y):
+    """R^3 x R^3 -> R^2, nonlinear in both."""
+    return ag.stack([(ag.sin(x) * y).sum(), (x * x * ag.exp(y)).sum()])
+
+
+def test_vjp_is_u_times_the_jacobian():
+    x, y, u = arr(3), arr(3), arr(2)
+    out, vjp_fn = ag.vjp(f_vector, x, y)
+    np.testing.assert_allclose(out.data, f_vector(ag.tensor(x), ag.tensor(y)).data)
+    gx, gy = vjp_fn(u)
+    jx, jy = ag.jacobian(f_vector, argnums=(0, 1))(x, y)
+    np.testing.assert_allclose(gx.data, u @ jx.data, rtol=1e-12)
+    np.testing.assert_allclose(gy.data, u @ jy.data, rtol=1e-12)
+    gx2, _ = vjp_fn(2 * u)  # vjp_fn can be called again
+    np.testing.assert_allclose(gx2.data, 2 * gx.data, rtol=1e-12)
+    with pytest.raises(ValueError, match="shape"):
+        vjp_fn(arr(3))
+
+
+def test_vjp_with_several_outputs():
+    x = arr(3)
+    (a, b), vjp_fn = ag.vjp(lambda t: (t * 2, t.sum()), x)
+    np.testing.assert_allclose(a.data, 2 * x)
+    (g,) = vjp_fn((np.ones(3), np.array(5.0)))
+    np.testing.assert_allclose(g.data, 2 + 5 * np.ones(3))
+
+
+def test_jvp_is_the_jacobian_times_v():
+    x, y, vx, vy = arr(3), arr(3), arr(3), arr(3)
+    out, tangent = ag.jvp(f_vector, (x, y), (vx, vy))
+    jx, jy = ag.jacobian(f_vector, argnums=(0, 1))(x, y)
+    np.testing.assert_allclose(out.data, f_vector(ag.tensor(x), ag.tensor(y)).data)
+    np.testing.assert_allclose(tangent.data, jx.data @ vx + jy.data @ vy, rtol=1e-12)
+
+
+def test_jvp_single_primal_and_tuple_outputs():
+    x, v = arr(4), arr(4)
+    out, t = ag.jvp(lambda a: a**3, x, v)
+    np.testing.assert_allclose(t.data, 3 * x**2 * v, rtol=1e-12)
+    (o1, o2), (t1, t2) = ag.jvp(lambda a: (ag.exp(a), a.sum()), (x,), (v,))
+    np.testing.assert_allclose(t1.data, np.exp(x) * v, rtol=1e-12)
+    np.testing.assert_allclose(t2.item(), v.sum(), rtol=1e-12)
+    with pytest.raises(ValueError, match="tangent"):
+        ag.jvp(lambda a: a, (x,), (arr(3),))
+
+
+def test_jvp_of_a_function_linear_in_its_input_and_of_a_constant():
+    a = ag.tensor(arr(2, 3))
+    x, v = arr(3), arr(3)
+    _, t = ag.jvp(lambda z: a @ z, (x,), (v,))
+    np.testing.assert_allclose(t.data, a.data @ v, rtol=1e-12)
+    _, t = ag.jvp(lambda z: a.sum() + 0 * z.sum().detach(), (x,), (v,))
+    assert t.item() == 0.0
+
+
+# -- jacobian, hessian, hvp -------------------------------------------------------------------
+def test_jacobian_shape_is_output_shape_then_input_shape():
+    x = arr(2, 3)
+    j = ag.jacobian(lambda t: ag.tanh(t).sum(axis=0))(x)
+    assert j.shape == (3, 2, 3)
+    expected = np.zeros((3, 2, 3))
+    for i in range(2):
+        for k in range(3):
+            expected[k, i, k] = 1 - np.tanh(x[i, k]) ** 2
+    np.testing.assert_allclose(j.data, expected, rtol=1e-12)
+    assert ag.jacobian(lambda t: (t * t).sum())(x).shape == (2, 3)
+    assert ag.jacobian(lambda t: t * 2)(np.array(1.0)).shape == ()
+
+
+def test_hessian_equals_jacobian_of_grad_and_closed_form():
+    def f(x):
+        return (x[0] ** 2 * x[1] + ag.sin(x[1] * x[2]))
+
+    x = arr(3)
+    h = ag.hessian(f)(x)
+    jg = ag.jacobian(ag.grad(f))(x)
+    np.testing.assert_allclose(h.data, jg.data, rtol=1e-12)
+    a, b, c = x
+    expected = np.array([
+        [2 * b, 2 * a, 0.0],
+        [2 * a, -c * c * np.sin(b * c), np.cos(b * c) - b * c * np.sin(b * c)],
+        [0.0, np.cos(b * c) - b * c * np.sin(b * c), -b * b * np.sin(b * c)],
+    ])
+    np.testing.assert_allclose(h.data, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_hessian_with_tuple_argnums_is_a_nested_tuple():
+    def f(x, y):
+        return (x * x * y).sum()
+
+    x, y = arr(2), arr(2)
+    (hxx, hxy), (hyx, hyy) = ag.hessian(f, argnums=(0, 1))(x, y)
+    np.testing.assert_allclose(hxx.data, np.diag(2 * y))
+    np.testing.assert_allclose(hxy.data, np.diag(2 * x))
+    np.testing.assert_allclose(hyx.data, np.diag(2 * x))
+    np.testing.assert_allclose(hyy.data, np.zeros((2, 2)))
+
+
+def test_hvp_equals_hessian_times_v():
+    def f(x):
+        return ag.logsumexp(x * x, dim=0) + (x**3).sum()
+
+    x, v = arr(4), arr(4)
+    value, hv = ag.hvp(f, x, v)
+    h = ag.hessian(f)(x)
+    np.testing.assert_allclose(value.item(), f(ag.tensor(x)).item())
+    np.testing.assert_allclose(hv.data, h.data @ v, rtol=1e-10)
+    _, (h1, h2) = ag.hvp(lambda a, b: (a * a * b).sum(), (x, x), (v, v))
+    np.testing.assert_allclose(h1.data, 2 * x * v + 2 * x * v, rtol=1e-12)
+    np.testing.assert_allclose(h2.data, 2 * x * v, rtol=1e-12)
+
+
+# -- composition -------------------------------------------------------------------------------
+def test_transforms_compose():
+    def f(x):
+        return (ag.sigmoid(x) * x).sum()
+
+    x, v = arr(3), arr(3)
+    h = ag.hessian(f)(x).data
+    # grad of grad (elementwise f, so the Hessian is diagonal)
+    d2 = ag.grad(lambda t: ag.grad(f)(t).sum())(x)
+    np.testing.assert_allclose(d2.data, np.diag(h), rtol=1e-12)
+    # jvp of grad is hvp
+    _, jg = ag.jvp(ag.grad(f), (x,), (v,))
+    np.testing.assert_allclose(jg.data, h @ v, rtol=1e-12)
+    # vjp of grad is v^T H
+    _, vjp_fn = ag.vjp(ag.grad(f), x)
+    (vg,) = vjp_fn(v)
+    np.testing.assert_allclose(vg.data, v @ h, rtol=1e-12)
+    # jacobian of jacobian is the third-derivative tensor of an elementwise map
+    jj = ag.jacobian(ag.jacobian(lambda t: t**3))(x)
+    expected = np.zeros((3, 3, 3))
+    for i in range(3):
+        expected[i, i, i] = 6 * x[i]
+    np.testing.assert_allclose(jj.data, expected, rtol=1e-12)
+
+
+def test_a_transform_inside_a_differentiated_function():
+    """grad of a function whose value uses grad (meta-learning style)."""
+    def inner_loss(w, x):
+        return ((w * x - 1.0) ** 2).sum()
+
+    def outer(x):
+        w = ag.tensor(np.array([0.5, -0.3]))
+        step = w - 0.1 * ag.grad(inner_loss)(w, x)
+        return (step * step).sum()
+
+    x = arr(2)
+    got = ag.grad(outer)(x)
+    eps = 1e-6
+    numeric = np.array([(outer(ag.tensor(x + eps * e)).item()
+                         - outer(ag.tensor(x - eps * e)).item()) / (2 * eps)
+                        for e in np.eye(2)])
+    np.testing.assert_allclose(got.data, numeric, rtol=1e-6)
+
+
+# -- PyTorch as the oracle ----------------------------------------------------------------------
+def _torch_cases():
+    return {
+        "sin*x": (lambda T, x: (T.sin(x) * x).sum(), (4,)),
+        "logsumexp": (lambda T, x: T.logsumexp(x * x, dim=0), (5,)),
+        "softmax-entropy": (lambda T, x: -(T.softmax(x, dim=-1) * T.log_softmax(x, dim=-1)).sum(),
+                            (2, 3)),
+        "matrix": (lambda T, x: (T.tanh(x @ x.T)).sum(), (3, 2)),
+        "sigmoid-prod": (lambda T, x: T.sigmoid(x).prod(), (4,)),
+        "norm": (lambda T, x: (x * x + 1).sqrt().sum() * x.sum(), (3,)),
+    }
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", list(_torch_cases()))
+def test_transforms_agree_with_torch_func(name):
+    torch = pytest.importorskip("torch")
+    from torch import func as tf
+
+    fn, shape = _torch_cases()[name]
+    x, v = arr(*shape), arr(*shape)
+    xt, vt = torch.tensor(x), torch.tensor(v)
+
+    def f_ag(t):
+        return fn(ag, t)
+
+    def f_t(t):
+        return fn(torch, t)
+
+    np.testing.assert_allclose(ag.grad(f_ag)(x).data, tf.grad(f_t)(xt).numpy(), rtol=1e-10)
+    np.testing.assert_allclose(ag.hessian(f_ag)(x).data, tf.hessian(f_t)(xt).numpy(),
+                               rtol=1e-9, atol=1e-12)
+    _, hv = ag.hvp(f_ag, x, v)
+    _, hv_t = torch.autograd.functional.hvp(f_t, xt, vt)
+    np.testing.assert_allclose(hv.data, hv_t.numpy(), rtol=1e-9, atol=1e-12)
+    grad_ag, grad_t = ag.grad(f_ag), tf.grad(f_t)
+    _, jv = ag.jvp(grad_ag, (x,), (v,))
+    _, jv_t = tf.jvp(grad_t, (xt,), (vt,))
+    np.testing.assert_allclose(jv.data, jv_t.numpy(), rtol=1e-9, atol=1e-12)
+    _, vjp_fn = ag.vjp(grad_ag, x)
+    _, vjp_t = tf.vjp(grad_t, xt)
+    np.testing.assert_allclose(vjp_fn(v)[0].data, vjp_t(vt)[0].numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ag.jacobian(grad_ag)(x).data, tf.jacrev(grad_t)(xt).numpy(),
+                               rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.torch
+def test_argnums_and_aux_agree_with_torch_func():
+    torch = pytest.importorskip("torch")
+    from torch import func as tf
+
+    def f(T, x, y):
+        return (T.exp(x) * y * y).sum()
+
+    x, y = arr(3), arr(3)
+    gx, gy = ag.grad(lambda a, b: f(ag, a, b), argnums=(0, 1))(x, y)
+    tx, ty = tf.grad(lambda a, b: f(torch, a, b), argnums=(0, 1))(torch.tensor(x),
+                                                                  torch.tensor(y))
+    np.testing.assert_allclose(gx.data, tx.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(gy.data, ty.numpy(), rtol=1e-12)
+    (hxx, hxy), (hyx, hyy) = ag.hessian(lambda a, b: f(ag, a, b), argnums=(0, 1))(x, y)
+    t_h = tf.hessian(lambda a, b: f(torch, a, b), argnums=(0, 1))(torch.tensor(x),
+                                                                  torch.tensor(y))
+    for got, want in zip((hxx, hxy, hyx, hyy), (t_h[0][0], t_h[0][1], t_h[1][0], t_h[1][1])):
+        np.testing.assert_allclose(got.data, want.numpy(), rtol=1e-12, atol=1e-12)
