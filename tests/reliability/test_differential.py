@@ -150,3 +150,15 @@ def _gradients(program: Program, arrays: list[np.ndarray]) -> list[np.ndarray]:
     xs = [ag.tensor(a, requires_grad=True) for a in arrays]
     run(program, xs, AG_CATALOG).backward()
     return [x.grad.data if x.grad is not None else np.zeros_like(x.data) for x in xs]
+
+
+@pytest.mark.xfail(strict=True, reason="engine: avg_pool pads its window count by a negative "
+                   "width when the last window leaves a remainder (np.pad raises)")
+@pytest.mark.parametrize("length, kernel, stride", [(4, 1, 2), (4, 2, 3), (7, 3, 2)])
+def test_known_engine_failures_avg_pool_with_a_remainder(length, kernel, stride):
+    """Found by the random graphs; the generator avoids it until it is fixed."""
+    x = ag.tensor(np.arange(float(length)).reshape(1, 1, length), requires_grad=True)
+    out = ag.avg_pool1d(x, kernel, stride=stride)
+    starts = range(0, length - kernel + 1, stride)
+    np.testing.assert_allclose(out.data[0, 0], [x.data[0, 0, s:s + kernel].mean()
+                                                for s in starts])
