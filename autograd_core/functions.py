@@ -837,7 +837,8 @@ def _pool_geometry(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilat
         out = (-(-num // si) if ceil_mode else num // si) + 1
         if ceil_mode and (out - 1) * si >= n + pi:
             out -= 1
-        extra.append((out - 1) * si + span - (n + 2 * pi))
+        # only ceil_mode can need cells past the padded input; a remainder is simply skipped
+        extra.append(_builtin_max((out - 1) * si + span - (n + 2 * pi), 0))
     return k, s, p, d, extra
 
 
@@ -972,6 +973,11 @@ _METHODS = [
 ]
 for _fn in _METHODS:
     setattr(Tensor, _fn.__name__, _method(_fn))
+for _alias, _fn in {"clip": clamp, "view": reshape, "swapaxes": swapaxes,
+                    "moveaxis": movedim, "multiply": mul, "subtract": sub, "divide": div,
+                    "negative": neg, "concatenate": None}.items():
+    if _fn is not None:
+        setattr(Tensor, _alias, _method(_fn))
 Tensor.to = _to
 Tensor.type = lambda self, dtype=None: str(self.dtype) if dtype is None else cast(self, dtype)
 Tensor.astype = lambda self, dtype: cast(self, dtype)

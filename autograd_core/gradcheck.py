@@ -29,7 +29,8 @@ def numerical_jacobian(f: Callable[..., Any], inputs: Sequence[Any], i: int,
                        eps: float = 1e-6) -> list[np.ndarray]:
     """d(outputs)/d(inputs[i]) by central differences: (out.size, in.size) per output."""
     x = inputs[i]
-    flat = x.data.reshape(-1)  # a view: perturbing it perturbs the input
+    data = x.data  # perturbed in place, element by element (works for any strides)
+    flat = _Cells(data)
     cols: list[list[np.ndarray]] = []
     # f may differentiate internally (gradgradcheck), so grad mode stays as it is
     for j in range(flat.size):
@@ -43,6 +44,22 @@ def numerical_jacobian(f: Callable[..., Any], inputs: Sequence[Any], i: int,
     n_out = len(cols[0]) if cols else len(_as_outputs(f(*inputs)))
     return [np.stack([c[k] for c in cols], axis=1) if cols else np.zeros((0, 0))
             for k in range(n_out)]
+
+
+class _Cells:
+    """Flat, row-major element access to an array of any layout, in place."""
+
+    def __init__(self, a: np.ndarray) -> None:
+        self.a, self.size = a, a.size
+
+    def __getitem__(self, j: int) -> np.ndarray:
+        return np.array(self.a[np.unravel_index(j, self.a.shape)] if self.a.ndim else self.a[()])
+
+    def __setitem__(self, j: int, v: Any) -> None:
+        if self.a.ndim:
+            self.a[np.unravel_index(j, self.a.shape)] = v
+        else:
+            self.a[()] = v
 
 
 def analytical_jacobian(f: Callable[..., Any], inputs: Sequence[Any]) -> list[list[np.ndarray]]:

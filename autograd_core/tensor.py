@@ -647,9 +647,33 @@ def _check_dim(dim: int, ndim: int, op: str) -> int:
 
 
 # -- anomaly detection ------------------------------------------------------------------------
+_LIBRARY_DIRS: tuple[str, ...] | None = None
+
+
+def _library_dirs() -> tuple[str, ...]:
+    """The folders of this project's packages: frames there are not the user's code."""
+    global _LIBRARY_DIRS
+    if _LIBRARY_DIRS is None:
+        import importlib.util
+        import os
+
+        dirs = []
+        for name in ("autograd_core", "nn", "optim"):
+            spec = importlib.util.find_spec(name)
+            if spec is not None and spec.submodule_search_locations:
+                dirs += [os.path.join(os.path.abspath(d), "") for d in
+                         spec.submodule_search_locations]
+        _LIBRARY_DIRS = tuple(dirs)
+    return _LIBRARY_DIRS
+
+
 def _creation_site() -> list:
+    import os
+
     stack = traceback.extract_stack()
-    return [f for f in stack if "autograd_core" not in f.filename.replace("\\", "/")] or stack
+    lib = _library_dirs()
+    user = [f for f in stack if not os.path.abspath(f.filename).startswith(lib)]
+    return user or stack
 
 
 def _where(t: Tensor) -> str:
