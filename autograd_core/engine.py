@@ -230,9 +230,10 @@ def _propagate_arrays(seeds: list, retain_graph: bool, capture: dict | None) -> 
             elif p in owned:
                 prev += gi  # both already have p's shape and dtype
             else:
-                s = np.add(prev, gi)
-                grads[p] = s if s.__class__ is _ndarray else np.asarray(s)
-                owned.add(p)
+                s = prev + gi
+                grads[p] = s
+                if s.__class__ is _ndarray:
+                    owned.add(p)  # a NumPy scalar is immutable: it is replaced, never added into
         if not retain_graph:
             t._args = t._arrays = None
     return grads, owned

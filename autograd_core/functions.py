@@ -781,6 +781,8 @@ def _conv(x: Tensor, weight: Tensor, bias: Any, stride: Any, padding: Any, dilat
         if x.shape[2 + i] + 2 * p[i] < span:
             raise ValueError(f"{name}: input of shape {x.shape} with padding {p} is smaller than "
                              f"the (dilated) kernel {k}")
+    if groups == 1:  # one primitive: im2col and one matrix product
+        return apply(R["conv"], (x, w, bias), {"stride": s, "padding": p, "dilation": d})
     cols = _unary(R["unfold"], x, kernel_size=k, stride=s, padding=p, dilation=d)
     # cols: (N, *L, C, *K)
     if groups == 1:

@@ -25,12 +25,21 @@ def _log_softmax(x, axis):
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
+def _pad_spatial(x, padding, value):
+    """Pads the trailing len(padding) axes on both sides (np.pad is slow for this)."""
+    nsp = len(padding)
+    lead = x.ndim - nsp
+    shape = x.shape[:lead] + tuple(n + 2 * p for n, p in zip(x.shape[lead:], padding))
+    out = np.full(shape, value, dtype=x.dtype) if value else np.zeros(shape, dtype=x.dtype)
+    out[(Ellipsis,) + tuple(slice(p, p + n) for p, n in zip(padding, x.shape[lead:]))] = x
+    return out
+
+
 def _unfold(x, kernel_size, stride, padding, dilation, pad_value=0.0):
     """(N, C, *spatial) -> windows (N, *out_spatial, C, *kernel), a strided view."""
     nsp = len(kernel_size)
     if any(padding):
-        width = [(0, 0)] * (x.ndim - nsp) + [(p, p) for p in padding]
-        x = np.pad(x, width, mode="constant", constant_values=pad_value)
+        x = _pad_spatial(x, padding, pad_value)
     span = tuple((k - 1) * d + 1 for k, d in zip(kernel_size, dilation))
     axes = tuple(range(x.ndim - nsp, x.ndim))
     w = sliding_window_view(x, span, axis=axes)  # (N, C, *L_full, *span)
@@ -66,6 +75,47 @@ def _fold(cols, input_shape, kernel_size, stride, padding, dilation, pad_value=0
     return out
 
 
+def _conv(x, weight, bias=None, stride=(1,), padding=(0,), dilation=(1,)):
+    """Cross-correlation as one matrix product: im2col rows (N*L, C*K) times weight (O, C*K)."""
+    nsp = weight.ndim - 2
+    k = weight.shape[2:]
+    cols = _unfold(x, k, stride, padding, dilation)  # (N, *L, C, *K) view
+    lead = cols.shape[: 1 + nsp]
+    rows = cols.reshape(-1, int(np.prod(cols.shape[1 + nsp:])))  # the im2col copy
+    out = rows @ weight.reshape(weight.shape[0], -1).T
+    if bias is not None:
+        out += bias
+    return np.moveaxis(out.reshape(lead + (weight.shape[0],)), -1, 1)  # (N, O, *L), a view
+
+
+def _channels_last(F, g):
+    """(N, O, *L) -> (N, *L, O)."""
+    return F.transpose(g, axes=(0,) + tuple(range(2, g.ndim)) + (1,))
+
+
+def _conv_vjp_x(F, g, out, x, weight, bias=None, stride=(1,), padding=(0,), dilation=(1,)):
+    nsp = weight.ndim - 2
+    o = weight.shape[0]
+    dcols = F.matmul(_channels_last(F, g), F.reshape(weight, shape=(o, -1)))  # (N, *L, C*K)
+    dcols = F.reshape(dcols, shape=tuple(dcols.shape[: 1 + nsp]) + tuple(weight.shape[1:]))
+    return F.fold(dcols, input_shape=x.shape, kernel_size=tuple(weight.shape[2:]), stride=stride,
+                  padding=padding, dilation=dilation)
+
+
+def _conv_vjp_w(F, g, out, x, weight, bias=None, stride=(1,), padding=(0,), dilation=(1,)):
+    o = weight.shape[0]
+    cols = F.unfold(x, kernel_size=tuple(weight.shape[2:]), stride=stride, padding=padding,
+                    dilation=dilation)
+    cols2 = F.reshape(cols, shape=(-1, int(np.prod(weight.shape[1:]))))
+    g2 = F.reshape(_channels_last(F, g), shape=(-1, o))
+    return F.reshape(F.matmul(F.transpose(g2, axes=(1, 0)), cols2), shape=weight.shape)
+
+
+def _conv_vjp_b(F, g, out, x, weight, bias=None, stride=(1,), padding=(0,), dilation=(1,)):
+    return F.sum(g, axis=(0,) + tuple(range(2, g.ndim)))
+
+
+defop("conv", _conv, _conv_vjp_x, _conv_vjp_w, _conv_vjp_b, spec=Spec("conv", nin=3))
 defop("softmax", _softmax,
       lambda F, g, out, x, axis: out * (g - F.sum(g * out, axis=axis, keepdims=True)),
       spec=Spec("softmax"))
