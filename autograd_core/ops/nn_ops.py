@@ -26,11 +26,12 @@ def _log_softmax(x, axis):
 
 
 def _pad_spatial(x, padding, value):
-    """Pads the trailing len(padding) axes on both sides (np.pad is slow for this)."""
+    """Pads the trailing len(padding) axes on both sides, keeping x's memory layout (a
+    channels-last array stays channels-last); np.pad is slow for this."""
     nsp = len(padding)
     lead = x.ndim - nsp
     shape = x.shape[:lead] + tuple(n + 2 * p for n, p in zip(x.shape[lead:], padding))
-    out = np.full(shape, value, dtype=x.dtype) if value else np.zeros(shape, dtype=x.dtype)
+    out = np.full_like(x, value, shape=shape) if value else np.zeros_like(x, shape=shape)
     out[(Ellipsis,) + tuple(slice(p, p + n) for p, n in zip(padding, x.shape[lead:]))] = x
     return out
 
@@ -53,25 +54,25 @@ def _unfold(x, kernel_size, stride, padding, dilation, pad_value=0.0):
 
 
 def _fold(cols, input_shape, kernel_size, stride, padding, dilation, pad_value=0.0):
-    """The adjoint of unfold: windows summed back onto the (padded, then cropped) input."""
+    """The adjoint of unfold: windows summed back onto the (padded, then cropped) input.
+
+    The sum is built channels-last, (N, *spatial, C), where each kernel offset's block of cols
+    lands without a transpose; the result is that buffer viewed as (N, C, *spatial)."""
     nsp = len(kernel_size)
-    padded = tuple(n + 2 * p for n, p in zip(input_shape[2:], padding))
-    out = np.zeros(tuple(input_shape[:2]) + padded, dtype=cols.dtype)
+    n, c = input_shape[:2]
+    padded = tuple(m + 2 * p for m, p in zip(input_shape[2:], padding))
+    buf = np.zeros((n,) + padded + (c,), dtype=cols.dtype)
     out_sp = cols.shape[1 : 1 + nsp]
-    # cols (N, *L, C, *K) -> (N, C, *K, *L) so that each kernel offset is one block
-    perm = (0, 1 + nsp) + tuple(range(2 + nsp, 2 + 2 * nsp)) + tuple(range(1, 1 + nsp))
-    c = cols.transpose(perm)
     for offs in product(*(range(k) for k in kernel_size)):
-        target = (slice(None), slice(None)) + tuple(
-            slice(o * d, o * d + s * (n - 1) + 1, s)
-            for o, d, s, n in zip(offs, dilation, stride, out_sp)
+        target = (slice(None),) + tuple(
+            slice(o * d, o * d + s * (m - 1) + 1, s)
+            for o, d, s, m in zip(offs, dilation, stride, out_sp)
         )
-        out[target] += c[(slice(None), slice(None)) + offs]
+        buf[target] += cols[(Ellipsis,) + offs]
+    out = np.moveaxis(buf, -1, 1)
     if any(padding):
-        crop = (slice(None), slice(None)) + tuple(
-            slice(p, p + n) for p, n in zip(padding, input_shape[2:])
-        )
-        out = out[crop]
+        out = out[(slice(None), slice(None)) + tuple(
+            slice(p, p + m) for p, m in zip(padding, input_shape[2:]))]
     return out
 
 
