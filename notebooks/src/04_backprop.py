@@ -1,0 +1,238 @@
+# %% [markdown]
+# # 04 · Backpropagation is the chain rule on a graph
+#
+# The notes' first example of backpropagation is
+#
+# $$f(x, y, z) = (x + y)\,z \qquad \text{at } x = -2,\; y = 5,\; z = -4 .$$
+#
+# Introduce the intermediate $q = x + y$, so $f = q z$. The **forward pass** computes the values;
+# the **backward pass** goes from $f$ back to the inputs, multiplying at each step the gradient
+# that arrives from above (the *upstream* gradient) by the operation's own **local derivative**:
+#
+# $$\frac{\partial f}{\partial x} = \frac{\partial f}{\partial q}\,\frac{\partial q}{\partial x}.$$
+#
+# We do it by hand, then let the engine do it and draw the graph it recorded with every value
+# and gradient. Then: vector-valued steps (vector-Jacobian products) and a graph in which one
+# variable is used twice.
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+
+import autograd_core as ag
+
+ag.manual_seed(0)
+np.set_printoptions(precision=4, suppress=True)
+
+# %% [markdown]
+# ## By hand
+#
+# | step | value | local derivatives | gradient of $f$ |
+# |---|---|---|---|
+# | $q = x + y$ | $3$ | $\partial q/\partial x = 1,\ \partial q/\partial y = 1$ | $\partial f/\partial q = z = -4$ |
+# | $f = q z$ | $-12$ | $\partial f/\partial q = z,\ \partial f/\partial z = q$ | $\partial f/\partial f = 1$ |
+#
+# so $\partial f/\partial z = q = 3$ and $\partial f/\partial x = \partial f/\partial y = (-4)(1) = -4$.
+
+# %%
+x, y, z = -2.0, 5.0, -4.0
+# forward
+q = x + y
+f = q * z
+# backward, from the output to the inputs
+df_df = 1.0
+df_dq = z * df_df            # local derivative of q*z with respect to q is z
+df_dz = q * df_df            # ... with respect to z is q
+df_dx = 1.0 * df_dq          # local derivative of x+y with respect to x is 1
+df_dy = 1.0 * df_dq
+print(f"q = {q}, f = {f}")
+print(f"df/dx = {df_dx}, df/dy = {df_dy}, df/dz = {df_dz}, df/dq = {df_dq}")
+
+# %% [markdown]
+# ## By the engine
+#
+# Tensors created with `requires_grad=True` are recorded: every operation on them adds a node
+# to a graph. `f.backward()` walks that graph backwards and leaves $\partial f/\partial x$ in
+# `x.grad`. Intermediate tensors do not keep their gradient unless asked with `retain_grad()`;
+# we ask, so that the picture can show $\partial f / \partial q$ too, and we pass
+# `retain_graph=True` so that the graph keeps the values it saved for the backward pass.
+
+# %%
+x = ag.tensor(-2.0, requires_grad=True, name="x")
+y = ag.tensor(5.0, requires_grad=True, name="y")
+z = ag.tensor(-4.0, requires_grad=True, name="z")
+q = x + y
+q.name = "q"
+f = q * z
+f.name = "f"
+q.retain_grad()
+f.retain_grad()
+f.backward(retain_graph=True)
+print("x.grad =", x.grad, " y.grad =", y.grad, " z.grad =", z.grad, " q.grad =", q.grad)
+assert (x.grad.item(), y.grad.item(), z.grad.item(), q.grad.item()) == (df_dx, df_dy, df_dz, df_dq)
+
+# %% [markdown]
+# The graph the engine recorded. Blue boxes are the inputs (leaves), ellipses the operations,
+# the yellow box the output; each box shows its value (`data`) and its gradient $\partial f/\partial
+# (\cdot)$ (`grad`). Read it right to left to follow the backward pass: the `mul` node sends $z = -4$
+# back to $q$ and $q = 3$ back to $z$; the `add` node copies $-4$ to both $x$ and $y$.
+
+# %%
+ag.viz.draw_graph(f, show_values=True, show_grads=True, rankdir="LR")
+
+# %% [markdown]
+# ## Watching the messages with hooks
+#
+# `register_hook` calls a function with the gradient as it arrives at a tensor during the
+# backward pass — here in the order the engine visits them, from $f$ towards the inputs.
+
+# %%
+x = ag.tensor(-2.0, requires_grad=True)
+y = ag.tensor(5.0, requires_grad=True)
+z = ag.tensor(-4.0, requires_grad=True)
+q = x + y
+f = q * z
+arrivals = []
+for name, t in [("q", q), ("z", z), ("x", x), ("y", y)]:
+    t.register_hook(lambda grad, name=name: arrivals.append((name, grad.item())))
+f.backward()
+print(" -> ".join(f"{name}: {g:g}" for name, g in arrivals))
+assert arrivals[0][0] in ("q", "z") and {n for n, _ in arrivals[2:]} == {"x", "y"}
+
+# %% [markdown]
+# ## Vectors: vector-Jacobian products
+#
+# For vector-valued steps $y = g(x)$ the local derivative is a Jacobian matrix $J = \partial y /
+# \partial x$ and the chain rule multiplies matrices. Backpropagation never builds $J$: each
+# operation only knows how to compute the **vector-Jacobian product** $u^\top J$ for the upstream
+# gradient $u = \partial f / \partial y$. For $y = W x$ this is $W^\top u$; for an element-wise
+# $y = \sigma(x)$ it is $u \odot \sigma'(x)$ (the Jacobian is diagonal).
+#
+# `ag.vjp` exposes this directly. We compare it with the full Jacobian from `ag.jacobian`, which
+# the engine builds one row (one VJP) at a time.
+
+# %%
+W = ag.tensor([[1.0, -2.0], [0.5, 3.0], [-1.0, 1.0]], dtype=ag.float64)
+layer = lambda x: ag.sigmoid(W @ x)             # R^2 -> R^3
+x0 = ag.tensor([0.5, -1.0], dtype=ag.float64)
+u = ag.tensor([1.0, 0.0, -2.0], dtype=ag.float64)
+
+out, vjp_fn = ag.vjp(layer, x0)
+(u_J,) = vjp_fn(u)
+J = ag.jacobian(layer)(x0).numpy()
+s = out.numpy()
+by_hand = W.numpy().T @ (u.numpy() * s * (1 - s))   # W^T (u ⊙ sigma'(z))
+print("Jacobian J (3x2):\n", J)
+print("u^T J from ag.vjp     :", u_J.numpy())
+print("u^T J from the matrix :", u.numpy() @ J)
+print("W^T (u ⊙ σ'(z)) by hand:", by_hand)
+assert np.allclose(u_J.numpy(), u.numpy() @ J) and np.allclose(u_J.numpy(), by_hand)
+
+# %% [markdown]
+# ## One neuron with a loss, as a graph
+#
+# The same machinery on a sigmoid neuron $a = \sigma(w \cdot x + b)$ with the squared error
+# $J = \tfrac12 (a - t)^2$. The picture shows the vectors $w$ and $x$ and their gradients; note
+# $\partial J/\partial w = x\,\delta$ with $\delta = \partial J / \partial z = (a - t)\,\sigma'(z)$ —
+# the delta rule of notebook 05 in its smallest form.
+
+# %%
+w = ag.tensor([0.8, 0.2, -0.5], dtype=ag.float64, requires_grad=True, name="w")
+b = ag.tensor(0.1, dtype=ag.float64, requires_grad=True, name="b")
+x_in = ag.tensor([0.5, -1.0, 2.0], dtype=ag.float64, name="x")
+target = 1.0
+z_n = w @ x_in + b
+z_n.name = "z"
+a_n = ag.sigmoid(z_n)
+a_n.name = "a"
+loss = 0.5 * (a_n - target) ** 2
+loss.name = "J"
+for t in (z_n, a_n, loss):
+    t.retain_grad()
+loss.backward(retain_graph=True)
+delta = (a_n.item() - target) * a_n.item() * (1 - a_n.item())
+print(f"delta = (a - t) sigma'(z) = {delta:.5f};  engine dJ/dz = {z_n.grad.item():.5f}")
+assert np.allclose(w.grad.numpy(), x_in.numpy() * delta) and np.isclose(b.grad.item(), delta)
+ag.viz.draw_graph(loss, show_values=True, show_grads=True)
+
+# %% [markdown]
+# ## Any DAG is fine: a variable used twice
+#
+# Backpropagation works on any directed acyclic graph, not only on chains. When a variable feeds
+# several operations, its gradient is the **sum over the paths** — the multivariate chain rule of
+# the notes, $\frac{\partial f}{\partial x} = \sum_k \frac{\partial f}{\partial y_k}
+# \frac{\partial y_k}{\partial x}$. Take
+#
+# $$s = x + y, \quad p = x y, \quad f = s\,p \qquad \text{at } x = 3,\ y = -2 .$$
+#
+# By hand: $s = 1$, $p = -6$, $f = -6$; $\partial f/\partial s = p = -6$, $\partial f / \partial p =
+# s = 1$, so
+# $\partial f/\partial x = \underbrace{(-6)(1)}_{\text{via } s} + \underbrace{(1)(y)}_{\text{via } p}
+# = -8$ and $\partial f/\partial y = (-6)(1) + (1)(x) = -3$. (Check: $f = x^2 y + x y^2$, so
+# $\partial f / \partial x = 2xy + y^2 = -8$.)
+
+# %%
+x = ag.tensor(3.0, requires_grad=True, name="x")
+y = ag.tensor(-2.0, requires_grad=True, name="y")
+s = x + y
+s.name = "s"
+p = x * y
+p.name = "p"
+f = s * p
+f.name = "f"
+for t in (s, p, f):
+    t.retain_grad()
+f.backward(retain_graph=True)
+print(f"f = {f.item()}, df/dx = {x.grad.item()}, df/dy = {y.grad.item()}")
+assert (x.grad.item(), y.grad.item()) == (-8.0, -3.0)
+ag.viz.draw_graph(f, show_values=True, show_grads=True, rankdir="LR")
+
+# %% [markdown]
+# The engine got the sum right because it visits every node only after all of the node's
+# consumers, adding up what they send back. That one ordering rule is why the shape of the graph
+# does not matter.
+#
+# ## Why not differentiate numerically?
+#
+# A finite difference needs one extra evaluation of $f$ *per input*; the backward pass costs
+# about one evaluation of $f$ in total, whatever the number of inputs. With millions of weights
+# that is the whole story. Below: time for the gradient of $\sum \tanh(Wx)$ with respect to
+# $x$, for growing input sizes. (Numerical differences remain the right tool for *checking*
+# gradients: notebook 06.)
+
+# %%
+import time
+
+sizes = [10, 50, 100, 200, 400]
+t_backward, t_numerical = [], []
+for n in sizes:
+    W_n = ag.randn(n, n, dtype=ag.float64) / np.sqrt(n)
+    x_n = ag.randn(n, dtype=ag.float64, requires_grad=True)
+    func = lambda v: ag.tanh(W_n @ v).sum()
+    eps, base = 1e-6, x_n.detach().numpy()
+    best_backward = best_numerical = np.inf
+    for _ in range(3):   # best of three, to see the cost rather than the noise
+        start = time.perf_counter()
+        grad_engine = ag.grad(func)(x_n).numpy()
+        best_backward = min(best_backward, time.perf_counter() - start)
+        start = time.perf_counter()
+        grad_numeric = np.array([(func(ag.tensor(base + eps * e)).item()
+                                  - func(ag.tensor(base - eps * e)).item()) / (2 * eps)
+                                 for e in np.eye(n)])
+        best_numerical = min(best_numerical, time.perf_counter() - start)
+    t_backward.append(best_backward)
+    t_numerical.append(best_numerical)
+    assert np.allclose(grad_engine, grad_numeric, atol=1e-6)
+
+fig, ax = plt.subplots(figsize=(6, 4))
+ax.loglog(sizes, t_numerical, "s-", label="central differences (2n evaluations)")
+ax.loglog(sizes, t_backward, "o-", label="one backward pass")
+ax.set(xlabel="number of inputs n", ylabel="seconds", title="Cost of a full gradient")
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# **Summary.** Each operation knows only its local derivative (as a vector-Jacobian product);
+# the backward pass multiplies upstream gradients by them in reverse order and adds the
+# contributions of every path. Next: [05 · the delta rule](05_delta_rule.ipynb) — the same
+# computation written layer by layer for a neural network.
