@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from .modes import state as _state
 from .ops.registry import REGISTRY as R
-from .tensor import Tensor, _check_dim, _leaf, _unary, apply
+from .tensor import Tensor, _check_dim, _leaf, _node, _unary, apply
 
 TensorLike = Any
 Dim = int | tuple[int, ...] | None
@@ -709,14 +710,26 @@ def _as_list(d: Any) -> list:
 
 def linear(input: TensorLike, weight: TensorLike, bias: TensorLike | None = None) -> Tensor:
     """x @ weight.T + bias in one node (nn.Linear's kernel)."""
-    x, w = _t(input), _t(weight)
-    if x.ndim == 0 or w.ndim != 2 or x.shape[-1] != w.shape[1]:
+    x = input if isinstance(input, Tensor) else Tensor(input)
+    w = weight if isinstance(weight, Tensor) else Tensor(weight)
+    ws = w.data.shape
+    if len(ws) != 2 or not x.data.ndim or x.data.shape[-1] != ws[1]:
         raise ValueError(f"linear: input of shape {x.shape} does not fit weight of shape "
-                         f"{w.shape} (expected input (..., {w.shape[-1] if w.ndim else '?'}))")
-    if bias is not None and _t(bias).shape not in ((w.shape[0],), ()):
-        raise ValueError(f"linear: bias of shape {_t(bias).shape} does not fit weight of "
-                         f"shape {w.shape}")
-    return apply(R["linear"], (x, w, bias), {})
+                         f"{w.shape} (expected input (..., {ws[-1] if ws else '?'}))")
+    if bias is not None:
+        bias = bias if isinstance(bias, Tensor) else Tensor(bias)
+        if bias.data.shape != ws[:1] and bias.data.shape != ():
+            raise ValueError(f"linear: bias of shape {bias.shape} does not fit weight of "
+                             f"shape {w.shape}")
+        out = _LINEAR_FWD(x.data, w.data, bias.data)
+        if (x.requires_grad or w.requires_grad or bias.requires_grad) and _state.enabled:
+            return _node(out, _LINEAR, (x, w, bias), (x.data, w.data, bias.data), {})
+        return _leaf(out)
+    return apply(_LINEAR, (x, w, None), {})
+
+
+_LINEAR = R["linear"]
+_LINEAR_FWD = _LINEAR.forward
 
 
 # -- network kernels ------------------------------------------------------------------------------

@@ -39,8 +39,9 @@ def _count(shape, axis):
     return n
 
 
+# ufunc.reduce directly: np.sum and friends add a Python-level dispatch to every call
 def _sum(x, axis=None, keepdims=False):
-    return np.sum(x, axis=axis, keepdims=keepdims)
+    return np.add.reduce(x, axis=axis, keepdims=keepdims)
 
 
 def _mean(x, axis=None, keepdims=False):
@@ -60,7 +61,7 @@ def _var_vjp(F, g, out, x, axis=None, correction=1, keepdims=False):
 
 
 def _prod(x, axis=None, keepdims=False):
-    return np.prod(x, axis=axis, keepdims=keepdims)
+    return np.multiply.reduce(x, axis=axis, keepdims=keepdims)
 
 
 def _prod_others(x, axis):
@@ -102,11 +103,11 @@ defhelper("prod_others", _prod_others, _prod_others_tensor)
 
 
 def _amax(x, axis=None, keepdims=False):
-    return np.amax(x, axis=axis, keepdims=keepdims)
+    return np.maximum.reduce(x, axis=axis, keepdims=keepdims)
 
 
 def _amin(x, axis=None, keepdims=False):
-    return np.amin(x, axis=axis, keepdims=keepdims)
+    return np.minimum.reduce(x, axis=axis, keepdims=keepdims)
 
 
 def _amax_vjp(F, g, out, x, axis=None, keepdims=False):

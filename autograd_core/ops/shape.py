@@ -12,11 +12,11 @@ from .registry import Spec, defop
 
 
 def _reshape(x, shape):
-    return np.reshape(x, shape)
+    return x.reshape(shape) if hasattr(x, "reshape") else np.reshape(x, shape)
 
 
 def _transpose(x, axes):
-    return np.transpose(x, axes)
+    return x.transpose(axes)
 
 
 def _broadcast_to(x, shape):
