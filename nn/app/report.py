@@ -1,0 +1,78 @@
+"""The results as a console table, a Markdown file and a JSON file."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from .autoencode import AutoencoderResult
+from .classify import ClassifierResult
+from .recipe import Recipe
+
+HEADER = ("model", "parameters", "test accuracy", "paper", "train accuracy", "time", "ms/step")
+
+
+def _rows(results: Sequence[ClassifierResult]) -> list[tuple[str, ...]]:
+    return [
+        (r.title, f"{r.parameters:,}", f"{100 * r.test_accuracy:.1f} %",
+         f"{100 * r.paper_accuracy:.0f} %", f"{100 * r.run.curves.last('train_accuracy'):.1f} %",
+         f"{r.run.seconds:.1f} s", f"{r.run.ms_per_step:.2f}")
+        for r in results
+    ]
+
+
+def classifier_caption(recipe: Recipe, seed: int) -> str:
+    return (f"MNIST-1D test accuracy, trained here beside the paper's (Adam, lr {recipe.lr:g}, "
+            f"batch {recipe.batch_size}, {recipe.steps} steps, seed {seed})")
+
+
+def text_table(results: Sequence[ClassifierResult]) -> str:
+    rows = [HEADER, *_rows(results)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
+    lines = []
+    for row in rows:
+        cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]
+        lines.append("  ".join(cells))
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def autoencoder_line(result: AutoencoderResult) -> str:
+    return (f"digits autoencoder {'-'.join(map(str, result.sizes))}, {result.run.steps} steps: "
+            f"test MSE {result.test_loss:.4f}, {result.neighbours}-NN test accuracy on the 2-D "
+            f"codes {100 * result.knn_accuracy:.1f} %, {result.run.seconds:.1f} s")
+
+
+def markdown(classifiers: Sequence[ClassifierResult], autoencoder: AutoencoderResult | None,
+             recipe: Recipe, seed: int, total_seconds: float, note: str | None = None) -> str:
+    parts = ["# Results", ""]
+    if note:
+        parts += [f"> {note}", ""]
+    if classifiers:
+        parts += [classifier_caption(recipe, seed) + ".", ""]
+        parts.append("| " + " | ".join(HEADER) + " |")
+        parts.append("|" + "|".join(["---"] + ["---:"] * (len(HEADER) - 1)) + "|")
+        parts += ["| " + " | ".join(row) + " |" for row in _rows(classifiers)]
+        parts.append("")
+        parts += ["Paper: Greydanus and Kobak, *Scaling down deep learning with MNIST-1D* "
+                  "(2020); time is wall time on this machine, evaluations included.", ""]
+    if autoencoder is not None:
+        a = autoencoder
+        parts += ["| autoencoder | parameters | steps | test MSE | "
+                  f"{a.neighbours}-NN accuracy on codes | time |",
+                  "|---|---:|---:|---:|---:|---:|",
+                  f"| {'-'.join(map(str, a.sizes))} | {a.parameters:,} | {a.run.steps} | "
+                  f"{a.test_loss:.4f} | {100 * a.knn_accuracy:.1f} % | {a.run.seconds:.1f} s |",
+                  ""]
+    parts.append(f"Total wall time: {total_seconds:.1f} s.")
+    return "\n".join(parts) + "\n"
+
+
+def write_json(path: str | os.PathLike, payload: dict[str, Any]) -> str:
+    out = os.fspath(path)
+    with open(out, "w", encoding="utf-8") as f:
+        json.dump(payload, f, indent=2, allow_nan=True)
+        f.write("\n")
+    return out
