@@ -10,6 +10,7 @@ because central differences are meaningless across a kink.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -418,6 +419,65 @@ def fold(draw: Any, op: Op) -> Case:
     return Case([uniform(rng, cols_shape, -2, 2)], dict(params, input_shape=shape), (0,))
 
 
+@st.composite
+def conv(draw: Any, op: Op) -> Case:
+    """conv(x (N, C, *spatial), weight (O, C, *K), bias (O,) or None, stride, padding,
+    dilation)."""
+    shape, geometry = draw(window_geometry())
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    out_channels = draw(st.integers(1, 3))
+    weight = uniform(rng, (out_channels, shape[1]) + geometry["kernel_size"], -2, 2)
+    params = {k: geometry[k] for k in ("stride", "padding", "dilation")}
+    args = [uniform(rng, shape, -2, 2), weight]
+    if draw(st.booleans()):
+        return Case(args + [uniform(rng, (out_channels,), -2, 2)], params, (0, 1, 2))
+    return Case(args + [None], params, (0, 1), note="no bias")
+
+
+@st.composite
+def pointwise_loss(draw: Any, op: Op) -> Case:
+    """loss(x, y[, weight]): x and y of one shape (PyTorch's contract for these losses); an
+    optional constant weight (a third positional parameter of the forward) broadcasts."""
+    shape = draw(shapes)
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    n = op.spec.nin
+    args = [uniform(rng, shape, lo, hi) for lo, hi in _domains(op, n)]
+    positional = list(inspect.signature(op.forward).parameters)
+    if len(positional) > n and positional[n] == "weight" and draw(st.booleans()):
+        wshape = draw(hnp.broadcastable_shapes(shape, min_dims=0, max_side=MAX_SIDE))
+        args.append(uniform(rng, wshape, 0.5, 2.0))
+    return Case(args, _params(draw, op), tuple(range(n)))
+
+
+@st.composite
+def softmax_cross_entropy(draw: Any, op: Op) -> Case:
+    """Logits (N, C, *extra) and a nonnegative target distribution of the same shape."""
+    shape = draw(hnp.array_shapes(min_dims=2, max_dims=3, min_side=1, max_side=MAX_SIDE))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    (lo, hi), _ = _domains(op, 2)
+    q = rng.uniform(0.0, 1.0, size=shape)
+    return Case([uniform(rng, shape, lo, hi), q], _params(draw, op), (0, 1))
+
+
+@st.composite
+def bce_with_logits(draw: Any, op: Op) -> Case:
+    """x and y of one shape; weight and pos_weight (each present or None) broadcast to it."""
+    shape = draw(shapes)
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    doms = _domains(op, 4)
+    args = [uniform(rng, shape, *doms[0]), uniform(rng, shape, *doms[1])]
+    diff = [0, 1]
+    for k in (2, 3):
+        if draw(st.booleans()):
+            lead = draw(st.integers(0, len(shape)))
+            sub = tuple(1 if draw(st.booleans()) else m for m in shape[lead:])
+            args.append(uniform(rng, sub, *doms[k]))
+            diff.append(k)
+        else:
+            args.append(None)
+    return Case(args, _params(draw, op), tuple(diff))
+
+
 SAMPLERS: dict[str, Callable[[Op], st.SearchStrategy[Case]]] = {
     "elementwise": elementwise,
     "where": where,
@@ -440,6 +500,10 @@ SAMPLERS: dict[str, Callable[[Op], st.SearchStrategy[Case]]] = {
     "softmax": softmax,
     "unfold": unfold,
     "fold": fold,
+    "conv": conv,
+    "pointwise_loss": pointwise_loss,
+    "softmax_cross_entropy": softmax_cross_entropy,
+    "bce_with_logits": bce_with_logits,
 }
 
 
@@ -468,6 +532,21 @@ def _untie(case: Case, rng: np.random.Generator) -> None:
     case.args[0] = distinct(rng, case.args[0].shape, -2.0, 2.0)
 
 
+def _huber_away(case: Case, rng: np.random.Generator) -> None:
+    """|x - y| away from delta, where the second derivative jumps."""
+    x, y = case.args[0], case.args[1]
+    delta = case.params.get("delta", 1.0)
+    d = np.broadcast_to(x - y, np.broadcast_shapes(x.shape, y.shape))
+    if d.shape != x.shape:  # x broadcasts: move y instead
+        case.args[1] = x - _away_from_pm(x - y, delta)
+    else:
+        case.args[0] = y + _away_from_pm(d, delta)
+
+
+def _away_from_pm(d: np.ndarray, delta: float) -> np.ndarray:
+    return away_from(away_from(d, delta), -delta)
+
+
 def _norm_away(case: Case, rng: np.random.Generator) -> None:
     """Distinct magnitudes (inf-norm ties) that stay away from 0 (|x| kinks)."""
     mags = distinct(rng, case.args[0].shape, 0.3, 2.0)
@@ -486,4 +565,5 @@ AWAY_FROM_KINKS: dict[str, Adjuster] = {
     "amax": _untie,
     "amin": _untie,
     "norm": _norm_away,
+    "huber_loss": _huber_away,
 }

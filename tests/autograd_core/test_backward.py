@@ -299,9 +299,6 @@ def test_detect_anomaly_names_the_rule_that_made_a_nan_in_backward():
     assert "mul" not in message.split("created at")[0]  # mul's rule gives 0 * g, not nan
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: the creation site skips every frame whose "
-                   "path contains 'autograd_core', so user code in a folder of that name (these "
-                   "tests) is skipped and the site shown is pytest's (reported)")
 @pytest.mark.parametrize("trigger", [_anomaly_in_forward, _anomaly_in_backward],
                          ids=["forward", "backward"])
 def test_detect_anomaly_points_at_the_line_in_this_file(trigger):
