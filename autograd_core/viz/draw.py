@@ -37,6 +37,7 @@ def draw_graph(
     params: Any = None,
     vanish_threshold: float = 1e-7,
     explode_threshold: float = 1e3,
+    clusters: bool | None = None,
     graph_attr: dict[str, str] | None = None,
 ) -> Any:
     """The graph that produced `root` (a Tensor or a list of them) as a `graphviz.Digraph`.
@@ -54,6 +55,8 @@ def draw_graph(
     max_nodes: keep that many nodes nearest the root(s); a note says how many were left out.
     params: an nn.Module or a dict of name -> Tensor naming the parameters; by default the names
         come from the modules that ran.
+    clusters: draw module boxes; by default only up to 5,000 nodes (beyond, dot's layout inside
+        clusters gets slow, and a note says they were left out).
     graph_attr: extra Graphviz graph attributes, applied last.
     """
     _check(show_values, show_grads, color_by, collapse, max_nodes, rankdir,
@@ -68,7 +71,8 @@ def draw_graph(
         sc = scene.truncate(sc, max_nodes)
     opts = Options(bool(show_values), bool(show_grads), color_by,
                    float(vanish_threshold), float(explode_threshold))
-    return render.to_digraph(sc, names, opts, rankdir, max_nodes, graph_attr)
+    return render.to_digraph(sc, names, opts, rankdir, max_nodes, graph_attr,
+                             None if clusters is None else bool(clusters))
 
 
 def _check(show_values: Any, show_grads: Any, color_by: Any, collapse: Any, max_nodes: Any,

@@ -25,6 +25,8 @@ def shape_text(shape: tuple[int, ...]) -> str:
 
 def number(x: Any) -> str:
     """Four significant digits; integers and booleans as they are."""
+    if type(x) is float:
+        return _float(x)
     if isinstance(x, (bool, np.bool_)):
         return str(bool(x))
     if isinstance(x, (int, np.integer)):
@@ -35,11 +37,18 @@ def number(x: Any) -> str:
         v = float(x)
     except (TypeError, ValueError):
         return str(x)
-    if np.isnan(v):
+    return _float(v)
+
+
+def _float(v: float) -> str:
+    if v != v:
         return "nan"
-    if np.isinf(v):
+    if v in (_INF, -_INF):
         return "inf" if v > 0 else "-inf"
     return f"{v:.4g}"
+
+
+_INF = float("inf")
 
 
 def values_text(a: np.ndarray, limit: int = TINY) -> str:
@@ -47,7 +56,7 @@ def values_text(a: np.ndarray, limit: int = TINY) -> str:
     a = np.asarray(a)
     if a.ndim == 0:
         return number(a.item())
-    flat = [number(v) for v in a.reshape(-1)[:limit]]
+    flat = [number(v) for v in a.reshape(-1)[:limit].tolist()]
     if a.size > limit:
         return "[" + ", ".join(flat) + ", \u2026]"
     return _nest(flat, a.shape)
@@ -113,8 +122,10 @@ def summary_lines(a: np.ndarray) -> list[str]:
 
 
 def summary_full(a: np.ndarray) -> str:
-    """One line for a tooltip: the first values and every statistic."""
+    """One line for a tooltip: the values of a tiny array; else the first ones and statistics."""
     a = np.asarray(a)
+    if a.size <= TINY:
+        return values_text(a)
     s = stats(a)
     parts = [values_text(a, limit=10)]
     parts += [f"{k} {number(s[k])}" for k in ("mean", "std", "min", "max", "norm", "nan", "inf")
@@ -215,7 +226,7 @@ def op_param_items(op: Any, params: dict | None, full: bool = False) -> list[str
         if key in defaults and _is_default(v, defaults[key]):
             continue
         if name == "getitem" and key == "index":
-            items.append(index_text(v, limit))
+            items.append(("index=" if full else "") + index_text(v, limit))
         elif name in _SHAPE_PARAMS and key == "shape" and isinstance(v, tuple) and not full:
             items.append("\u2192 " + shape_text(v))
         else:

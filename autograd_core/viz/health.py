@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .format import number
+from .formatting import number
 
 # viridis sampled at nine evenly spaced points
 PALETTE = ("#440154", "#472d7b", "#3b528b", "#2c728e", "#21918c",

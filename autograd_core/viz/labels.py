@@ -13,7 +13,7 @@ import numpy as np
 
 from . import health
 from .escape import html_text, shorten
-from .format import (
+from .formatting import (
     call_text,
     number,
     op_param_items,
@@ -137,7 +137,7 @@ def tensor_tooltip(node: Node, names: ModuleNames, opts: Options,
         lines[0] += f" {names.param_name[id(t)]}"
     if t.name is not None:
         lines.append(f"name: {t.name}")
-    lines.append(f"shape: {tuple(t.shape)}  dtype: {t.dtype}  requires_grad: {t.requires_grad}")
+    lines.append(f"shape: {tuple(t.shape)}, dtype: {t.dtype}, requires_grad: {t.requires_grad}")
     if t._op is not None:
         lines.append(f"made by op '{t._op.name}' (creation #{t._seq})")
     if node.chain:
@@ -263,3 +263,10 @@ def truncated_note(dropped_nodes: int, dropped_edges: int, max_nodes: int) -> tu
     text = (f"max_nodes={max_nodes}: {dropped_nodes:,} more node(s) and {dropped_edges:,} "
             "edge(s), further from the root(s), are left out")
     return html([_bold("graph truncated"), html_text(text)]), text
+
+
+def clusters_note(n_nodes: int, limit: int) -> tuple[str, str]:
+    text = (f"Module boxes are left out: with {n_nodes:,} nodes (over {limit:,}) they would make "
+            "the layout slow. Pass clusters=True to draw them anyway, or collapse=depth to "
+            "fold each module into one node.")
+    return html([_bold("module boxes left out"), html_text(text)]), text

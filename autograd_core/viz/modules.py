@@ -58,9 +58,7 @@ class ModuleNames:
                 )
         for t in graph.tensors:
             for m in t._scope or ():
-                if id(m) not in self.modules:
-                    self.order[id(m)] = len(self.modules)
-                    self.modules[id(m)] = m
+                self.modules.setdefault(id(m), m)
             if t._scope:
                 naming_roots.append(t._scope[0])
         seen: set[int] = set()
@@ -70,8 +68,11 @@ class ModuleNames:
             seen.add(id(root))
             for name, m in root.named_modules():
                 self.path.setdefault(id(m), name)
+                self.order.setdefault(id(m), len(self.order))
             for name, p in root.named_parameters():
                 self.param_name.setdefault(id(p), name)
+        for mid in self.modules:  # modules no naming root reaches: after the others
+            self.order.setdefault(mid, len(self.order))
 
     def _name_from_mapping(self, params: Mapping) -> None:
         from ..tensor import Tensor

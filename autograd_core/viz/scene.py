@@ -27,6 +27,7 @@ class Node:
     outputs: list[Any] = field(default_factory=list)  # module nodes: tensors that leave
     n_members: int = 0  # module nodes: how many nodes were folded into it
     cut: int = 0  # inputs not drawn because of max_nodes
+    order: float = 0.0  # creation order, inputs first: the order nodes are declared to dot
 
 
 @dataclass(eq=False)
@@ -62,7 +63,8 @@ def build(graph: TensorGraph, names: ModuleNames) -> Scene:
         tensor_nodes.append(tn)
         nodes.append(tn)
         if t._op is not None:
-            on = Node(f"op{i}", "op", t, tn.chain)
+            tn.order = float(t._seq)
+            on = Node(f"op{i}", "op", t, tn.chain, order=t._seq - 0.5)
             op_nodes[i] = on
             nodes.append(on)
             edges.append(Edge(on, tn, t))
@@ -71,6 +73,10 @@ def build(graph: TensorGraph, names: ModuleNames) -> Scene:
         for arg, p in graph.parents(t):
             j = graph.index(p)
             edges.append(Edge(tensor_nodes[j], op_nodes[i], p, arg))
+            if p._op is None:  # a leaf comes just before its first consumer
+                first = t._seq - 0.75
+                pn = tensor_nodes[j]
+                pn.order = first if pn.order == 0.0 else min(pn.order, first)
             if p._op is None and names.is_parameter(p):
                 chain = op_nodes[i].chain
                 param_chains[j] = common_prefix(param_chains[j], chain) if j in param_chains \
@@ -90,10 +96,12 @@ def collapse(scene: Scene, depth: int) -> Scene:
             key = n.chain[: depth + 1]
             g = groups.get(key)
             if g is None:
-                g = Node(f"m{len(groups)}", "module", None, key[:-1], module=key[-1])
+                g = Node(f"m{len(groups)}", "module", None, key[:-1], module=key[-1],
+                         order=n.order)
                 groups[key] = g
                 nodes.append(g)
             g.n_members += 1
+            g.order = min(g.order, n.order)
             if n.is_root:
                 g.is_root = True
                 _add_once(g.outputs, n.tensor)
