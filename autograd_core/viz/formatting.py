@@ -6,7 +6,6 @@ a number or five summary statistics); tooltips carry the long form.
 
 from __future__ import annotations
 
-import inspect
 import weakref
 from typing import Any
 
@@ -190,6 +189,8 @@ def forward_defaults(op: Any) -> dict[str, Any]:
         return _defaults[op]
     except (KeyError, TypeError):
         pass
+    import inspect
+
     try:
         sig = inspect.signature(op.forward)
         found = {k: p.default for k, p in sig.parameters.items()

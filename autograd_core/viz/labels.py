@@ -186,15 +186,19 @@ def op_tooltip(node: Node, names: ModuleNames) -> str:
                 title = tensor_title(a, names)
                 lines.append(f"input {i}: {desc}" + (f" ({title})" if title else ""))
             else:
-                const = "freed" if arrays is None or i >= len(arrays) else summary_full(
-                    np.asarray(arrays[i])) if arrays[i] is not None else "None"
-                lines.append(f"input {i}: constant {const}")
+                lines.append(f"input {i}: constant {_constant(arrays, i)}")
     lines.append(f"output: {shape_text(t.shape)} {t.dtype}")
     if node.chain:
         lines.append(f"module: {names.chain_text(node.chain)}")
     if node.cut:
         lines.append(f"{node.cut} input edge(s) not drawn (max_nodes)")
     return "\n".join(lines)
+
+
+def _constant(arrays: tuple | None, i: int) -> str:
+    if arrays is None or i >= len(arrays):
+        return "(freed)"
+    return "None" if arrays[i] is None else summary_full(np.asarray(arrays[i]))
 
 
 # -- modules -------------------------------------------------------------------------------------
@@ -254,19 +258,19 @@ def module_tooltip(node: Node, names: ModuleNames, h: health.GradHealth | None) 
 # -- notes ---------------------------------------------------------------------------------------
 def freed_note(n_freed: int) -> tuple[str, str]:
     text = ("The graph was freed by backward(): "
-            f"the inputs of {n_freed} op(s) are gone, so only part of it is drawn.\n"
+            f"the inputs of {n_freed} op(s) are gone,\nso only part of it is drawn.\n"
             f"To draw it whole, {FREED_HINT}.")
     return html([_bold("graph freed"), html_text(text)]), text
 
 
 def truncated_note(dropped_nodes: int, dropped_edges: int, max_nodes: int) -> tuple[str, str]:
     text = (f"max_nodes={max_nodes}: {dropped_nodes:,} more node(s) and {dropped_edges:,} "
-            "edge(s), further from the root(s), are left out")
+            "edge(s),\nfurther from the root(s), are left out")
     return html([_bold("graph truncated"), html_text(text)]), text
 
 
 def clusters_note(n_nodes: int, limit: int) -> tuple[str, str]:
     text = (f"Module boxes are left out: with {n_nodes:,} nodes (over {limit:,}) they would make "
-            "the layout slow. Pass clusters=True to draw them anyway, or collapse=depth to "
+            "the layout slow.\nPass clusters=True to draw them anyway, or collapse=depth to "
             "fold each module into one node.")
     return html([_bold("module boxes left out"), html_text(text)]), text
