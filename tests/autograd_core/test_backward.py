@@ -354,6 +354,28 @@ def test_changing_an_unrelated_tensor_in_place_is_fine():
     np.testing.assert_array_equal(x.grad.data, [3.0, 4.0])
 
 
+def _wrong_shape_op():
+    """An unregistered op whose rule forgets to transpose the gradient back."""
+    from autograd_core.ops.registry import Op
+
+    return Op("bad_transpose", lambda x: x.T, (lambda F, g, out, x: g,), None)
+
+
+@pytest.mark.xfail(strict=True, reason="engine bug: engine.sum_to reshapes a gradient whose shape "
+                   "does not broadcast to the input's (same ndim), hiding wrong rules (reported)")
+def test_a_rule_giving_a_wrong_shape_is_an_error_in_first_order_backward():
+    x = f64(np.ones((2, 3)))
+    with pytest.raises((RuntimeError, ValueError), match="shape"):
+        _wrong_shape_op()(x).backward(gradient=np.arange(6.0).reshape(3, 2))
+
+
+def test_a_rule_giving_a_wrong_shape_is_an_error_with_create_graph():
+    x = f64(np.ones((2, 3)))
+    with pytest.raises((RuntimeError, ValueError), match="shape"):
+        ag.autograd.grad(_wrong_shape_op()(x), x, grad_outputs=ag.tensor(np.ones((3, 2))),
+                         create_graph=True)
+
+
 # -- grad modes --------------------------------------------------------------------------------
 def test_no_grad_records_nothing_and_enable_grad_turns_it_back_on():
     x = f64([1.0])

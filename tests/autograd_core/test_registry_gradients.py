@@ -249,6 +249,35 @@ def test_second_order_matches_central_differences(name, data):
                         f"{name} {case}: second order (<w, vjp(x, u)> differentiated)")
 
 
+# -- float32 stays float32 ---------------------------------------------------------------------
+@pytest.mark.parametrize("name", DIFFERENTIABLE)
+@given(data=st.data())
+def test_float32_inputs_give_float32_outputs_and_gradients(name, data):
+    """No rule or forward upcasts: float32 in, float32 out, float32 gradients of both orders,
+    close to the float64 ones."""
+    op, case, rng = data.draw(cases(name), label="case")
+    single = rs.Case([a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype == np.float64
+                      else a for a in case.args], case.params, case.diff)
+    xs32 = _inputs(single)
+    xs64 = [x.astype(np.float64) for x in xs32]
+    out64 = forward_np(op, case, xs64)
+    u = np.asarray(rng.standard_normal(out64.shape))
+    ts = [ag.Tensor(x, requires_grad=True) for x in xs32]
+    out = op(*with_inputs(single, ts), **single.params)
+    if name != "cast":
+        assert out.dtype == np.float32, f"{name} {case}: forward gives {out.dtype}"
+    grads = engine.grad(out, ts, grad_outputs=u.astype(out.dtype), create_graph=True,
+                        allow_unused=True)
+    reference = engine_vjp(op, case, xs64, u)
+    for g, ref in zip(grads, reference):
+        if g is None:
+            continue
+        assert g.dtype == np.float32, f"{name} {case}: gradient dtype {g.dtype}"
+        scale = 1.0 + float(np.abs(ref).max(initial=0.0))
+        np.testing.assert_allclose(g.data, ref, rtol=1e-3, atol=1e-4 * scale,
+                                   err_msg=f"{name} {case}: float32 gradient")
+
+
 # -- rules never mutate what they are given -----------------------------------------------------
 def _read_only(a: Any) -> Any:
     if not isinstance(a, np.ndarray):
