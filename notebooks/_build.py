@@ -71,14 +71,16 @@ def build(source: Path) -> float:
     os.environ.pop("MPLBACKEND", None)  # the kernel's inline backend stores figures as PNG
     client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
                             resources={"metadata": {"path": str(HERE)}}, record_timing=False)
-    start = time.perf_counter()
-    client.execute()
-    elapsed = time.perf_counter() - start
-    for cell in nb.cells:
-        cell.metadata.pop("execution", None)
-    nbformat.validate(nb)
     target = HERE / f"{source.stem}.ipynb"
-    nbformat.write(nb, target)
+    start = time.perf_counter()
+    try:
+        client.execute()
+    finally:  # a failed run is written too, so that its outputs can be inspected
+        elapsed = time.perf_counter() - start
+        for cell in nb.cells:
+            cell.metadata.pop("execution", None)
+        nbformat.validate(nb)
+        nbformat.write(nb, target)
     return elapsed
 
 
