@@ -66,6 +66,8 @@ def _prod(x, axis=None, keepdims=False):
 
 def _prod_others(x, axis):
     """Product of all other elements along the reduced axes, for each element (zeros allowed)."""
+    if x.size == 0:  # nothing to differentiate; the reshapes below cannot infer a 0 size
+        return np.zeros_like(x)
     axes = _axes(axis, x.ndim)
     rest = [a for a in range(x.ndim) if a not in axes]
     xt = np.transpose(x, rest + list(axes))
@@ -81,6 +83,9 @@ def _prod_others(x, axis):
 def _prod_others_tensor(x, axis):
     """Differentiable version: for each position, the product with that element set to 1."""
     from ..functions import stack
+
+    if x.data.size == 0:
+        return x * 0
 
     axes = _axes(axis, x.ndim)
     rest = [a for a in range(x.ndim) if a not in axes]

@@ -278,6 +278,64 @@ def test_float32_inputs_give_float32_outputs_and_gradients(name, data):
                                    err_msg=f"{name} {case}: float32 gradient")
 
 
+# -- zero-size inputs ----------------------------------------------------------------------------
+def _z(*shape):
+    return np.ones(shape)
+
+
+ZERO_SIZE = [
+    ("exp", [_z(0, 3)], {}),
+    ("add", [_z(0, 3), _z(3)], {}),
+    ("mul", [_z(2, 0), _z(2, 1)], {}),
+    ("sum", [_z(0, 3)], {"axis": 0, "keepdims": False}),
+    ("sum", [_z(0, 3)], {"axis": None, "keepdims": True}),
+    ("mean", [_z(2, 0)], {"axis": 0, "keepdims": False}),
+    ("prod", [_z(0, 3)], {"axis": 0, "keepdims": False}),
+    ("prod", [_z(0, 3)], {"axis": 1, "keepdims": True}),
+    ("logsumexp", [_z(0, 3)], {"axis": 1, "keepdims": False}),
+    ("norm", [_z(0, 3)], {"axis": None, "keepdims": False}),
+    ("amax", [_z(0, 3)], {"axis": 1, "keepdims": False}),
+    ("reshape", [_z(0, 3)], {"shape": (3, 0)}),
+    ("transpose", [_z(0, 3)], {"axes": (1, 0)}),
+    ("broadcast_to", [_z(1, 0)], {"shape": (2, 0)}),
+    ("sum_to", [_z(2, 0)], {"shape": (1, 0)}),
+    ("cat", [_z(0, 2), _z(3, 2)], {"axis": 0}),
+    ("pad", [_z(0, 2)], {"pad_width": ((1, 0), (0, 1)), "value": 0.0}),
+    ("flip", [_z(0, 2)], {"axes": (0,)}),
+    ("getitem", [_z(3, 2)], {"index": slice(2, 1)}),
+    ("getitem", [_z(3, 2)], {"index": np.array([], dtype=np.int64)}),
+    ("getitem", [_z(3, 2)], {"index": np.zeros(3, dtype=bool)}),
+    ("scatter_add", [_z(0, 2)], {"index": np.array([], dtype=np.int64), "shape": (3, 2)}),
+    ("matmul", [_z(2, 0), _z(0, 3)], {}),
+    ("matmul", [_z(0, 2), _z(2, 3)], {}),
+    ("tensordot", [_z(2, 0), _z(0, 3)], {"axes": ((1,), (0,))}),
+    ("einsum", [_z(2, 0), _z(0, 3)], {"subscripts": "ij,jk->ik"}),
+    ("linear", [_z(0, 3), _z(2, 3), _z(2)], {}),
+    ("unfold", [_z(0, 1, 4)], {"kernel_size": (2,), "stride": (1,), "padding": (1,),
+                               "dilation": (1,)}),
+    ("conv", [_z(0, 1, 4), _z(2, 1, 3), _z(2)], {"stride": (1,), "padding": (0,),
+                                                 "dilation": (1,)}),
+    ("softmax", [_z(0, 3)], {"axis": 1}),
+    ("log_softmax", [_z(0, 3)], {"axis": -1}),
+]
+
+
+@pytest.mark.parametrize("create_graph", [False, True], ids=["first-order", "create_graph"])
+@pytest.mark.parametrize("name, args, params", ZERO_SIZE,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(ZERO_SIZE)])
+def test_zero_size_inputs_backpropagate(name, args, params, create_graph):
+    op = REGISTRY[name]
+    with np.errstate(all="ignore"):
+        expected = op.forward(*args, **params)
+        ts = [ag.Tensor(a.copy(), requires_grad=True) for a in args]
+        out = op(*ts, **params)
+        assert out.shape == np.shape(expected)
+        grads = engine.grad(out, ts, grad_outputs=np.ones(out.shape), create_graph=create_graph,
+                            allow_unused=True)
+    for g, t in zip(grads, ts):
+        assert g is None or g.shape == t.shape
+
+
 # -- rules never mutate what they are given -----------------------------------------------------
 def _read_only(a: Any) -> Any:
     if not isinstance(a, np.ndarray):
