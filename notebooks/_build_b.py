@@ -403,13 +403,16 @@ plt.rcParams["figure.dpi"] = 72
 # With $g = \nabla_\theta J(\theta)$ at the current step $t = 1, 2, \dots$, all operations
 # elementwise, and PyTorch's defaults (which `optim` follows):
 #
-# | method | state update | parameter update |
-# |---|---|---|
-# | SGD | | $\theta \leftarrow \theta - \eta g$ |
-# | momentum | $\Delta \leftarrow \mu \Delta + g$ | $\theta \leftarrow \theta - \eta \Delta$ |
-# | AdaGrad | $G \leftarrow G + g^2$ | $\theta \leftarrow \theta - \eta\, g / (\sqrt{G} + \epsilon)$ |
-# | RMSProp | $s \leftarrow \rho s + (1 - \rho) g^2$ | $\theta \leftarrow \theta - \eta\, g / (\sqrt{s} + \epsilon)$ |
-# | Adam | $m \leftarrow \beta_1 m + (1-\beta_1) g$, $v \leftarrow \beta_2 v + (1-\beta_2) g^2$ | $\theta \leftarrow \theta - \eta\, \hat m / (\sqrt{\hat v} + \epsilon)$, $\hat m = \frac{m}{1-\beta_1^t}$, $\hat v = \frac{v}{1-\beta_2^t}$ |
+# - **SGD**: $\theta \leftarrow \theta - \eta g$
+# - **momentum**: $\Delta \leftarrow \mu\Delta + g$, then $\theta \leftarrow \theta - \eta\Delta$
+# - **AdaGrad**: $G \leftarrow G + g^2$, then
+#   $\theta \leftarrow \theta - \eta\, g / (\sqrt{G} + \epsilon)$
+# - **RMSProp**: $s \leftarrow \rho s + (1 - \rho) g^2$, then
+#   $\theta \leftarrow \theta - \eta\, g / (\sqrt{s} + \epsilon)$
+# - **Adam**: $m \leftarrow \beta_1 m + (1 - \beta_1) g$ and
+#   $v \leftarrow \beta_2 v + (1 - \beta_2) g^2$, then
+#   $\theta \leftarrow \theta - \eta\, \hat m / (\sqrt{\hat v} + \epsilon)$ with the bias-corrected
+#   $\hat m = m / (1 - \beta_1^t)$ and $\hat v = v / (1 - \beta_2^t)$
 #
 # Momentum keeps a running sum of past gradients, so steps add up along a consistent direction
 # and cancel where the gradient flips sign. The other three divide each coordinate by a running
@@ -420,7 +423,7 @@ plt.rcParams["figure.dpi"] = 72
 
 # %%
 def rosenbrock(t):
-    """Rosenbrock's banana function, minimum 0 at (1, 1); t is a Tensor or an array of shape (2,)."""
+    """Rosenbrock's banana function, minimum 0 at (1, 1); t: a Tensor or array of shape (2,)."""
     return (1 - t[0]) ** 2 + 100 * (t[1] - t[0] ** 2) ** 2
 
 
