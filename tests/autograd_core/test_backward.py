@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import inspect
+import re
 import threading
 import weakref
 
@@ -240,33 +241,33 @@ def test_requires_grad_on_an_integer_tensor_is_an_error(make):
         make()
 
 
-@pytest.mark.parametrize("call, op", [
-    (lambda t: t.sum(dim=2), "sum"),
-    (lambda t: t.mean(dim=-3), "mean"),
-    (lambda t: t.sum(dim=(0, 5)), "sum"),
-    (lambda t: t.max(dim=2), "max"),
-    (lambda t: t.amax(dim=3), "amax"),
-    (lambda t: t.var(dim=2), "var"),
-    (lambda t: t.logsumexp(dim=2), "logsumexp"),
-    (lambda t: ag.softmax(t, dim=2), "softmax"),
-    (lambda t: ag.log_softmax(t, dim=-3), "log_softmax"),
-    (lambda t: t.transpose(0, 2), "transpose"),
-    (lambda t: t.permute(0, 2), "permute"),
-    (lambda t: ag.flip(t, 2), "flip"),
-    (lambda t: ag.cat([t, t], dim=2), "cat"),
-    (lambda t: t.squeeze(2), "squeeze"),
-    (lambda t: t.unsqueeze(4), "unsqueeze"),
-    (lambda t: t.argmax(dim=2), "argmax"),
-    (lambda t: t.flatten(0, 2), "flatten"),
-    (lambda t: t.size(2), "size"),
-    (lambda t: ag.split(t, 1, dim=2), "split"),
-], ids=lambda v: v if isinstance(v, str) else "")
-def test_an_unknown_dim_is_an_index_error_naming_the_op_and_the_dim(call, op):
-    t = ag.ones(2, 3)
+@pytest.mark.parametrize("call, op, dim", [
+    (lambda t: t.sum(dim=2), "sum", 2),
+    (lambda t: t.mean(dim=-3), "mean", -3),
+    (lambda t: t.sum(dim=(0, 5)), "sum", 5),
+    (lambda t: t.max(dim=2), "max", 2),
+    (lambda t: t.amax(dim=3), "amax", 3),
+    (lambda t: t.var(dim=7), "var", 7),
+    (lambda t: t.logsumexp(dim=2), "logsumexp", 2),
+    (lambda t: ag.softmax(t, dim=2), "softmax", 2),
+    (lambda t: ag.log_softmax(t, dim=-3), "log_softmax", -3),
+    (lambda t: t.transpose(0, 2), "transpose", 2),
+    (lambda t: t.permute(0, 2), "permute", 2),
+    (lambda t: ag.flip(t, 2), "flip", 2),
+    (lambda t: ag.cat([t, t], dim=2), "cat", 2),
+    (lambda t: t.squeeze(2), "squeeze", 2),
+    (lambda t: t.unsqueeze(4), "unsqueeze", 4),
+    (lambda t: t.argmax(dim=-4), "argmax", -4),
+    (lambda t: t.flatten(0, 2), "flatten", 2),
+    (lambda t: t.size(2), "size", 2),
+    (lambda t: ag.split(t, 1, dim=2), "split", 2),
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_an_unknown_dim_is_an_index_error_naming_the_op_and_the_dim(call, op, dim):
     with pytest.raises(IndexError) as info:
-        call(t)
+        call(ag.ones(2, 3))
     message = str(info.value)
-    assert op in message and any(d in message for d in ("2", "-3", "3", "4", "5")), message
+    assert re.search(rf"\b{re.escape(op)}\b", message), message
+    assert re.search(rf"dim {dim}\b", message), message
 
 
 def _anomaly_in_forward() -> tuple[str, int]:
