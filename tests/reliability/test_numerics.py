@@ -271,8 +271,6 @@ def test_without_anomaly_mode_nan_flows_silently():
     assert np.isnan(x.grad.data).sum() == 0 and np.isnan(ag.log(x.detach()).data).sum() == 1
 
 
-@pytest.mark.xfail(strict=True, reason="engine: the creation site skips only autograd_core "
-                   "frames, so an op made inside nn points at nn's line, not the user's")
 def test_anomaly_inside_nn_points_at_the_users_line():
     nn = pytest.importorskip("nn")
     layer = nn.Linear(2, 2)
