@@ -1,0 +1,222 @@
+"""The main job (`python -m nn`): quick runs in-process and as a subprocess, files, CLI errors."""
+
+import contextlib
+import io
+import json
+import os
+import struct
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from nn.app.cli import main, select_models
+
+ROOT = Path(__file__).resolve().parents[1]
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+SVG = "{http://www.w3.org/2000/svg}"
+PICTURES = ("mnist1d_curves.png", "autoencoder_curves.png", "autoencoder_codes.png",
+            "autoencoder_reconstructions.png")
+QUICK_STEPS = 300
+
+
+def run_main(args):
+    """main(args) with stdout captured; returns (exit status, printed text)."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        status = main(args)
+    return status, out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("quick")
+    status, printed = run_main(["--quick", "--quiet", "--out", str(out)])
+    return status, printed, out
+
+
+def png_size(path):
+    data = path.read_bytes()
+    assert data[:8] == PNG_MAGIC, f"{path.name} is not a PNG"
+    assert data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+# -- the quick run, in-process ------------------------------------------------------------------
+def test_quick_run_succeeds_and_prints_the_table_beside_the_paper(quick_run):
+    status, printed, _ = quick_run
+    assert status == 0
+    for title, paper in (("logistic regression", "32 %"), ("MLP", "68 %"), ("CNN", "94 %")):
+        line = next(line for line in printed.splitlines() if line.startswith(title))
+        assert paper in line, line
+    assert "paper" in printed and "test accuracy" in printed
+    assert f"{QUICK_STEPS} steps" in printed
+    assert "5-NN test accuracy on the 2-D codes" in printed
+    for name in (*PICTURES, "mlp_step_graph.svg", "results.json", "results.md"):
+        assert name in printed, f"the summary does not list {name}"
+
+
+def test_quick_run_writes_readable_pictures(quick_run):
+    _, _, out = quick_run
+    for name in PICTURES:
+        width, height = png_size(out / name)
+        assert width >= 300 and height >= 200, (name, width, height)
+        assert (out / name).stat().st_size > 5000
+
+
+def test_graph_svg_parses_and_boxes_the_mlp_step_by_module(quick_run):
+    _, _, out = quick_run
+    root = ET.parse(out / "mlp_step_graph.svg").getroot()
+    assert root.tag == f"{SVG}svg"
+    classes = [(g.get("class") or "").split() for g in root.iter(f"{SVG}g")]
+    assert ["graph"] in classes
+    clusters = sum("cluster" in c for c in classes)
+    assert clusters >= 6  # the MLP and its five modules: Linear, ReLU, Linear, ReLU, Linear
+    text = " ".join(t.text or "" for t in root.iter(f"{SVG}text"))
+    for expected in ("0.weight", "2.weight", "4.bias", "grad RMS", "gradient size"):
+        assert expected in text, f"{expected!r} is not in the graph"
+
+
+def test_results_json_holds_accuracies_times_and_curves(quick_run):
+    _, _, out = quick_run
+    results = json.loads((out / "results.json").read_text())
+    models = results["mnist1d"]["models"]
+    assert set(models) == {"logreg", "mlp", "cnn"}
+    paper = {"logreg": 0.32, "mlp": 0.68, "cnn": 0.94}
+    for name, entry in models.items():
+        assert entry["paper_test_accuracy"] == paper[name]
+        assert 0.0 <= entry["test_accuracy"] <= 1.0
+        assert entry["seconds"] > 0 and entry["steps"] == QUICK_STEPS
+        curves = entry["curves"]
+        assert curves["step"][0] == 0 and curves["step"][-1] == QUICK_STEPS
+        for key in ("train_loss", "test_loss", "train_accuracy", "test_accuracy"):
+            assert len(curves[key]) == len(curves["step"])
+        assert curves["test_accuracy"][-1] == entry["test_accuracy"]
+    assert results["mnist1d"]["recipe"]["lr"] == 0.01
+    assert results["mnist1d"]["recipe"]["batch_size"] == 100
+    assert results["total_seconds"] > sum(m["seconds"] for m in models.values())
+    assert set(results["files"]) >= {*PICTURES, "mlp_step_graph.svg"}
+    md = (out / "results.md").read_text()
+    assert "| MLP |" in md and "68 %" in md
+
+
+def test_quick_run_learns(quick_run):
+    # 300 steps are far from the paper's 6000, but every model must beat chance (10 %)
+    # clearly and the ordering CNN > logistic regression must already show.
+    _, _, out = quick_run
+    results = json.loads((out / "results.json").read_text())
+    acc = {k: v["test_accuracy"] for k, v in results["mnist1d"]["models"].items()}
+    assert acc["logreg"] > 0.2 and acc["mlp"] > 0.4 and acc["cnn"] > 0.6
+    assert acc["cnn"] > acc["logreg"]
+    ae = results["digits_autoencoder"]
+    assert ae["curves"]["test_loss"][-1] < 0.5 * ae["curves"]["test_loss"][0]
+    assert ae["code_knn_test_accuracy"] > 0.3
+    assert ae["sizes"][0] == ae["sizes"][-1] == 64 and min(ae["sizes"]) == 2
+
+
+# -- options ------------------------------------------------------------------------------------
+def test_same_seed_same_numbers_and_another_seed_differs(tmp_path):
+    def numbers(seed, folder):
+        status, _ = run_main(["--model", "logreg", "--model", "mlp", "--steps", "30",
+                              "--no-plots", "--quiet", "--seed", str(seed),
+                              "--out", str(tmp_path / folder)])
+        assert status == 0
+        results = json.loads((tmp_path / folder / "results.json").read_text())
+        return {name: entry["curves"] for name, entry in results["mnist1d"]["models"].items()}
+
+    first, again, other = numbers(3, "a"), numbers(3, "b"), numbers(4, "c")
+    assert first == again
+    assert first["mlp"]["train_loss"] != other["mlp"]["train_loss"]
+
+
+def test_no_plots_and_dataset_selection(tmp_path):
+    status, printed = run_main(["--dataset", "digits", "--steps", "20", "--no-plots",
+                                "--quiet", "--out", str(tmp_path)])
+    assert status == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json", "results.md"]
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert "mnist1d" not in results and results["models"] == ["autoencoder"]
+    assert "not comparable with the paper" in (tmp_path / "results.md").read_text()
+    assert "MNIST-1D test accuracy" not in printed
+
+
+@pytest.mark.parametrize(("models", "dataset", "expected"), [
+    (None, "all", ["logreg", "mlp", "cnn", "autoencoder"]),
+    (["cnn,logreg"], "all", ["logreg", "cnn"]),
+    (["cnn", "MLP"], "all", ["mlp", "cnn"]),
+    (["all"], "mnist1d", ["logreg", "mlp", "cnn"]),
+    (None, "digits", ["autoencoder"]),
+    (["mlp, autoencoder"], "digits", ["autoencoder"]),
+])
+def test_select_models(models, dataset, expected):
+    assert select_models(models, dataset) == expected
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--model", "resnet"], "unknown model 'resnet'"),
+    (["--dataset", "digits", "--model", "mlp"], "autoencoder on digits"),
+    (["--model", ","], "no model names"),
+    (["--steps", "0"], "positive integer"),
+    (["--steps", "ten"], "expected an integer"),
+    (["--seed", "-1"], "seed must be in"),
+    (["--dataset", "cifar"], "invalid choice"),
+])
+def test_bad_arguments_exit_with_a_message(args, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_help_lists_the_options(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    text = capsys.readouterr().out
+    for option in ("--dataset", "--model", "--steps", "--seed", "--out", "--quick",
+                   "--no-plots", "--quiet", "--threads"):
+        assert option in text
+
+
+def test_an_unwritable_output_folder_is_a_clear_error(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(SystemExit) as exc:
+        main(["--out", str(blocker / "results"), "--steps", "1", "--model", "logreg"])
+    assert exc.value.code == 2
+    assert "cannot create the output folder" in capsys.readouterr().err
+
+
+# -- as a command -------------------------------------------------------------------------------
+def _env():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["MPLBACKEND"] = "Agg"
+    return env
+
+
+def test_python_dash_m_nn_quick(tmp_path):
+    out = tmp_path / "results"
+    proc = subprocess.run([sys.executable, "-m", "nn", "--quick", "--out", str(out)],
+                          capture_output=True, text=True, cwd=tmp_path, env=_env(),
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "paper" in proc.stdout and "94 %" in proc.stdout
+    assert f"{QUICK_STEPS}/{QUICK_STEPS}" in proc.stderr  # the progress bars
+    for name in PICTURES:
+        png_size(out / name)
+    ET.parse(out / "mlp_step_graph.svg")
+    results = json.loads((out / "results.json").read_text())
+    assert set(results["mnist1d"]["models"]) == {"logreg", "mlp", "cnn"}
+
+
+def test_console_script_help():
+    script = Path(sys.executable).with_name("autograd-demo")
+    if not script.exists():
+        pytest.skip("the package is not installed (pip install -e .), so autograd-demo is absent")
+    proc = subprocess.run([str(script), "--help"], capture_output=True, text=True, env=_env(),
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "--quick" in proc.stdout
