@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from nn.app import threads
 from nn.app.cli import main, select_models
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -220,3 +221,31 @@ def test_console_script_help():
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "--quick" in proc.stdout
+
+
+# -- BLAS threads -------------------------------------------------------------------------------
+def test_blas_threads_limits_and_restores_without_threadpoolctl(monkeypatch):
+    controls = threads._openblas_controls()
+    if controls is None:
+        pytest.skip("no OpenBLAS found in this process (NumPy built against another BLAS)")
+    _, get_threads = controls
+    monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # import now fails
+    before = get_threads()
+    with threads.blas_threads(1) as limited:
+        assert limited
+        assert get_threads() == 1
+    assert get_threads() == before
+
+
+def test_blas_threads_with_threadpoolctl():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    with threads.blas_threads(1) as limited:
+        assert limited
+        counts = [i["num_threads"] for i in threadpoolctl.threadpool_info()
+                  if i["user_api"] == "blas"]
+        assert counts and all(c == 1 for c in counts)
+
+
+def test_blas_threads_zero_leaves_the_pool_alone():
+    with threads.blas_threads(0) as limited:
+        assert not limited

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import platform
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import numpy as np
 
 from . import report
 from .recipe import CLASSIFIERS, PAPER_RECIPE, TITLES, Recipe
+from .threads import blas_threads
 
 MODELS = (*CLASSIFIERS, "autoencoder")
 DATASET_OF = {"logreg": "mnist1d", "mlp": "mnist1d", "cnn": "mnist1d", "autoencoder": "digits"}
@@ -127,26 +127,6 @@ def select_models(model_args: Sequence[str] | None, dataset: str) -> list[str]:
     return chosen
 
 
-@contextlib.contextmanager
-def blas_threads(count: int) -> Iterator[bool]:
-    """Limit the BLAS thread pool while the block runs; yields whether a limit was applied.
-
-    Threads only add synchronisation to the small matrix products of these models, which makes
-    a step several times slower on a busy machine. Uses threadpoolctl when it is installed;
-    otherwise set OPENBLAS_NUM_THREADS=1 before starting Python.
-    """
-    if count == 0:
-        yield False
-        return
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        yield False
-        return
-    with threadpool_limits(limits=count, user_api="blas"):
-        yield True
-
-
 def _eval_every(steps: int, asked: int | None) -> int:
     return asked if asked is not None else min(250, max(1, steps // 10))
 
@@ -199,8 +179,8 @@ def _run(args: argparse.Namespace, models: list[str], out: Path, limited: bool,
     if note:
         say.progress(f"note: {note}")
     if args.threads and not limited:
-        say.progress("note: threadpoolctl is not installed, so BLAS keeps its default threads; "
-                     "OPENBLAS_NUM_THREADS=1 in the environment is usually faster")
+        say.progress("note: could not limit the BLAS threads here; OPENBLAS_NUM_THREADS=1 in "
+                     "the environment is usually much faster")
 
     files: dict[str, str] = {}
     classifiers = []

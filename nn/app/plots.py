@@ -40,7 +40,7 @@ def save_classifier_curves(results: Sequence[ClassifierResult], path: str | os.P
         acc_ax.plot(steps, 100 * np.asarray(curves.values["test_accuracy"]), **TEST_STYLE)
         acc_ax.axhline(100 * result.paper_accuracy, color="black", linestyle=":",
                        label=f"paper test ({100 * result.paper_accuracy:.0f} %)")
-        acc_ax.set_ylim(0, 100)
+        acc_ax.set_ylim(0, 102)
         acc_ax.set_xlabel(f"training step (batch of {result.run.batch_size})")
         acc_ax.set_ylabel("accuracy (%)")
         acc_ax.grid(alpha=0.3)

@@ -7,8 +7,8 @@ and 94 % (CNN). One seeded run of each model here must land near them, and in th
 import pytest
 
 from nn.app.classify import mnist1d_arrays, train_classifier
-from nn.app.cli import blas_threads
 from nn.app.recipe import PAPER_RECIPE
+from nn.app.threads import blas_threads
 
 
 @pytest.fixture(scope="module")
