@@ -69,6 +69,8 @@ def build(source: Path) -> float:
     env_path = os.environ.get("PYTHONPATH", "")
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env_path) if p)
     os.environ.pop("MPLBACKEND", None)  # the kernel's inline backend stores figures as PNG
+    # small matrices: extra BLAS threads only spin, and slow a busy machine down many times
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
                             resources={"metadata": {"path": str(HERE)}}, record_timing=False)
     target = HERE / f"{source.stem}.ipynb"

@@ -146,7 +146,7 @@ print("parameters:", sum(p.numel() for p in mlp.parameters()), "= 3*2 + 3 + 1*3 
 
 # %%
 out = mlp(ag.tensor(x[None, :], name="x"))
-ag.viz.draw_graph(out, show_values=True, params=mlp, rankdir="LR")
+ag.viz.draw_graph(out, show_values=True, params=mlp)
 
 # %% [markdown]
 # ## The function the network computes
