@@ -46,8 +46,8 @@ def parse_args(argv=None):
     ap.add_argument("--target", type=float, default=None,
                     help="seconds per repeat per engine (sets steps per repeat)")
     ap.add_argument("--slow", type=float, default=1.0,
-                    help="engines slower than this many seconds per step get at most 2 "
-                         "single-step repeats (with --quick: are not timed)")
+                    help="engines slower than this many seconds per step get 2 single-step "
+                         "repeats (1 past three times this; with --quick: not timed)")
     ap.add_argument("--markdown", default=os.path.join(HERE, "results.md"),
                     help="where to write the markdown report ('' for none)")
     ap.add_argument("--_memprobe", default=None, help=argparse.SUPPRESS)
@@ -55,7 +55,7 @@ def parse_args(argv=None):
     if args.repeats is None:
         args.repeats = 3 if args.quick else 5
     if args.target is None:
-        args.target = 0.04 if args.quick else 0.2
+        args.target = 0.04 if args.quick else 0.15
     return args
 
 
@@ -535,7 +535,8 @@ def plan_timing(rows: list[Row], args) -> bool:
                 row.status, row.runner = "skipped", None
                 row.message = f"not timed with --quick (~{fmt_time(row.check_s)} per step)"
                 continue
-            row.steps, row.repeats = 1, min(args.repeats, 2)
+            row.steps = 1
+            row.repeats = min(args.repeats, 2 if row.check_s < 3 * args.slow else 1)
             continue
         row.repeats = args.repeats
         try:
