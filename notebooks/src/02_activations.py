@@ -127,7 +127,7 @@ for ax, (name, f_values) in zip(axes.flat, values.items()):
     if slopes[name] is not None:
         ax.plot(zs, slopes[name], "--", lw=2, label="$f'(z)$ (engine)")
     else:
-        ax.text(0.4, 0.2, "no gradient:\n$f'=0$ almost everywhere", transform=ax.transAxes)
+        ax.text(0.55, 0.15, "no gradient:\n$f'=0$ almost everywhere", transform=ax.transAxes)
     ax.set(title=name, xlabel="$z$", ylim=(-1.2, 2.2))
     ax.legend(loc="upper left", fontsize=8)
 axes[0, 0].set_ylabel("value")

@@ -81,6 +81,13 @@ assert (x.grad.item(), y.grad.item(), z.grad.item(), q.grad.item()) == (df_dx, d
 ag.viz.draw_graph(f, show_values=True, show_grads=True, rankdir="LR")
 
 # %% [markdown]
+# A shortcut: a Tensor that has a graph *is* displayed as its graph (shapes and operations,
+# without the numbers) when it is the last value of a notebook cell.
+
+# %%
+(x + y) * z
+
+# %% [markdown]
 # ## Watching the messages with hooks
 #
 # `register_hook` calls a function with the gradient as it arrives at a tensor during the
