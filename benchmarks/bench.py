@@ -560,11 +560,6 @@ def main(args) -> int:
     print(f"Settings: repeats={args.repeats}, ~{args.target}s per repeat per engine, "
           f"seed={workloads.SEED}{', quick' if args.quick else ''}")
 
-    # Move every object that exists now (the imported libraries' modules) out of the
-    # collector's reach, so that a cyclic collection during one engine's timing does not
-    # traverse the other libraries' objects and the results do not depend on what is imported.
-    gc.collect()
-    gc.freeze()
     results = []  # (prob, rows, baseline)
     failed = False
     # K1 and K10 are timed in one round-robin, so that their ratio does not depend on how
@@ -584,7 +579,14 @@ def main(args) -> int:
             checked.append((prob, rows))
         all_rows = [r for _, rows in checked for r in rows]
         failed |= not plan_timing(all_rows, args)
+        # Freeze everything alive now (libraries, lazily imported modules, the built models), so
+        # that during timing the cyclic collector sees only what the timed steps allocate: an
+        # engine whose steps leave cyclic garbage (micrograd) otherwise runs 2-4x slower or
+        # faster depending on which other libraries happen to be loaded.
+        gc.collect()
+        gc.freeze()
         time_rows([r for r in all_rows if r.status == "ok"])
+        gc.unfreeze()
         failed |= any(r.status == "error" for r in all_rows)
         for row in all_rows:
             row.runner = None
