@@ -148,7 +148,8 @@ plt.show()
 # %%
 rng = np.random.default_rng(0)
 z_data = rng.normal(size=200).astype(np.float32)
-y_data = np.where(z_data > 0, z_data, -0.3 * z_data) + 0.05 * rng.normal(size=200).astype(np.float32)
+noise = 0.05 * rng.normal(size=200).astype(np.float32)
+y_data = np.where(z_data > 0, z_data, -0.3 * z_data) + noise
 z_data, y_data = ag.tensor(z_data), ag.tensor(y_data)
 
 unit = nn.PReLU(init=0.25)

@@ -16,6 +16,8 @@
 # variable is used twice.
 
 # %%
+import time
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -208,14 +210,12 @@ ag.viz.draw_graph(f, show_values=True, show_grads=True, rankdir="LR")
 # gradients: notebook 06.)
 
 # %%
-import time
-
 sizes = [10, 50, 100, 200, 400]
 t_backward, t_numerical = [], []
 for n in sizes:
     W_n = ag.randn(n, n, dtype=ag.float64) / np.sqrt(n)
     x_n = ag.randn(n, dtype=ag.float64, requires_grad=True)
-    func = lambda v: ag.tanh(W_n @ v).sum()
+    func = lambda v, W_n=W_n: ag.tanh(W_n @ v).sum()
     eps, base = 1e-6, x_n.detach().numpy()
     best_backward = best_numerical = np.inf
     for _ in range(3):   # best of three, to see the cost rather than the noise

@@ -228,9 +228,9 @@ def margins(scores, labels):
 
 
 fig, ax = plt.subplots(figsize=(7, 4))
-for (name, loss_module), color in zip(
-        [("cross-entropy", nn.CrossEntropyLoss()), ("hinge (MultiMarginLoss)", nn.MultiMarginLoss())],
-        ["C0", "C3"]):
+contenders = [("cross-entropy", nn.CrossEntropyLoss(), "C0"),
+              ("hinge (MultiMarginLoss)", nn.MultiMarginLoss(), "C3")]
+for name, loss_module, color in contenders:
     model = train_linear(loss_module)
     with ag.no_grad():
         scores_tr, scores_te = model(X_tr).numpy(), model(X_te).numpy()
