@@ -4,6 +4,8 @@ Greydanus and Kobak (2020) report test accuracies of 32 % (logistic regression),
 and 94 % (CNN). One seeded run of each model here must land near them, and in the same order.
 """
 
+from dataclasses import replace
+
 import pytest
 
 from nn.app.classify import mnist1d_arrays, train_classifier
@@ -14,8 +16,9 @@ from nn.app.threads import blas_threads
 @pytest.fixture(scope="module")
 def trained():
     data = mnist1d_arrays()
+    recipe = replace(PAPER_RECIPE, eval_every=3000)  # the training is the paper's; fewer curves
     with blas_threads(1):
-        return {name: train_classifier(name, data, PAPER_RECIPE, seed=0, progress=False)
+        return {name: train_classifier(name, data, recipe, seed=0, progress=False)
                 for name in ("logreg", "mlp", "cnn")}
 
 
@@ -28,7 +31,7 @@ def test_every_model_ran_the_full_recipe(trained):
     for result in trained.values():
         assert result.run.steps == 6000
         assert len(result.run.batch_loss) == 6000
-        assert result.run.curves.steps[-1] == 6000
+        assert result.run.curves.steps == [0, 3000, 6000]
 
 
 def test_logistic_regression_lands_near_32_percent(trained):
