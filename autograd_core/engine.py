@@ -27,8 +27,10 @@ def sum_to(g: Any, shape: tuple) -> Any:
     if g.shape == shape:
         return g
     lead = g.ndim - len(shape)
-    if lead < 0:
-        raise RuntimeError(f"a gradient of shape {g.shape} cannot be summed to shape {shape}")
+    if lead < 0 or any(n != 1 and n != g.shape[i + lead] for i, n in enumerate(shape)):
+        raise RuntimeError(
+            f"a gradient of shape {g.shape} does not broadcast from the input's shape {shape}"
+        )
     axes = tuple(range(lead)) + tuple(
         i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1
     )
@@ -36,8 +38,11 @@ def sum_to(g: Any, shape: tuple) -> Any:
     return out.reshape(shape) if lead or out.shape != shape else out
 
 
-class _GraphFreed(RuntimeError):
-    pass
+def _summed(g: Any, shape: tuple, t: Tensor, i: int) -> Any:
+    try:
+        return sum_to(g, shape)
+    except RuntimeError as e:
+        raise RuntimeError(f"the backward of op '{t._op.name}' for its input {i}: {e}") from None
 
 
 def _freed_error(t: Tensor) -> RuntimeError:
@@ -196,10 +201,12 @@ def _propagate_arrays(seeds: list, retain_graph: bool, capture: dict | None) -> 
         out = t.data
         seq = t._seq
         for i, p in enumerate(args):
-            if p is None or not p.requires_grad:
+            if p is None:
                 continue
-            if p._version > seq:
+            if p._version > seq:  # constants too: a changed input changes every gradient
                 raise _version_error(t, i, p)
+            if not p.requires_grad:
+                continue
             if variadic is None:
                 rule = vjps[i]
                 if rule is None:
@@ -211,7 +218,7 @@ def _propagate_arrays(seeds: list, retain_graph: bool, capture: dict | None) -> 
                 continue
             pd = p.data
             if gi.shape != pd.shape:
-                gi = sum_to(gi, pd.shape)
+                gi = _summed(gi, pd.shape, t, i)
                 fresh = gi.__class__ is _ndarray
             else:
                 fresh = gi is not g and gi.__class__ is _ndarray and gi.base is None
@@ -286,10 +293,12 @@ def _propagate_tensors(seeds: list, retain_graph: bool, capture: dict | None) ->
         arrays = t._arrays
         xs = tuple(a if a is not None else arr for a, arr in zip(args, arrays))
         for i, p in enumerate(args):
-            if p is None or not p.requires_grad:
+            if p is None:
                 continue
             if p._version > t._seq:
                 raise _version_error(t, i, p)
+            if not p.requires_grad:
+                continue
             rule = op.rule(i)
             if rule is None:
                 continue

@@ -575,6 +575,8 @@ def _binary(op: Op, a: Tensor, b: Any) -> Tensor:
             return _node(out, op, (a, b), (ad, bd), _EMPTY)
         return _leaf(out)
     bd = _const(b)
+    if bd.__class__ is float and ad.dtype.kind in "iub":
+        ad = ad.astype(DEFAULT_FLOAT)  # int Tensor (op) Python float -> float32, as in PyTorch
     out = op.forward(ad, bd)
     if a.requires_grad and state.enabled:
         return _node(out, op, (a, None), (ad, bd), _EMPTY)
@@ -584,6 +586,8 @@ def _binary(op: Op, a: Tensor, b: Any) -> Tensor:
 def _rbinary(op: Op, a: Any, b: Tensor) -> Tensor:
     ad = _const(a)
     bd = b.data
+    if ad.__class__ is float and bd.dtype.kind in "iub":
+        bd = bd.astype(DEFAULT_FLOAT)
     out = op.forward(ad, bd)
     if b.requires_grad and state.enabled:
         return _node(out, op, (None, b), (ad, bd), _EMPTY)

@@ -79,7 +79,19 @@ defop("neg", np.negative, lambda F, g, out, x: -g, spec=U)
 defop("add", np.add, lambda F, g, out, a, b: g, lambda F, g, out, a, b: g, spec=B)
 defop("sub", np.subtract, lambda F, g, out, a, b: g, lambda F, g, out, a, b: -g, spec=B)
 defop("mul", np.multiply, lambda F, g, out, a, b: g * b, lambda F, g, out, a, b: g * a, spec=B)
-defop("div", np.true_divide,
+def _div(a, b):
+    out = np.true_divide(a, b)
+    if out.dtype == np.float64 and _integral(a) and _integral(b):
+        return out.astype(np.float32)  # true division of integers gives float32, as in PyTorch
+    return out
+
+
+def _integral(v):
+    return isinstance(v, (int, bool, np.integer)) or getattr(v, "dtype", None) is not None \
+        and v.dtype.kind in "iub"
+
+
+defop("div", _div,
       lambda F, g, out, a, b: g / b,
       lambda F, g, out, a, b: -g * a / (b * b),
       spec=Spec("elementwise", domain=((-2.0, 2.0), (0.5, 2.0)), nin=2))
