@@ -232,7 +232,8 @@ def _load_stream(stream: IO[bytes], size: int, name: str, max_bytes: int) -> Any
     stream.seek(start)
     try:
         archive = zipfile.ZipFile(stream)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as err:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
+            RuntimeError) as err:  # RuntimeError: encrypted or unsupported zip features
         raise CheckpointError(
             f"nn.load: {name} is truncated or corrupt: it starts like a zip archive but its zip "
             f"directory cannot be read ({err})"
@@ -343,7 +344,7 @@ def _check_npy_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str)
             offset = member.tell()
     except CheckpointError:
         raise
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as err:
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, RuntimeError) as err:
         raise CheckpointError(
             f"nn.load: {name} is truncated or corrupt: entry {entry!r} has no readable .npy "
             f"header ({err})"
@@ -364,7 +365,8 @@ def _check_npy_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str)
 def _read_entry(npz: Any, key: str, name: str) -> np.ndarray:
     try:
         return npz[key]
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, KeyError) as err:
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, KeyError,
+            RuntimeError) as err:
         raise CheckpointError(
             f"nn.load: {name} is truncated or corrupt: entry {key!r} cannot be read ({err})"
         ) from err

@@ -140,8 +140,6 @@ def _central_directory_patch(offset: int, value: int) -> bytes:
     return bytes(data)
 
 
-@pytest.mark.xfail(strict=True, reason="nn.load lets zipfile's NotImplementedError and "
-                   "RuntimeError (encrypted entry) through instead of a CheckpointError")
 @pytest.mark.parametrize("offset, value", [(10, 99), (8, 1), (6, 0xFF)],
                          ids=["unknown compression method", "encryption flag",
                               "zip version needed"])
