@@ -381,6 +381,18 @@ def test_collapse_one_node_per_top_level_module():
 
 
 @needs_dot
+def test_a_submodule_called_alone_is_named_by_params():
+    model, x, loss = autoencoder()
+    code = model.encoder(x)
+    own = render(draw_graph(code))
+    assert cluster_titled(own, "MLP").text[1] == "68 params"
+    assert "parameter" in own.find("0.weight").cls.split()
+    named_by_model = render(draw_graph(code, params=model))
+    assert cluster_titled(named_by_model, "encoder").text[1] == "MLP \u00b7 68 params"
+    assert "parameter" in named_by_model.find("encoder.0.weight").cls.split()
+
+
+@needs_dot
 def test_collapse_zero_draws_the_whole_model_as_one_node():
     model, x, loss = autoencoder()
     pic = render(draw_graph(loss, collapse=0))
