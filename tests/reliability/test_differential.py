@@ -83,9 +83,19 @@ def _torch(torch, program: Program, v: list[np.ndarray]) -> dict:
         hv = [torch.zeros_like(x) for x in xs]
     return {
         "value": y.item(),
-        "grad": [g.detach().numpy(force=True) for g in grads],
-        "hvp": [h.detach().numpy(force=True) for h in hv],
+        "grad": [_to_numpy(g) for g in grads],
+        "hvp": [_to_numpy(h) for h in hv],
     }
+
+
+def _to_numpy(t) -> np.ndarray:
+    """Through Python floats: .numpy(force=True) on some materialized zero gradients crashed
+    this PyTorch build (a segmentation fault); the arrays here are small. PyTorch's symbolic
+    zeros (ZeroTensor, e.g. the second derivative of abs) have no storage to read."""
+    t = t.detach()
+    if t._is_zerotensor():
+        return np.zeros(tuple(t.shape))
+    return np.array(t.tolist(), dtype=np.float64)
 
 
 def _close(actual, expected, what: str, rtol: float, atol_scale: float) -> None:
