@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import hypothesis.extra.numpy as hnp
@@ -33,7 +33,6 @@ class Case:
     params: dict
     diff: tuple[int, ...]
     note: str = ""
-    extra: dict = field(default_factory=dict)
 
     def __repr__(self) -> str:
         shapes = [np.shape(a) if isinstance(a, np.ndarray) else a for a in self.args]
