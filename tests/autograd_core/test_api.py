@@ -275,9 +275,8 @@ def test_elementwise_parameters_closed_forms():
 
 
 # -- values and gradients against PyTorch ---------------------------------------------------------
-def _p(name: str, ag_fn: Any, torch_fn: Any, shapes: list, domain=(-2.0, 2.0),
-       xfail: str | None = None, raises: type | None = None) -> tuple:
-    return (name, ag_fn, torch_fn, shapes, domain, xfail, raises)
+def _p(name: str, ag_fn: Any, torch_fn: Any, shapes: list, domain=(-2.0, 2.0)) -> tuple:
+    return (name, ag_fn, torch_fn, shapes, domain)
 
 
 
@@ -487,13 +486,11 @@ def _outputs(result: Any) -> list:
 
 
 def _torch_params() -> list:
-    return [pytest.param(*case[1:5], id=case[0], marks=[pytest.mark.xfail(
-        strict=True, reason=case[5])] if case[5] else []) for case in TORCH_CASES]
+    return [pytest.param(*case[1:], id=case[0]) for case in TORCH_CASES]
 
 
 def _difference_params() -> list:
-    return [pytest.param(case[1], case[3], case[4], id=case[0], marks=[pytest.mark.xfail(
-        strict=True, raises=case[6], reason=case[5])] if case[6] else []) for case in TORCH_CASES]
+    return [pytest.param(case[1], case[3], case[4], id=case[0]) for case in TORCH_CASES]
 
 
 @pytest.mark.torch
