@@ -463,7 +463,8 @@ def cat(tensors: Sequence[TensorLike], dim: int = 0, *, axis: int | None = None)
                              f"shape {ref} of Tensor 0 outside dim {d}")
     if len(ts) == 1:
         return ts[0]
-    return apply(R["cat"], tuple(ts), {"axis": d})
+    offsets = np.cumsum([0] + [t.shape[d] for t in ts[:-1]]).tolist()
+    return apply(R["cat"], tuple(ts), {"axis": d, "offsets": tuple(offsets)})
 
 
 concatenate = concat = cat

@@ -222,7 +222,7 @@ class Tensor:
         try:
             from .viz import draw_graph
 
-            return draw_graph(self)._repr_image_svg_xml()
+            return draw_graph(self, max_nodes=2000)._repr_image_svg_xml()
         except Exception:
             return None
 
@@ -570,14 +570,20 @@ def _binary(op: Op, a: Tensor, b: Any) -> Tensor:
     ad = a.data
     if isinstance(b, Tensor):
         bd = b.data
-        out = op.forward(ad, bd)
+        try:
+            out = op.forward(ad, bd)
+        except ValueError as e:
+            raise _shape_error(op, ad, bd, e) from None
         if (a.requires_grad or b.requires_grad) and state.enabled:
             return _node(out, op, (a, b), (ad, bd), _EMPTY)
         return _leaf(out)
     bd = _const(b)
     if bd.__class__ is float and ad.dtype.kind in "iub":
         ad = ad.astype(DEFAULT_FLOAT)  # int Tensor (op) Python float -> float32, as in PyTorch
-    out = op.forward(ad, bd)
+    try:
+        out = op.forward(ad, bd)
+    except ValueError as e:
+        raise _shape_error(op, ad, bd, e) from None
     if a.requires_grad and state.enabled:
         return _node(out, op, (a, None), (ad, bd), _EMPTY)
     return _leaf(out)
@@ -588,10 +594,22 @@ def _rbinary(op: Op, a: Any, b: Tensor) -> Tensor:
     bd = b.data
     if ad.__class__ is float and bd.dtype.kind in "iub":
         bd = bd.astype(DEFAULT_FLOAT)
-    out = op.forward(ad, bd)
+    try:
+        out = op.forward(ad, bd)
+    except ValueError as e:
+        raise _shape_error(op, ad, bd, e) from None
     if b.requires_grad and state.enabled:
         return _node(out, op, (None, b), (ad, bd), _EMPTY)
     return _leaf(out)
+
+
+def _shape_error(op: Op, a: Any, b: Any, e: Exception) -> ValueError:
+    """NumPy's message names neither the op nor, for matmul, the shapes: this one does."""
+    sa, sb = np.shape(a), np.shape(b)
+    if op.name == "matmul":
+        return ValueError(f"matmul: shapes {sa} and {sb} do not match (the last dimension of "
+                          f"the first must equal the contracted dimension of the second)")
+    return ValueError(f"{op.name}: shapes {sa} and {sb} do not broadcast together ({e})")
 
 
 def _unary(op: Op, x: Tensor, **params: Any) -> Tensor:
