@@ -27,9 +27,10 @@ ROOT = os.path.dirname(HERE)
 WORKLOAD_ORDER = ["A", "B", "C", "D", "E", "F", "G", "H", "I", "K1", "K10"]
 ENGINE_ORDER = ["numpy", "python", "torch", "autograd_core", "mygrad", "hips-autograd",
                 "micrograd", "micrograd-deep"]
-# Half a million micrograd Values per step: seconds each, too slow for --quick.
+# micrograd on the vector chains (F, K): 50,000 to 500,000 Values per step, too slow for --quick.
 QUICK_SKIP = {(k, "micrograd"): "not run with --quick (500,000 Value nodes per step)"
               for k in ("F", "K10")}
+QUICK_SKIP["K1", "micrograd"] = "not run with --quick (50,000 Value nodes per step)"
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 
@@ -426,9 +427,10 @@ def probe_code(stmt):
             f"print(rss, hwm)")
 
 
-def memory_probe_imports():
+def memory_probe_imports(quick=False):
+    """RSS after each set of imports; with ``quick`` only bare Python, NumPy and the engine."""
     out = []
-    for label, stmt in IMPORT_PROBES:
+    for label, stmt in IMPORT_PROBES[:3] if quick else IMPORT_PROBES:
         proc = subprocess.run([sys.executable, "-c", probe_code(stmt)], cwd=ROOT,
                               capture_output=True, text=True, env=os.environ.copy())
         if proc.returncode != 0:
@@ -560,6 +562,8 @@ def main(args) -> int:
     print(f"Settings: repeats={args.repeats}, ~{args.target}s per repeat per engine, "
           f"seed={workloads.SEED}{', quick' if args.quick else ''}")
 
+    gc.collect()
+    gc.freeze()  # the libraries' own objects: keeps every later gc.collect() cheap
     results = []  # (prob, rows, baseline)
     failed = False
     # K1 and K10 are timed in one round-robin, so that their ratio does not depend on how
@@ -583,10 +587,11 @@ def main(args) -> int:
         # that during timing the cyclic collector sees only what the timed steps allocate: an
         # engine whose steps leave cyclic garbage (micrograd) otherwise runs 2-4x slower or
         # faster depending on which other libraries happen to be loaded.
+        # Frozen objects are still freed by reference counting when the runners are dropped;
+        # only cyclic leftovers of this group stay behind, which is harmless here.
         gc.collect()
         gc.freeze()
         time_rows([r for r in all_rows if r.status == "ok"])
-        gc.unfreeze()
         failed |= any(r.status == "error" for r in all_rows)
         for row in all_rows:
             row.runner = None
@@ -610,10 +615,12 @@ def main(args) -> int:
     mem = None
     if run_j:
         print("\n== J: memory (fresh subprocesses)")
-        imports = memory_probe_imports()
+        imports = memory_probe_imports(args.quick)
         for label, rss, err in imports:
             print(f"  import {label:26s} " + (f"{rss:8.1f} MiB" if rss else f"failed: {err}"))
-        names = [n for n in ("numpy", "torch", "autograd_core", "mygrad", "hips-autograd")
+        names = ("numpy", "autograd_core") if args.quick else \
+            ("numpy", "torch", "autograd_core", "mygrad", "hips-autograd")
+        names = [n for n in names
                  if n in engines and engines[n].version and (not wanted or n in wanted)]
         steps = memory_probe_steps(names, args.threads)
         for name, d, err in steps:
