@@ -60,8 +60,9 @@ def _pow_scalar_vjp(F, g, out, x, exponent):
 
 
 def _pow_base_vjp(F, g, out, a, b):
-    # d/da a**b = b * a**(b-1); zero where b == 0 (a**-1 would make 0 * inf at a == 0)
-    return F.where(b == 0, g * 0, g * b * a ** (b - 1))
+    # d/da a**b = b * a**(b-1); zero where b == 0 (a**-1 would make 0 * inf at a == 0), and
+    # that branch raises a**1 instead, so that no divide-by-zero warning comes from it
+    return F.where(b == 0, g * 0, g * b * a ** F.where(b == 0, 1, b - 1))
 
 
 def _pow_exp_vjp(F, g, out, a, b):
