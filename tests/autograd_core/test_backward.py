@@ -151,6 +151,27 @@ def test_retain_graph_keeps_saved_arrays():
     assert saved() is not None
 
 
+def test_backward_inputs_limits_which_leaves_accumulate():
+    x, y = f64([1.0, 2.0]), f64([3.0, 4.0])
+    (x * y).sum().backward(inputs=[x])
+    np.testing.assert_array_equal(x.grad.data, [3.0, 4.0])
+    assert y.grad is None
+
+
+def test_autograd_grad_leaves_grad_alone_and_reaches_non_leaves():
+    x, y = f64([1.0, 2.0]), f64([3.0, 4.0])
+    m = x * 3.0
+    z = (m * m).sum() + (y * 0).sum()
+    gm, gx = ag.autograd.grad(z, [m, x], retain_graph=True)
+    np.testing.assert_array_equal(gm.data, 2 * m.data)
+    np.testing.assert_array_equal(gx.data, 18 * x.data)
+    assert x.grad is None and m.grad is None
+    with pytest.raises(RuntimeError, match="allow_unused"):
+        ag.autograd.grad((x * 2).sum(), [x, y])
+    gx, gy = ag.autograd.grad((x * 2).sum(), [x, y], allow_unused=True)
+    assert gy is None and not np.shares_memory(gx.data, x.data)
+
+
 # -- retain_grad and hooks ---------------------------------------------------------------------
 def test_retain_grad_keeps_the_gradient_of_a_non_leaf():
     x = f64([1.0, 2.0])
