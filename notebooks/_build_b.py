@@ -53,7 +53,7 @@ plt.rcParams["figure.dpi"] = 72
 # ## A two-weight problem on real data
 #
 # In the 8×8 handwritten digits (1797 images, ink in [0, 1]) neighbouring pixels are correlated.
-# We predict the pixel at row 4, column 4 from its left neighbour with a line,
+# We predict the pixel at row 4, column 4 (counting from 0) from its left neighbour with a line,
 # $\hat y = w x + b$, so $\theta = (w, b)$ and the cost is the squared error of the notes,
 #
 # $$J(\theta) = \frac{1}{2m}\sum_{i=1}^m \left(w x^{(i)} + b - y^{(i)}\right)^2
