@@ -28,7 +28,7 @@ def _chain(x: ag.Tensor, n_ops: int, a: float, b: float) -> ag.Tensor:
     return y
 
 
-@pytest.mark.parametrize("n_ops", [200_000, 1_000_000])
+@pytest.mark.parametrize("n_ops", [200_000, pytest.param(1_000_000, marks=pytest.mark.slow)])
 def test_long_chain_backward(n_ops):
     x = ag.tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
     a = 1 - 1e-6
