@@ -213,7 +213,7 @@ def _propagate_arrays(seeds: list, retain_graph: bool, capture: dict | None) -> 
                     continue
                 gi = rule(NP, g, out, *arrays, **params)
             else:
-                gi = variadic(i, NP, g, out, *arrays, **params)
+                gi = variadic(i, NP, g, out, arrays, **params)  # inputs as one tuple: O(n)
             if gi is None:
                 continue
             pd = p.data
@@ -299,10 +299,13 @@ def _propagate_tensors(seeds: list, retain_graph: bool, capture: dict | None) ->
                 raise _version_error(t, i, p)
             if not p.requires_grad:
                 continue
-            rule = op.rule(i)
-            if rule is None:
-                continue
-            gi = rule(TN, g, t, *xs, **t._params)
+            if op.variadic is not None:
+                gi = op.variadic(i, TN, g, t, xs, **t._params)
+            else:
+                rule = op.vjps[i]
+                if rule is None:
+                    continue
+                gi = rule(TN, g, t, *xs, **t._params)
             if gi is None:
                 continue
             if not isinstance(gi, Tensor):

@@ -63,7 +63,7 @@ def _no_forward(*args: Any, **kwargs: Any) -> Any:
 
 
 def _make_rule(cls: type[Function]):
-    def rule(i: int, F: Any, g: Any, out: Any, *xs: Any, ctx: FunctionCtx) -> Any:
+    def rule(i: int, F: Any, g: Any, out: Any, xs: tuple, ctx: FunctionCtx) -> Any:
         tensor_mode = isinstance(g, Tensor)
         if ctx._cache is None or ctx._cache[0] is not g:
             grads = cls.backward(ctx, g if tensor_mode else _leaf(g))

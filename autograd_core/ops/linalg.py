@@ -118,7 +118,7 @@ def _einsum(*operands, subscripts):
     return np.einsum(subscripts, *operands, optimize=len(operands) > 1)
 
 
-def _einsum_vjp(i, F, g, out, *xs, subscripts):
+def _einsum_vjp(i, F, g, out, xs, subscripts):
     terms, out_sub = _parse_einsum(subscripts, [x.shape for x in xs])
     target = terms[i]
     x = xs[i]

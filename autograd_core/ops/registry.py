@@ -1,7 +1,9 @@
 """The op registry: each primitive declared once, forward and vector-Jacobian products together.
 
 A rule is `vjp(F, g, out, *inputs, **params) -> gradient for one input`, in the output's
-(broadcast) shape; the engine sums it down to the input's shape in one place. `F` is a
+(broadcast) shape; the engine sums it down to the input's shape in one place. A variadic op
+(any number of inputs) has one rule `vjp(i, F, g, out, inputs, **params)` taking the input
+index and the inputs as one tuple, so a node with n inputs costs O(n), not O(n^2). `F` is a
 namespace: NumPy on plain arrays for first-order backward (fast, no graph), or the engine's own
 differentiable ops on Tensors when `create_graph=True`. One definition serves both speeds.
 """
@@ -58,7 +60,7 @@ class Op:
     def rule(self, i: int) -> Rule | None:
         if self.variadic is not None:
             variadic = self.variadic
-            return lambda F, g, out, *xs, **p: variadic(i, F, g, out, *xs, **p)
+            return lambda F, g, out, *xs, **p: variadic(i, F, g, out, xs, **p)
         return self.vjps[i]
 
     def __call__(self, *args: Any, **params: Any) -> Any:

@@ -40,7 +40,7 @@ def _cat(*xs, axis=0, offsets=None):
     return np.concatenate(xs, axis=axis)
 
 
-def _cat_vjp(i, F, g, out, *xs, axis=0, offsets=None):
+def _cat_vjp(i, F, g, out, xs, axis=0, offsets=None):
     # offsets (each input's start along axis) keep a cat of n inputs O(n), not O(n^2)
     start = offsets[i] if offsets is not None else sum(x.shape[axis] for x in xs[:i])
     index = [slice(None)] * g.ndim
