@@ -124,7 +124,8 @@ def grad(
     """Returns d(outputs)/d(inputs) without touching any `.grad` (torch.autograd.grad)."""
     outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    if grad_outputs is None or isinstance(grad_outputs, (Tensor, np.ndarray)):
+    if grad_outputs is None or isinstance(grad_outputs, (Tensor, np.ndarray, np.generic, float,
+                                                         int)):
         gouts = [grad_outputs] * len(outs) if grad_outputs is None else [grad_outputs]
     else:
         gouts = list(grad_outputs)

@@ -100,9 +100,21 @@ def value_and_grad(
         grads = tuple(_finish(g, x, keep) for g, x in zip(gs, xs))
         result = grads[0] if isinstance(argnums, int) else grads
         value = out if keep else out.detach()
+        if has_aux and not keep:  # as torch.func: aux leaves the transform without a graph
+            aux = _detach_tree(aux)
         return ((value, aux), result) if has_aux else (value, result)
 
     return wrapped
+
+
+def _detach_tree(v: Any) -> Any:
+    if isinstance(v, Tensor):
+        return v.detach()
+    if isinstance(v, (tuple, list)):
+        return type(v)(_detach_tree(e) for e in v)
+    if isinstance(v, dict):
+        return {k: _detach_tree(e) for k, e in v.items()}
+    return v
 
 
 def grad(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -> Callable:

@@ -36,6 +36,8 @@ def _norm_axis(dim: Any, ndim: int, op: str) -> Any:
     if dim is None:
         return None
     if isinstance(dim, (list, tuple)):
+        if not dim:  # PyTorch: an empty dim list reduces over every dimension
+            return None
         axes = tuple(_check_dim(int(d), ndim, op) for d in dim)
         if len(set(axes)) != len(axes):
             raise ValueError(f"{op}: dim {tuple(dim)} repeats an axis")
@@ -265,6 +267,8 @@ def _max_min(input: TensorLike, dim: Any, keepdim: bool, axis: Any, keepdims: bo
         raise TypeError(f"{which}: dim must be one int when indices are returned; use amax/amin")
     d = _check_dim(int(d), x.ndim, which)
     keep = bool(keepdim or keepdims)
+    if x.ndim == 0:  # PyTorch: a 0-d Tensor is its own maximum, at index 0
+        return MaxResult(x, _leaf(np.zeros((), dtype=np.int64)))
     arg = (np.argmax if which == "max" else np.argmin)(x.data, axis=d, keepdims=True)
     values = apply(R["take_along_axis"], (x, arg), {"axis": d})
     if not keep:

@@ -30,6 +30,11 @@ def numerical_jacobian(f: Callable[..., Any], inputs: Sequence[Any], i: int,
     """d(outputs)/d(inputs[i]) by central differences: (out.size, in.size) per output."""
     x = inputs[i]
     data = x.data  # perturbed in place, element by element (works for any strides)
+    if not data.flags.writeable:
+        raise ValueError(
+            f"gradcheck: input {i} is a read-only array (a broadcast view?), so it cannot be "
+            "perturbed; pass a copy (e.g. ag.tensor(np.array(x), requires_grad=True))"
+        )
     flat = _Cells(data)
     cols: list[list[np.ndarray]] = []
     # f may differentiate internally (gradgradcheck), so grad mode stays as it is
