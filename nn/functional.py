@@ -565,6 +565,16 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
     w = _class_weight(weight, c, x.dtype, "cross_entropy")
     eps = float(label_smoothing)
     t_arr = _arr(target)
+    if (t_arr.dtype.kind in "iu" and w is None and not eps and x.ndim == 2
+            and t_arr.shape == x.shape[:1] and t_arr.size):
+        # the common case (a batch of class indices), built with as little array work as
+        # possible; anything unusual (ignored or out-of-range targets) takes the general path
+        n, c = x.shape
+        if t_arr.min() >= 0 and t_arr.max() < c and not (0 <= ignore_index < c and
+                                                          (t_arr == ignore_index).any()):
+            q = np.zeros(x.shape, dtype=x.dtype)
+            q[np.arange(n), t_arr] = 1
+            return _SOFTMAX_CE(x, q, axis=1, reduction=red, divisor=float(n))
     if t_arr.dtype.kind in "iu":
         idx, kept = _class_targets(x, t_arr, axis, ignore_index, "cross_entropy")
         picked = np.ones(idx.shape, dtype=x.dtype) if w is None else w[idx]
