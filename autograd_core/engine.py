@@ -31,11 +31,11 @@ def sum_to(g: Any, shape: tuple) -> Any:
         raise RuntimeError(
             f"a gradient of shape {g.shape} does not broadcast from the input's shape {shape}"
         )
-    axes = tuple(range(lead)) + tuple(
-        i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1
-    )
-    out = g.sum(axis=axes, keepdims=True) if axes else g
-    return out.reshape(shape) if lead or out.shape != shape else out
+    inner = tuple(i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
+    if not inner:  # only leading axes to drop (a bias): one reduction, no reshape
+        return np.add.reduce(g, axis=tuple(range(lead)))
+    out = np.add.reduce(g, axis=tuple(range(lead)) + inner, keepdims=True)
+    return out.reshape(shape)
 
 
 def _summed(g: Any, shape: tuple, t: Tensor, i: int) -> Any:

@@ -115,7 +115,10 @@ def _bce_vjp_x(F, g, out, x, y, weight=None, reduction="mean"):
 
 def _bce_vjp_y(F, g, out, x, y, weight=None, reduction="mean"):
     gy = _spread(g, reduction, _size(x, y, weight)) * (F.log1p(-x) - F.log(x))
-    return gy if weight is None else gy * weight
+    gy = gy if weight is None else gy * weight
+    # the formula holds no y: widen it to the broadcast shape when y is the larger operand
+    shape = np.broadcast_shapes(*(np.shape(a) for a in (x, y, weight) if a is not None))
+    return gy if tuple(gy.shape) == shape else F.broadcast_to(gy, shape=shape)
 
 
 # --- binary cross-entropy on logits: (1 - y) x + lw * softplus(-x), lw = 1 + (pos_weight - 1) y

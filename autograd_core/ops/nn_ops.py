@@ -13,16 +13,20 @@ from .registry import Spec, defop
 
 
 def _softmax(x, axis):
-    e = np.exp(x - np.amax(x, axis=axis, keepdims=True))
-    e /= np.sum(e, axis=axis, keepdims=True)
+    e = x - np.maximum.reduce(x, axis=axis, keepdims=True)
+    np.exp(e, out=e)
+    e /= np.add.reduce(e, axis=axis, keepdims=True)
     return e
 
 
 def _log_softmax(x, axis):
-    m = np.amax(x, axis=axis, keepdims=True)
+    m = np.maximum.reduce(x, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)
     shifted = x - m
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    lse = np.add.reduce(np.exp(shifted), axis=axis, keepdims=True)
+    np.log(lse, out=lse)
+    shifted -= lse
+    return shifted
 
 
 def _pad_spatial(x, padding, value):
