@@ -27,13 +27,13 @@ def sum_to(g: Any, shape: tuple) -> Any:
     if g.shape == shape:
         return g
     lead = g.ndim - len(shape)
+    if lead > 0 and g.shape[lead:] == shape:  # only leading axes to drop (a bias): one reduce
+        return np.add.reduce(g, axis=0 if lead == 1 else tuple(range(lead)))
     if lead < 0 or any(n != 1 and n != g.shape[i + lead] for i, n in enumerate(shape)):
         raise RuntimeError(
             f"a gradient of shape {g.shape} does not broadcast from the input's shape {shape}"
         )
     inner = tuple(i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
-    if not inner:  # only leading axes to drop (a bias): one reduction, no reshape
-        return np.add.reduce(g, axis=tuple(range(lead)))
     out = np.add.reduce(g, axis=tuple(range(lead)) + inner, keepdims=True)
     return out.reshape(shape)
 
