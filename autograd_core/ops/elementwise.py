@@ -16,12 +16,15 @@ B = Spec("elementwise", nin=2)
 
 
 def _sigmoid(x):
-    # exp of minus |x| never overflows, and e / (1 + e) keeps full relative precision for
-    # x << 0 (where 1 / (1 + exp(-x)) would underflow to a coarse value); 3x faster than logaddexp
-    e = np.exp(-np.abs(x))
-    out = np.where(x >= 0, 1.0, e)
-    out /= e + 1.0
-    return out
+    # 1 / (1 + exp(-x)) keeps full relative precision in both tails; exp overflowing to inf
+    # for x << 0 gives exactly 0, the right limit, so the overflow warning is silenced
+    if x.dtype.kind in "iub":
+        x = x.astype(np.float32)  # as in PyTorch: the sigmoid of integers is float32
+    with np.errstate(over="ignore"):
+        out = np.negative(x)
+        out = np.exp(out, out=out) if out.__class__ is np.ndarray else np.exp(out)
+        out += 1.0
+        return np.reciprocal(out, out=out) if out.__class__ is np.ndarray else 1.0 / out
 
 
 def _softplus(x, beta=1.0, threshold=20.0):
