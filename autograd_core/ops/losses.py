@@ -35,8 +35,19 @@ def _spread(g, reduction, size):
     return g
 
 
+def _shape(*arrays):
+    return np.broadcast_shapes(*(tuple(a.shape) for a in arrays if a is not None))
+
+
 def _size(*arrays):
-    return int(np.prod(np.broadcast_shapes(*(np.shape(a) for a in arrays if a is not None))))
+    return int(np.prod(_shape(*arrays)))
+
+
+def _to_shape(F, r, *arrays):
+    """A rule result broadcast to the op's elementwise shape, so that an input that broadcasts
+    beyond the others gets a gradient it can be summed back from."""
+    shape = _shape(*arrays)
+    return r if tuple(r.shape) == shape else F.broadcast_to(r, shape=shape)
 
 
 # --- softmax cross-entropy against a target distribution q ------------------------------------
@@ -157,8 +168,8 @@ def _bce_logits_vjp_x(F, g, out, x, y, weight=None, pos_weight=None, reduction="
 def _bce_logits_vjp_y(F, g, out, x, y, weight=None, pos_weight=None, reduction="mean"):
     gb = _bce_logits_spread(F, g, x, y, weight, pos_weight, reduction)
     if pos_weight is None:
-        return gb * -x
-    return gb * ((pos_weight - 1) * _sp_neg(F, x) - x)
+        return _to_shape(F, gb * -x, x, y, weight)
+    return _to_shape(F, gb * ((pos_weight - 1) * _sp_neg(F, x) - x), x, y, weight, pos_weight)
 
 
 def _bce_logits_vjp_w(F, g, out, x, y, weight=None, pos_weight=None, reduction="mean"):

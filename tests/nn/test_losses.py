@@ -358,3 +358,15 @@ def test_float32_losses_stay_float32():
         loss.backward()
         assert x.grad.dtype == np.float32
         x.grad = None
+
+
+def test_a_target_that_broadcasts_beyond_the_input_gets_a_gradient_of_its_own_shape():
+    x = leaf([0.3])
+    y = leaf([0.2, 0.9, 0.5])
+    from autograd_core.ops.registry import REGISTRY
+
+    REGISTRY["binary_cross_entropy"](x, y, reduction="sum").backward()
+    np.testing.assert_allclose(y.grad.data, np.full(3, np.log1p(-0.3) - np.log(0.3)))
+    y.grad = None
+    REGISTRY["binary_cross_entropy_with_logits"](x, y, None, None, reduction="sum").backward()
+    np.testing.assert_allclose(y.grad.data, np.full(3, -0.3))
