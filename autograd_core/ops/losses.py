@@ -36,7 +36,7 @@ def _spread(g, reduction, size):
 
 
 def _shape(*arrays):
-    return np.broadcast_shapes(*(tuple(a.shape) for a in arrays if a is not None))
+    return np.broadcast_shapes(*(np.shape(a) for a in arrays if a is not None))
 
 
 def _size(*arrays):
@@ -126,10 +126,8 @@ def _bce_vjp_x(F, g, out, x, y, weight=None, reduction="mean"):
 
 def _bce_vjp_y(F, g, out, x, y, weight=None, reduction="mean"):
     gy = _spread(g, reduction, _size(x, y, weight)) * (F.log1p(-x) - F.log(x))
-    gy = gy if weight is None else gy * weight
     # the formula holds no y: widen it to the broadcast shape when y is the larger operand
-    shape = np.broadcast_shapes(*(np.shape(a) for a in (x, y, weight) if a is not None))
-    return gy if tuple(gy.shape) == shape else F.broadcast_to(gy, shape=shape)
+    return _to_shape(F, gy if weight is None else gy * weight, x, y, weight)
 
 
 # --- binary cross-entropy on logits: (1 - y) x + lw * softplus(-x), lw = 1 + (pos_weight - 1) y
