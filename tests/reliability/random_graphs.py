@@ -166,8 +166,10 @@ def torch_catalog(torch: Any) -> dict[str, Callable[..., Any]]:
     def all_dims(a, dim):
         return dim if dim is not None else (tuple(range(a.ndim)) if a.ndim else 0)
 
-    def prod(a, dim, keepdim):
-        return torch.prod(a) if dim is None else torch.prod(a, dim, keepdim=keepdim)
+    def prod(a, dim, keepdim):  # torch.prod over all elements has no keepdim
+        if dim is None:
+            return torch.prod(a).reshape((1,) * a.ndim) if keepdim else torch.prod(a)
+        return torch.prod(a, dim, keepdim=keepdim)
 
     def tidx(index):
         if isinstance(index, tuple):
@@ -257,9 +259,11 @@ def torch_catalog(torch: Any) -> dict[str, Callable[..., Any]]:
     }
 
 
-def run(program: Program, leaves: list, catalog: dict, weights: list | None = None) -> Any:
-    """Replays the program on the given leaf objects (Tensors of either library)."""
-    values: list[Any] = []
+def run(program: Program, leaves: list, catalog: dict, weights: list | None = None,
+        values: list | None = None) -> Any:
+    """Replays the program on the given leaf objects (Tensors of either library); every node's
+    value is appended to `values` when a list is given."""
+    values = [] if values is None else values
     it = iter(leaves)
     for n in program.nodes:
         if isinstance(n, np.ndarray):

@@ -45,7 +45,8 @@ def _directions(program: Program, seed: int) -> list[np.ndarray]:
 def _engine(program: Program, v: list[np.ndarray]) -> dict:
     """Value, gradients by both backward paths, and H·v, all from the engine."""
     xs = [ag.tensor(a.copy(), requires_grad=True) for a in program.leaves]
-    y = run(program, xs, AG_CATALOG)
+    nodes: list = []
+    y = run(program, xs, AG_CATALOG, values=nodes)
     forward_ops = registry_ops_in_graph(y)
     y.backward(retain_graph=True)  # the first-order array path
     grads = ag.autograd.grad(y, xs, create_graph=True, allow_unused=True)
@@ -65,6 +66,7 @@ def _engine(program: Program, v: list[np.ndarray]) -> dict:
         "grad": [x.grad.data if x.grad is not None else z for x, z in zip(xs, zeros)],
         "grad_create_graph": [g.data if g is not None else z for g, z in zip(grads, zeros)],
         "hvp": [h.data if h is not None else z for h, z in zip(hv, zeros)],
+        "shapes": [tuple(n.shape) for n in nodes],
         "forward_ops": forward_ops,
         "second_ops": second_ops,
     }
@@ -73,7 +75,8 @@ def _engine(program: Program, v: list[np.ndarray]) -> dict:
 def _torch(torch, program: Program, v: list[np.ndarray]) -> dict:
     xs = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in program.leaves]
     ws = [torch.from_numpy(w) for w in program.weights.values()]
-    y = run(program, xs, torch_catalog(torch), ws)
+    nodes: list = []
+    y = run(program, xs, torch_catalog(torch), ws, values=nodes)
     grads = torch.autograd.grad(y, xs, create_graph=True, allow_unused=True,
                                 materialize_grads=True)
     s = sum((g * torch.from_numpy(vi)).sum() for g, vi in zip(grads, v))
@@ -83,6 +86,7 @@ def _torch(torch, program: Program, v: list[np.ndarray]) -> dict:
         hv = [torch.zeros_like(x) for x in xs]
     return {
         "value": y.item(),
+        "shapes": [tuple(n.shape) for n in nodes],
         "grad": [_to_numpy(g) for g in grads],
         "hvp": [_to_numpy(h) for h in hv],
     }
@@ -112,12 +116,18 @@ def test_random_graphs_match_pytorch(torch, program: Program, seed: int) -> None
     v = _directions(program, seed)
     mine = _engine(program, v)
     ref = _torch(torch, program, v)
+    for i, (a, b) in enumerate(zip(mine["shapes"], ref["shapes"])):
+        assert a == b, f"node %{i} has shape {a}; PyTorch's has {b}"
     _close(mine["value"], ref["value"], "value", 1e-10, 1e-12)
     for i, (a, b, c) in enumerate(zip(mine["grad"], mine["grad_create_graph"], ref["grad"])):
         _close(a, c, f"gradient of leaf {i} (backward)", 1e-9, 1e-11)
         _close(b, c, f"gradient of leaf {i} (grad with create_graph)", 1e-9, 1e-11)
+    # PyTorch's double backward of binary_cross_entropy loses digits as p nears 0 or 1 (at
+    # p = 6e-6 its H·v is off by 3.5e-6 relative where the engine agrees with 50-digit
+    # arithmetic); the finite-difference test checks those graphs at full precision.
+    hvp_rtol = 1e-4 if "bce" in program.op_counts() else 1e-8
     for i, (a, c) in enumerate(zip(mine["hvp"], ref["hvp"])):
-        _close(a, c, f"Hessian-vector product, leaf {i}", 1e-8, 1e-8)
+        _close(a, c, f"Hessian-vector product, leaf {i}", hvp_rtol, hvp_rtol)
     TALLY.record("pytorch", program.op_counts(), mine["forward_ops"], mine["second_ops"])
 
 
