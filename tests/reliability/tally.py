@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 @dataclass
 class Tally:
     graphs: Counter = field(default_factory=Counter)  # per test: graphs checked
+    ops: Counter = field(default_factory=Counter)  # per test: generated ops in them
     steps: Counter = field(default_factory=Counter)  # generated ops, by name
     primitives: Counter = field(default_factory=Counter)  # engine primitives in forward graphs
     second_order: Counter = field(default_factory=Counter)  # primitives in backward graphs
@@ -20,6 +21,7 @@ class Tally:
     def record(self, test: str, steps: Counter, primitives: Counter,
                second_order: Counter | None = None) -> None:
         self.graphs[test] += 1
+        self.ops[test] += sum(steps.values())
         self.steps.update(steps)
         self.primitives.update(primitives)
         if second_order:
@@ -31,6 +33,7 @@ class Tally:
     def as_dict(self) -> dict:
         return {
             "graphs": dict(self.graphs),
+            "ops_by_test": dict(self.ops),
             "graphs_total": sum(self.graphs.values()),
             "ops_total": sum(self.steps.values()),
             "ops": dict(sorted(self.steps.items())),
@@ -39,7 +42,8 @@ class Tally:
         }
 
     def summary_lines(self, registry: list[str]) -> list[str]:
-        lines = [f"{name}: {n} graphs" for name, n in sorted(self.graphs.items())]
+        lines = [f"{name}: {n} graphs, {self.ops[name]} ops"
+                 for name, n in sorted(self.graphs.items())]
         lines.append(
             f"total: {sum(self.graphs.values())} graphs, {sum(self.steps.values())} ops "
             f"({len(self.steps)} kinds); {sum(self.primitives.values())} engine primitives "
