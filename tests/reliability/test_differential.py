@@ -29,7 +29,7 @@ from .random_graphs import (
 from .tally import TALLY
 
 # the ci profile's 25 examples would be a thin sample of a space this large
-EXAMPLES = settings.default.max_examples * 12
+EXAMPLES = settings.default.max_examples * 40
 
 
 @pytest.fixture(scope="module")

@@ -274,5 +274,5 @@ class GraphMachine(RuleBasedStateMachine):
 
 TestGraphMachine = GraphMachine.TestCase
 TestGraphMachine.settings = settings(
-    settings.default, max_examples=settings.default.max_examples * 4, stateful_step_count=50
+    settings.default, max_examples=settings.default.max_examples * 12, stateful_step_count=50
 )
