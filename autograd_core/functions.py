@@ -995,7 +995,7 @@ for _fn in _METHODS:
     setattr(Tensor, _fn.__name__, _method(_fn))
 for _alias, _fn in {"clip": clamp, "view": reshape, "swapaxes": swapaxes,
                     "moveaxis": movedim, "multiply": mul, "subtract": sub, "divide": div,
-                    "negative": neg, "concatenate": None}.items():
+                    "negative": neg}.items():
     if _fn is not None:
         setattr(Tensor, _alias, _method(_fn))
 Tensor.to = _to
