@@ -354,6 +354,29 @@ class Tensor:
         self.data[...] = _rng().normal(mean, std, self.data.shape)
         return self
 
+    # augmented assignment: in place where no graph is being recorded (`w -= lr * w.grad`
+    # under no_grad keeps w the same leaf, as in PyTorch); inside a recorded graph it falls
+    # back to the out-of-place op, which autograd can differentiate
+    def _inplace(self, other: Any, ufunc: Any) -> Any:
+        if state.enabled and (self.requires_grad or (isinstance(other, Tensor)
+                                                     and other.requires_grad)):
+            return NotImplemented
+        self._version = _next_seq()
+        ufunc(self.data, other.data if isinstance(other, Tensor) else other, out=self.data)
+        return self
+
+    def __iadd__(self, other: Any) -> Any:
+        return self._inplace(other, np.add)
+
+    def __isub__(self, other: Any) -> Any:
+        return self._inplace(other, np.subtract)
+
+    def __imul__(self, other: Any) -> Any:
+        return self._inplace(other, np.multiply)
+
+    def __itruediv__(self, other: Any) -> Any:
+        return self._inplace(other, np.true_divide)
+
     # -- operators (binary ops go through one fast path) --------------------------------------
     def __add__(self, other: Any) -> Tensor:
         return _binary(ADD, self, other)
