@@ -801,21 +801,17 @@ def _conv(x: Tensor, weight: Tensor, bias: Any, stride: Any, padding: Any, dilat
                              f"the (dilated) kernel {k}")
     if groups == 1:  # one primitive: im2col and one matrix product
         return apply(R["conv"], (x, w, bias), {"stride": s, "padding": p, "dilation": d})
+    # groups: each group of channels is its own convolution, one einsum over the windows
     cols = _unary(R["unfold"], x, kernel_size=k, stride=s, padding=p, dilation=d)
-    # cols: (N, *L, C, *K)
-    if groups == 1:
-        axes = (tuple(range(1 + nsp, 2 + 2 * nsp)), tuple(range(1, 2 + nsp)))
-        out = apply(R["tensordot"], (cols, w), {"axes": axes})  # (N, *L, O)
-    else:
-        g = groups
-        cg = c // g
-        og = w.shape[0] // g
-        cols = reshape(cols, cols.shape[: 1 + nsp] + (g, cg) + k)
-        wg = reshape(w, (g, og, cg) + k)
-        ks = "xyz"[:nsp]
-        ls = "lmn"[:nsp]
-        out = einsum(f"b{ls}gc{ks},goc{ks}->b{ls}go", cols, wg)
-        out = reshape(out, out.shape[: 1 + nsp] + (g * og,))
+    g = groups
+    cg = c // g
+    og = w.shape[0] // g
+    cols = reshape(cols, cols.shape[: 1 + nsp] + (g, cg) + k)
+    wg = reshape(w, (g, og, cg) + k)
+    ks = "xyz"[:nsp]
+    ls = "lmn"[:nsp]
+    out = einsum(f"b{ls}gc{ks},goc{ks}->b{ls}go", cols, wg)
+    out = reshape(out, out.shape[: 1 + nsp] + (g * og,))
     out = permute(out, 0, 1 + nsp, *range(1, 1 + nsp))
     if bias is not None:
         out = out + reshape(_t(bias), (-1,) + (1,) * nsp)
