@@ -248,6 +248,7 @@ def _propagate_arrays(seeds: list, retain_graph: bool, capture: dict | None) -> 
 
 
 def _add_array(grads: dict, owned: set, heap: list, p: Tensor, gi: Any, fresh: bool) -> None:
+    """Adds gi to p's pending gradient (the first-order loop inlines this same logic)."""
     prev = grads.get(p)
     if prev is None:
         grads[p] = gi
@@ -258,9 +259,10 @@ def _add_array(grads: dict, owned: set, heap: list, p: Tensor, gi: Any, fresh: b
     elif p in owned:
         prev += gi
     else:
-        s = np.add(prev, gi)
-        grads[p] = s if s.__class__ is _ndarray else np.asarray(s)
-        owned.add(p)
+        s = prev + gi
+        grads[p] = s
+        if s.__class__ is _ndarray:
+            owned.add(p)
 
 
 def _propagate_tensors(seeds: list, retain_graph: bool, capture: dict | None) -> dict:
