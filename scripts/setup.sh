@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Creates .venv with the project and its test tools, and makes sure Graphviz's `dot` exists.
+# Creates .venv with the project, the main job's extras and the test tools, and makes sure
+# Graphviz's `dot` exists.
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,14 +25,19 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.installed-$(cat pyproject.toml | sha1sum | cut -c1-12)
 if [ ! -f "$stamp" ]; then
-    echo "setup: installing the project and its test tools into .venv"
+    echo "setup: installing the project, the main job's extras and the test tools into .venv"
     .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-    .venv/bin/python -m pip install -q -e ".[test]"
+    # test: pytest and friends; demo: matplotlib and mnist1d, for the main job and the notebooks
+    .venv/bin/python -m pip install -q -e ".[test,demo]"
     touch "$stamp"
 fi
 # PyTorch is an optional test oracle, and only this exact version (a CPU build).
 if [ "${WITH_TORCH:-1}" = "1" ] && ! .venv/bin/python -c "import torch" >/dev/null 2>&1; then
-    .venv/bin/python -m pip install -q "torch==2.13.0" >/dev/null 2>&1 \
-        && echo "setup: installed torch==2.13.0 as a test oracle" \
-        || echo "setup: torch==2.13.0 not available; tests that compare with PyTorch are skipped"
+    echo "setup: installing torch==2.13.0 (CPU, optional test oracle; about a minute)"
+    started=$SECONDS
+    if .venv/bin/python -m pip install -q "torch==2.13.0" >/dev/null 2>&1; then
+        echo "setup: installed torch==2.13.0 in $((SECONDS - started)) s"
+    else
+        echo "setup: torch==2.13.0 not available; tests that compare with PyTorch are skipped"
+    fi
 fi

@@ -1,4 +1,5 @@
-"""The main job (`python -m nn`): quick runs in-process and as a subprocess, files, CLI errors."""
+"""The main job (`python -m experiments`): quick runs in-process and as a subprocess, files,
+CLI errors; and that the library itself stays light (`import nn` pulls in no plotting)."""
 
 import contextlib
 import io
@@ -12,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from nn.app import threads
-from nn.app.cli import main, select_models
+from experiments import threads
+from experiments.cli import main, select_models
 
 ROOT = Path(__file__).resolve().parents[1]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -198,9 +199,9 @@ def _env():
     return env
 
 
-def test_python_dash_m_nn_quick(tmp_path):
+def test_python_dash_m_experiments_quick(tmp_path):
     out = tmp_path / "results"
-    proc = subprocess.run([sys.executable, "-m", "nn", "--quick", "--out", str(out)],
+    proc = subprocess.run([sys.executable, "-m", "experiments", "--quick", "--out", str(out)],
                           capture_output=True, text=True, cwd=tmp_path, env=_env(),
                           timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -221,6 +222,30 @@ def test_console_script_help():
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "--quick" in proc.stdout
+
+
+# -- the library stays light ---------------------------------------------------------------------
+HEAVY = ("matplotlib", "mnist1d", "graphviz", "scipy", "torch")
+
+
+def test_importing_the_library_pulls_in_no_plotting_data_or_oracle_packages():
+    # the main job's extras (matplotlib, mnist1d) and the optional test oracle belong to
+    # `experiments` and the tests; `import nn, optim` must work without them and stay fast.
+    code = ("import nn, optim, sys; print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            f"{set(HEAVY)!r}))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, env=_env(), timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]", proc.stdout
+
+
+def test_load_mnist1d_without_mnist1d_names_the_extra_to_install(monkeypatch):
+    from nn.datasets import _mnist1d
+
+    monkeypatch.setitem(sys.modules, "mnist1d", None)  # import now fails
+    monkeypatch.setitem(sys.modules, "mnist1d.data", None)
+    with pytest.raises(ImportError, match=r"'demo' extra"):
+        _mnist1d._generate(12345)
 
 
 # -- BLAS threads -------------------------------------------------------------------------------

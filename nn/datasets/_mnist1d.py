@@ -54,20 +54,28 @@ def clear_cache(disk: bool = False, cache_dir: str | os.PathLike[str] | None = N
             path.unlink(missing_ok=True)
 
 
+_MISSING = (
+    "load_mnist1d needs the optional 'mnist1d' package, which generates the data locally: "
+    "install the 'demo' extra (pip install 'autograd-core[demo]', or pip install -e '.[demo]' "
+    "in a checkout) or mnist1d itself (pip install mnist1d)"
+)
+
+
 def _mnist1d_version() -> str:
     try:
         return metadata.version("mnist1d")
     except metadata.PackageNotFoundError as err:
-        raise ImportError(
-            "load_mnist1d needs the 'mnist1d' package (pip install mnist1d); "
-            "it generates the data locally"
-        ) from err
+        raise ImportError(_MISSING) from err
 
 
 def _generate(seed: int) -> dict[str, np.ndarray]:
-    # mnist1d reseeds Python's and NumPy's global generators; put them back afterwards
-    # so that loading data does not change the caller's random stream.
-    from mnist1d.data import get_dataset_args, make_dataset
+    # mnist1d is imported here, not at the top, so that `import nn` does not need it (nor
+    # the matplotlib it imports). It reseeds Python's and NumPy's global generators; put
+    # them back afterwards so that loading data does not change the caller's random stream.
+    try:
+        from mnist1d.data import get_dataset_args, make_dataset
+    except ImportError as err:
+        raise ImportError(_MISSING) from err
 
     np_state = np.random.get_state()
     py_state = random.getstate()

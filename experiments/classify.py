@@ -8,12 +8,12 @@ import numpy as np
 
 import autograd_core as ag
 import optim
+from nn import functional as F
+from nn.data import TensorDataset
+from nn.datasets import load_mnist1d
+from nn.module import Module
+from nn.training import accuracy
 
-from .. import functional as F
-from ..data import TensorDataset
-from ..datasets import load_mnist1d
-from ..module import Module
-from ..training import accuracy
 from .loop import TrainingRun, train_for_steps
 from .recipe import PAPER_ACCURACY, PAPER_RECIPE, TITLES, Recipe, build_classifier, count_parameters
 

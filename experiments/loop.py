@@ -16,9 +16,9 @@ from typing import Any
 
 from tqdm import tqdm
 
-from ..data import DataLoader, TensorDataset
-from ..module import Module
-from ..training import Callback, Metric, Trainer
+from nn.data import DataLoader, TensorDataset
+from nn.module import Module
+from nn.training import Callback, Metric, Trainer
 
 
 @dataclass

@@ -67,7 +67,8 @@ def save_autoencoder_curves(result: AutoencoderResult, path: str | os.PathLike) 
 
 def save_codes(result: AutoencoderResult, path: str | os.PathLike) -> str:
     """The 2-D codes of every digit image, colored by the digit they show (the labels were
-    never used in training); test images are drawn larger, with a black edge."""
+    never used in training); test images are drawn larger, with a black edge, and a second
+    legend says so."""
     fig = Figure(figsize=(7.5, 6.4), layout="constrained")
     ax = fig.subplots()
     colors = _digit_colors()
@@ -92,6 +93,14 @@ def save_codes(result: AutoencoderResult, path: str | os.PathLike) -> str:
                        markerscale=2.0, frameon=False)
     for handle in legend.legend_handles:
         handle.set_alpha(1.0)
+    ax.add_artist(legend)
+    # a second key for the two marker styles, in gray so it says nothing about the digit
+    train_key = ax.scatter([], [], s=9, color="gray", linewidths=0,
+                           label=f"training image ({len(result.codes_train)})")
+    test_key = ax.scatter([], [], s=22, color="gray", edgecolors="black", linewidths=0.5,
+                          label=f"test image ({len(result.codes_test)})")
+    ax.legend(handles=[train_key, test_key], title="marker", loc="lower left",
+              bbox_to_anchor=(1.0, 0.0), markerscale=1.5, frameon=False)
     ax.grid(alpha=0.3)
     return _save(fig, path)
 

@@ -2,10 +2,10 @@
 where extra threads only add synchronisation. On a busy 2-core machine the default pool made
 an MLP step about 9 times and a CNN step about 14 times slower.
 
-The limit has to be set after NumPy is loaded (``python -m nn`` imports NumPy before any of
-this code runs, so the environment variables come too late). threadpoolctl does that when it is
-installed; otherwise the OpenBLAS that NumPy loaded is found among the process's libraries
-(Linux) and told directly.
+The limit has to be set after NumPy is loaded (``python -m experiments`` imports NumPy before
+any of this code runs, so the environment variables come too late). threadpoolctl does that
+when it is installed; otherwise the OpenBLAS that NumPy loaded is found among the process's
+libraries (Linux) and told directly.
 """
 
 from __future__ import annotations

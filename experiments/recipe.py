@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import autograd_core as ag
-
-from .. import layers as L
-from ..models import MLP
-from ..module import Module
+from nn import layers as L
+from nn.models import MLP
+from nn.module import Module
 
 CLASSIFIERS = ("logreg", "mlp", "cnn")
 

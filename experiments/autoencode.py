@@ -12,11 +12,11 @@ import numpy as np
 
 import autograd_core as ag
 import optim
+from nn import functional as F
+from nn.data import TensorDataset
+from nn.datasets import load_digits, train_test_split
+from nn.models import Autoencoder
 
-from .. import functional as F
-from ..data import TensorDataset
-from ..datasets import load_digits, train_test_split
-from ..models import Autoencoder
 from .loop import TrainingRun, train_for_steps
 from .recipe import count_parameters
 

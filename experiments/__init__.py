@@ -1,7 +1,8 @@
-"""The main job (``python -m nn``): the MNIST-1D paper's benchmark and a digits autoencoder.
+"""The experiments this project runs and reports (``python -m experiments``, the main job):
+the MNIST-1D paper's benchmark and a digits autoencoder, trained with ``nn`` and ``optim``.
 
-The package is laid out by stage, and nothing in ``nn`` imports it, so ``import nn`` never
-pulls in matplotlib:
+It is a separate package on top of the library: ``nn`` never imports it, so ``import nn``
+pulls in neither matplotlib nor mnist1d. It is laid out by stage:
 
 - :mod:`.recipe`: the paper's models, hyperparameters and published accuracies.
 - :mod:`.loop`: step-counted training on top of :class:`nn.Trainer`, with periodic evaluation.

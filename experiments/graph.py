@@ -9,9 +9,8 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core.viz import GraphvizNotFoundError, draw_graph, save_svg
-
-from .. import functional as F
-from ..module import Module
+from nn import functional as F
+from nn.module import Module
 
 
 def save_step_graph(model: Module, x: np.ndarray, y: np.ndarray,

@@ -1,4 +1,4 @@
-"""Command line of the main job: ``python -m nn`` (or ``autograd-demo``)."""
+"""Command line of the main job: ``python -m experiments`` (or ``autograd-demo``)."""
 
 from __future__ import annotations
 
@@ -31,15 +31,15 @@ colored by gradient (SVG), results.json and results.md to the output folder."""
 
 EPILOG = """\
 examples:
-  python -m nn                        the whole job (a few minutes on 2 cores)
-  python -m nn --quick                a fast first look: 300 steps per model
-  python -m nn --model mlp,cnn --steps 2000 --out /tmp/run
-  python -m nn --dataset digits       the autoencoder only"""
+  python -m experiments                        the whole job (a few minutes on 2 cores)
+  python -m experiments --quick                a fast first look: 300 steps per model
+  python -m experiments --model mlp,cnn --steps 2000 --out /tmp/run
+  python -m experiments --dataset digits       the autoencoder only"""
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m nn", description=DESCRIPTION, epilog=EPILOG,
+        prog="python -m experiments", description=DESCRIPTION, epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", choices=("mnist1d", "digits", "all"), default="all",
                         help="mnist1d: the three classifiers; digits: the autoencoder "
@@ -269,7 +269,8 @@ def _plots(classifiers: list, autoencoder: Any, out: Path) -> dict[str, str]:
         plots.save_codes(autoencoder, out / "autoencoder_codes.png")
         plots.save_reconstructions(autoencoder, out / "autoencoder_reconstructions.png")
         files["autoencoder_curves.png"] = "the autoencoder's training and test loss"
-        files["autoencoder_codes.png"] = "the 2-D codes of all digits, colored by digit"
+        files["autoencoder_codes.png"] = ("the 2-D codes of the training and test digits, "
+                                          "colored by digit")
         files["autoencoder_reconstructions.png"] = ("test digits (top) and their "
                                                     "reconstructions (bottom)")
     return files
