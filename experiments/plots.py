@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from .autoencode import AutoencoderResult
 from .classify import ClassifierResult
@@ -94,13 +95,17 @@ def save_codes(result: AutoencoderResult, path: str | os.PathLike) -> str:
     for handle in legend.legend_handles:
         handle.set_alpha(1.0)
     ax.add_artist(legend)
-    # a second key for the two marker styles, in gray so it says nothing about the digit
-    train_key = ax.scatter([], [], s=9, color="gray", linewidths=0,
+    # a second key for the marker styles, in a light gray that no digit has
+    key = "#cfcfcf"
+    train_key = ax.scatter([], [], s=9, color=key, linewidths=0,
                            label=f"training image ({len(result.codes_train)})")
-    test_key = ax.scatter([], [], s=22, color="gray", edgecolors="black", linewidths=0.5,
+    test_key = ax.scatter([], [], s=22, color=key, edgecolors="black", linewidths=0.5,
                           label=f"test image ({len(result.codes_test)})")
-    ax.legend(handles=[train_key, test_key], title="marker", loc="lower left",
-              bbox_to_anchor=(1.0, 0.0), markerscale=1.5, frameon=False)
+    median_key = Line2D([], [], linestyle="none", marker="o", markersize=11,
+                        markerfacecolor=key, markeredgecolor="black",
+                        label="median of a digit's codes")
+    ax.legend(handles=[train_key, test_key, median_key], title="marker (color: digit)",
+              loc="lower left", bbox_to_anchor=(1.0, 0.0), markerscale=1.5, frameon=False)
     ax.grid(alpha=0.3)
     return _save(fig, path)
 
