@@ -8,9 +8,9 @@ from dataclasses import replace
 
 import pytest
 
-from nn.app.classify import mnist1d_arrays, train_classifier
-from nn.app.recipe import PAPER_RECIPE
-from nn.app.threads import blas_threads
+from experiments.classify import mnist1d_arrays, train_classifier
+from experiments.recipe import PAPER_RECIPE
+from experiments.threads import blas_threads
 
 
 @pytest.fixture(scope="module")
