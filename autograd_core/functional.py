@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import engine
-from .functions import stack
+from .functions.shape import stack
 from .modes import enable_grad
 from .tensor import Tensor
 
