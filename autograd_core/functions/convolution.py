@@ -128,15 +128,22 @@ def _pool_windows(x: Tensor, k, s, p, d, extra, pad_value: float, nsp: int) -> T
                   pad_value=pad_value)  # (N, *L, C, *K)
 
 
-def _max_pool(input: TensorLike, kernel_size, stride, padding, dilation, ceil_mode,
-              return_indices, nsp, name):
+def _batched_windows(input: TensorLike, kernel_size, stride, padding, dilation, ceil_mode,
+                     pad_value: float, nsp: int, name: str):
+    """The pooling windows of an (N, C, *L) input, or of a (C, *L) one as a batch of one."""
     x = _t(input)
     batched = x.ndim == nsp + 2
     if not batched:
         x = unsqueeze(x, 0)
     k, s, p, d, extra = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode,
                                        nsp, name)
-    cols = _pool_windows(x, k, s, p, d, extra, -np.inf, nsp)
+    return x, batched, (k, s, p, d, extra), _pool_windows(x, k, s, p, d, extra, pad_value, nsp)
+
+
+def _max_pool(input: TensorLike, kernel_size, stride, padding, dilation, ceil_mode,
+              return_indices, nsp, name):
+    x, batched, (k, s, p, d, _), cols = _batched_windows(
+        input, kernel_size, stride, padding, dilation, ceil_mode, -np.inf, nsp, name)
     lead = cols.shape[: 2 + nsp]  # (N, *L, C)
     flat = reshape(cols, lead + (-1,))
     arg = np.argmax(flat.data, axis=-1)[..., None]
@@ -176,12 +183,8 @@ def max_pool2d(input: TensorLike, kernel_size: Any, stride: Any = None, padding:
 
 def _avg_pool(input: TensorLike, kernel_size, stride, padding, ceil_mode, count_include_pad,
               divisor_override, nsp, name):
-    x = _t(input)
-    batched = x.ndim == nsp + 2
-    if not batched:
-        x = unsqueeze(x, 0)
-    k, s, p, d, extra = _pool_geometry(x, kernel_size, stride, padding, 1, ceil_mode, nsp, name)
-    cols = _pool_windows(x, k, s, p, d, extra, 0.0, nsp)
+    x, batched, (k, s, p, d, extra), cols = _batched_windows(
+        input, kernel_size, stride, padding, 1, ceil_mode, 0.0, nsp, name)
     ksum = sum(cols, dim=tuple(range(2 + nsp, 2 + 2 * nsp)))  # (N, *L, C)
     if divisor_override:
         out = ksum / float(divisor_override)

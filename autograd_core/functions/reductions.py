@@ -116,24 +116,25 @@ def min(input: TensorLike, dim: Any = None, keepdim: bool = False, *, axis: Dim 
     return _max_min(input, dim, keepdim, axis, keepdims, "min")
 
 
-def argmax(input: TensorLike, dim: int | None = None, keepdim: bool = False, *,
-           axis: int | None = None, keepdims: bool = False) -> Tensor:
+def _arg_extreme(input: TensorLike, dim: Any, keepdim: bool, axis: Any, keepdims: bool,
+                 find: Any, name: str) -> Tensor:
     x = _t(input)
     d = pick(dim, axis)
     if d is None:
-        return _leaf(np.asarray(np.argmax(x.data), dtype=np.int64))
-    d = check_dim(int(d), x.ndim, "argmax")
-    return _leaf(np.argmax(x.data, axis=d, keepdims=bool(keepdim or keepdims)).astype(np.int64))
+        return _leaf(np.asarray(find(x.data), dtype=np.int64))
+    d = check_dim(int(d), x.ndim, name)
+    return _leaf(find(x.data, axis=d, keepdims=bool(keepdim or keepdims)).astype(np.int64))
+
+
+def argmax(input: TensorLike, dim: int | None = None, keepdim: bool = False, *,
+           axis: int | None = None, keepdims: bool = False) -> Tensor:
+    """Index of the largest value (over all elements flattened, without dim); no gradient."""
+    return _arg_extreme(input, dim, keepdim, axis, keepdims, np.argmax, "argmax")
 
 
 def argmin(input: TensorLike, dim: int | None = None, keepdim: bool = False, *,
            axis: int | None = None, keepdims: bool = False) -> Tensor:
-    x = _t(input)
-    d = pick(dim, axis)
-    if d is None:
-        return _leaf(np.asarray(np.argmin(x.data), dtype=np.int64))
-    d = check_dim(int(d), x.ndim, "argmin")
-    return _leaf(np.argmin(x.data, axis=d, keepdims=bool(keepdim or keepdims)).astype(np.int64))
+    return _arg_extreme(input, dim, keepdim, axis, keepdims, np.argmin, "argmin")
 
 
 def logsumexp(input: TensorLike, dim: Dim = None, keepdim: bool = False, *, axis: Dim = None,
