@@ -7,24 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import DEFAULT_FLOAT, Tensor, _leaf
-
-_generator = np.random.default_rng(0)
-
-
-def manual_seed(seed: int) -> np.random.Generator:
-    """Seeds the generator behind rand/randn/init, so runs repeat exactly."""
-    global _generator
-    _generator = np.random.default_rng(seed)
-    return _generator
-
-
-def _rng() -> np.random.Generator:
-    return _generator
-
-
-def default_generator() -> np.random.Generator:
-    return _generator
+from .rng import default_generator
+from .tensor import DEFAULT_FLOAT, Tensor, _holds_float64, _leaf
 
 
 def _shape(size: tuple) -> tuple[int, ...]:
@@ -67,7 +51,6 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None,
 def _is_py_float(data: Any, arr: np.ndarray) -> bool:
     if arr.dtype != np.float64 or isinstance(data, (np.ndarray, np.generic)):
         return False
-    from .tensor import _holds_float64
 
     return not _holds_float64(data)
 
@@ -129,20 +112,21 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
 
 
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _finish(_generator.random(_shape(size)).astype(_dtype(dtype)), requires_grad)
+    return _finish(default_generator().random(_shape(size)).astype(_dtype(dtype)), requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _finish(_generator.standard_normal(_shape(size)).astype(_dtype(dtype)), requires_grad)
+    draws = default_generator().standard_normal(_shape(size))
+    return _finish(draws.astype(_dtype(dtype)), requires_grad)
 
 
 def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None) -> Tensor:
     if high is None:
         low, high = 0, low
-    return _leaf(_generator.integers(low, high, _shape((size,) if isinstance(size, int)
+    return _leaf(default_generator().integers(low, high, _shape((size,) if isinstance(size, int)
                                                       else (tuple(size),)),
                                      dtype=_as_np_dtype(dtype or np.int64)))
 
 
 def randperm(n: int) -> Tensor:
-    return _leaf(_generator.permutation(n).astype(np.int64))
+    return _leaf(default_generator().permutation(n).astype(np.int64))

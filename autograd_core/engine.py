@@ -15,33 +15,19 @@ from typing import Any
 
 import numpy as np
 
+from .anomaly import check_backward
 from .modes import _anomaly, state
-from .ops.registry import NP, TN
-from .tensor import Tensor, _leaf, _to_array, anomaly_backward
+from .ops.registry import NP
+from .tensor import TN, Tensor, _leaf, _to_array
 
 _ndarray = np.ndarray
 
 
-def sum_to(g: Any, shape: tuple) -> Any:
-    """Sums a broadcast gradient back down to an input's shape (the one place that does it)."""
-    if g.shape == shape:
-        return g
-    lead = g.ndim - len(shape)
-    if lead > 0 and g.shape[lead:] == shape:  # only leading axes to drop (a bias): one reduce
-        return np.add.reduce(g, axis=0 if lead == 1 else tuple(range(lead)))
-    if lead < 0 or any(n != 1 and n != g.shape[i + lead] for i, n in enumerate(shape)):
-        raise RuntimeError(
-            f"a gradient of shape {g.shape} does not broadcast from the input's shape {shape}"
-        )
-    inner = tuple(i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
-    out = np.add.reduce(g, axis=tuple(range(lead)) + inner, keepdims=True)
-    return out.reshape(shape)
-
-
-def _summed(g: Any, shape: tuple, t: Tensor, i: int) -> Any:
+def _summed(F: Any, g: Any, shape: tuple, t: Tensor, i: int) -> Any:
+    """The rule's gradient in the output's broadcast shape, summed down to the input's."""
     try:
-        return sum_to(g, shape)
-    except RuntimeError as e:
+        return F.sum_to(g, shape=shape)
+    except ValueError as e:
         raise RuntimeError(f"the backward of op '{t._op.name}' for its input {i}: {e}") from None
 
 
@@ -164,31 +150,34 @@ def _run(
     prev_mode = state.enabled
     state.enabled = create_graph
     try:
-        if create_graph:
-            grads = _propagate_tensors(seeds, retain_graph, capture)
-            owned: set = set()
-        else:
-            grads, owned = _propagate_arrays(seeds, retain_graph, capture)
+        grads, owned = _propagate(seeds, retain_graph, create_graph, capture)
         _deliver_to_leaves(grads, owned, create_graph, capture, only)
     finally:
         state.enabled = prev_mode
 
 
-def _propagate_arrays(seeds: list, retain_graph: bool, capture: dict | None) -> tuple[dict, set]:
-    """First-order backward on plain arrays: the fast path training runs on."""
+def _propagate(
+    seeds: list, retain_graph: bool, create_graph: bool, capture: dict | None
+) -> tuple[dict, set]:
+    """The backward loop: pops nodes newest first and sends each input its rule's gradient.
+
+    First order, rules get F = NP and plain arrays: the node's saved arrays and its output
+    array. Under create_graph they get F = TN and Tensors (the inputs themselves, constants as
+    arrays, the node as `out`), so every step of this loop is itself recorded.
+    """
+    F = TN if create_graph else NP
     grads: dict[Tensor, Any] = {}
     owned: set[Tensor] = set()  # entries that are fresh arrays of ours, safe to add into
     heap: list = []
-    push, pop = heappush, heappop
     check_anomaly = _anomaly.enabled
     for root, g in seeds:
-        _add_array(grads, owned, heap, root, g, False)
+        _accumulate(grads, owned, heap, root, g, False)
     while heap:
-        t = pop(heap)[1]
+        t = heappop(heap)[1]
         g = grads.pop(t)
         owned.discard(t)
         if t._meta is not None:
-            g = _node_hooks(t, g, False)
+            g = _node_hooks(t, g, create_graph)
         if capture is not None and t in capture:
             capture[t] = g
         args = t._args
@@ -197,10 +186,14 @@ def _propagate_arrays(seeds: list, retain_graph: bool, capture: dict | None) -> 
         op = t._op
         vjps = op.vjps
         variadic = op.variadic
-        arrays = t._arrays
         params = t._params
-        out = t.data
         seq = t._seq
+        if create_graph:
+            ins = tuple(a if a is not None else x for a, x in zip(args, t._arrays))
+            out = t
+        else:
+            ins = t._arrays
+            out = t.data
         for i, p in enumerate(args):
             if p is None:
                 continue
@@ -212,43 +205,35 @@ def _propagate_arrays(seeds: list, retain_graph: bool, capture: dict | None) -> 
                 rule = vjps[i]
                 if rule is None:
                     continue
-                gi = rule(NP, g, out, *arrays, **params)
+                gi = rule(F, g, out, *ins, **params)
             else:
-                gi = variadic(i, NP, g, out, arrays, **params)  # inputs as one tuple: O(n)
+                gi = variadic(i, F, g, out, ins, **params)  # inputs as one tuple: O(n)
             if gi is None:
                 continue
-            pd = p.data
-            if gi.shape != pd.shape:
-                gi = _summed(gi, pd.shape, t, i)
+            if create_graph and not isinstance(gi, Tensor):
+                gi = _leaf(np.asarray(gi))
+            fresh = gi is not g and gi.__class__ is _ndarray and gi.base is None
+            if gi.shape != p.shape:
+                gi = _summed(F, gi, p.shape, t, i)
                 fresh = gi.__class__ is _ndarray
-            else:
-                fresh = gi is not g and gi.__class__ is _ndarray and gi.base is None
-            if gi.dtype != pd.dtype:
-                gi = gi.astype(pd.dtype)
+            if gi.dtype != p.dtype:
+                gi = F.cast(gi, dtype=p.dtype)
                 fresh = gi.__class__ is _ndarray
             if check_anomaly:
-                anomaly_backward(t, i, gi)
-            prev = grads.get(p)
-            if prev is None:
-                grads[p] = gi
-                if fresh:
-                    owned.add(p)
-                if p._op is not None:
-                    push(heap, (-p._seq, p))
-            elif p in owned:
-                prev += gi  # both already have p's shape and dtype
-            else:
-                s = prev + gi
-                grads[p] = s
-                if s.__class__ is _ndarray:
-                    owned.add(p)  # a NumPy scalar is immutable: it is replaced, never added into
+                check_backward(t, i, gi)
+            _accumulate(grads, owned, heap, p, gi, fresh)
         if not retain_graph:
             t._args = t._arrays = None
     return grads, owned
 
 
-def _add_array(grads: dict, owned: set, heap: list, p: Tensor, gi: Any, fresh: bool) -> None:
-    """Adds gi to p's pending gradient (the first-order loop inlines this same logic)."""
+def _accumulate(grads: dict, owned: set, heap: list, p: Tensor, gi: Any, fresh: bool) -> None:
+    """Adds gi to p's pending gradient, and queues p the first time it gets one.
+
+    The subtlest rule of the engine lives here: a pending gradient is added into in place only
+    when it is a fresh array of ours (`owned`): never a caller's seed, a rule's view of one of
+    its inputs, or a Tensor of a recorded backward, which someone else may still hold.
+    """
     prev = grads.get(p)
     if prev is None:
         grads[p] = gi
@@ -257,72 +242,12 @@ def _add_array(grads: dict, owned: set, heap: list, p: Tensor, gi: Any, fresh: b
         if p._op is not None:
             heappush(heap, (-p._seq, p))
     elif p in owned:
-        prev += gi
+        prev += gi  # both already have p's shape and dtype
     else:
         s = prev + gi
         grads[p] = s
         if s.__class__ is _ndarray:
-            owned.add(p)
-
-
-def _propagate_tensors(seeds: list, retain_graph: bool, capture: dict | None) -> dict:
-    """Backward whose own computation is recorded: gradients are Tensors with a graph."""
-    grads: dict[Tensor, Tensor] = {}
-    heap: list = []
-    check_anomaly = _anomaly.enabled
-
-    def add(p: Tensor, gi: Tensor) -> None:
-        prev = grads.get(p)
-        if prev is None:
-            grads[p] = gi
-            if p._op is not None:
-                heappush(heap, (-p._seq, p))
-        else:
-            grads[p] = prev + gi
-
-    for root, g in seeds:
-        add(root, g)
-    while heap:
-        t = heappop(heap)[1]
-        g = grads.pop(t)
-        if t._meta is not None:
-            g = _node_hooks(t, g, True)
-        if capture is not None and t in capture:
-            capture[t] = g
-        args = t._args
-        if args is None:
-            raise _freed_error(t)
-        op = t._op
-        arrays = t._arrays
-        xs = tuple(a if a is not None else arr for a, arr in zip(args, arrays))
-        for i, p in enumerate(args):
-            if p is None:
-                continue
-            if p._version > t._seq:
-                raise _version_error(t, i, p)
-            if not p.requires_grad:
-                continue
-            if op.variadic is not None:
-                gi = op.variadic(i, TN, g, t, xs, **t._params)
-            else:
-                rule = op.vjps[i]
-                if rule is None:
-                    continue
-                gi = rule(TN, g, t, *xs, **t._params)
-            if gi is None:
-                continue
-            if not isinstance(gi, Tensor):
-                gi = _leaf(np.asarray(gi))
-            if gi.shape != p.shape:
-                gi = TN.sum_to(gi, shape=p.shape)
-            if gi.dtype != p.dtype:
-                gi = TN.cast(gi, dtype=p.dtype)
-            if check_anomaly:
-                anomaly_backward(t, i, gi)
-            add(p, gi)
-        if not retain_graph:
-            t._args = t._arrays = None
-    return grads
+            owned.add(p)  # a NumPy scalar is immutable: it is replaced, never added into
 
 
 def _node_hooks(t: Tensor, g: Any, create_graph: bool) -> Any:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import engine
-from .functions import stack
+from .functions.shape import stack
 from .modes import enable_grad
 from .tensor import Tensor
 
@@ -75,19 +75,25 @@ def _finish(g: Tensor | None, like: Tensor, keep_graph: bool) -> Tensor:
     return g if keep_graph else g.detach()
 
 
+def _call_traced(f: Callable[..., Any], args: tuple, kwargs: dict, argnums: ArgNums,
+                 where: str) -> tuple[tuple[int, ...], list[Tensor], Any]:
+    """Calls f with the arguments named by argnums made inputs of a fresh trace."""
+    nums = _argnums(argnums, len(args), where)
+    args = list(args)
+    xs = [_as_input(args[i], where) for i in nums]
+    for i, x in zip(nums, xs):
+        args[i] = x
+    with _Tracing():
+        return nums, xs, f(*args, **kwargs)
+
+
 def value_and_grad(
     f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False
 ) -> Callable[..., Any]:
     """f's value and its gradient with respect to the arguments named by argnums."""
 
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        nums = _argnums(argnums, len(args), "grad")
-        args = list(args)
-        xs = [_as_input(args[i], "grad") for i in nums]
-        for i, x in zip(nums, xs):
-            args[i] = x
-        with _Tracing():
-            res = f(*args, **kwargs)
+        nums, xs, res = _call_traced(f, args, kwargs, argnums, "grad")
         out, aux = (res if has_aux else (res, None))
         if not isinstance(out, Tensor) or out.data.size != 1:
             shape = getattr(out, "shape", type(out).__name__)
@@ -207,13 +213,7 @@ def jacobian(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
     """The Jacobian, shaped output.shape + input.shape (reverse mode, one row at a time)."""
 
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        nums = _argnums(argnums, len(args), "jacobian")
-        args = list(args)
-        xs = [_as_input(args[i], "jacobian") for i in nums]
-        for i, x in zip(nums, xs):
-            args[i] = x
-        with _Tracing():
-            out = f(*args, **kwargs)
+        nums, xs, out = _call_traced(f, args, kwargs, argnums, "jacobian")
         if not isinstance(out, Tensor):
             raise TypeError(f"jacobian: f must return a Tensor; got {type(out).__name__}")
         keep = _nested(*xs)

@@ -1,6 +1,10 @@
-"""Grad mode, anomaly detection and module scope: the switches every op consults.
+"""Grad mode, anomaly detection and scope: the switches every op consults.
 
 Grad mode is thread-local, as in PyTorch, so `no_grad` in one thread never changes another.
+
+Scope is how a library above the engine labels the ops it runs without the engine knowing it:
+an owner pushed with `scope(owner)` (nn pushes each Module while its forward runs) is recorded
+on every node made meanwhile, and the pictures group those nodes under it.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 class _State(threading.local):
     enabled: bool = True
-    scope: tuple = ()  # the stack of nn.Module objects whose forward is running
+    scope: tuple = ()  # the owners whose code is running, outermost first (see `scope`)
 
 
 state = _State()
@@ -24,6 +28,24 @@ class _anomaly:
     """Process-wide flag: checking every op for NaN/inf is a debugging aid, not a default."""
 
     enabled = False
+
+
+class scope:
+    """Records `owner` on every node made inside the block (nested blocks stack up).
+
+    The pictures ask an owner only for what it offers by duck typing (`named_modules()`,
+    `named_parameters()`, its class name), so any object can label a part of a graph.
+    """
+
+    def __init__(self, owner: Any) -> None:
+        self.owner = owner
+
+    def __enter__(self) -> None:
+        self._prev = state.scope
+        state.scope = self._prev + (self.owner,)
+
+    def __exit__(self, *exc: object) -> None:
+        state.scope = self._prev
 
 
 def is_grad_enabled() -> bool:

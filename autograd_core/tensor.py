@@ -1,20 +1,30 @@
 """The Tensor: an ndarray plus, when it was computed from Tensors that require grad, the record
 of the op that made it. The Tensor *is* its graph node: no second object per op, which keeps
 the per-op cost of recording to a handful of attribute stores.
+
+Every method is declared on the class. Operators and the plain elementwise methods run their op
+here; methods that share a public function's argument handling (`x.sum(1)` is `ag.sum(x, 1)`)
+call that function through the package namespace when they run, as torch's Tensor methods call
+torch's functions. Below the class: making result Tensors (`apply` and its fast paths), and TN,
+the namespace in which the rules run on Tensors under create_graph.
 """
 
 from __future__ import annotations
 
-import traceback
-from collections.abc import Callable, Iterator
+from collections import namedtuple
+from collections.abc import Callable, Iterator, Sequence
 from itertools import count
 from typing import Any
 
 import numpy as np
 
+import autograd_core as ag  # the public functions, looked up when a method runs
+
+from .anomaly import backward_name, check_forward
+from .arguments import check_dim
 from .modes import _anomaly, state
-from .ops import registry
-from .ops.registry import Op
+from .ops import REGISTRY, TENSOR_HELPERS, Op
+from .rng import default_generator
 
 _ndarray = np.ndarray
 _asarray = np.asarray
@@ -22,6 +32,16 @@ _new = object.__new__
 _next_seq = count(1).__next__
 _EMPTY: dict = {}
 _PY_SCALARS = (int, float, bool)
+
+# the ops behind the operators and the elementwise methods
+ADD, SUB, MUL, DIV = REGISTRY["add"], REGISTRY["sub"], REGISTRY["mul"], REGISTRY["div"]
+POW, POW_SCALAR, MATMUL = REGISTRY["pow"], REGISTRY["pow_scalar"], REGISTRY["matmul"]
+NEG, ABS, GETITEM = REGISTRY["neg"], REGISTRY["abs"], REGISTRY["getitem"]
+EXP, LOG, LOG1P, SQRT = REGISTRY["exp"], REGISTRY["log"], REGISTRY["log1p"], REGISTRY["sqrt"]
+SIN, COS, TAN, TANH = REGISTRY["sin"], REGISTRY["cos"], REGISTRY["tan"], REGISTRY["tanh"]
+SIGMOID, RELU, SIGN = REGISTRY["sigmoid"], REGISTRY["relu"], REGISTRY["sign"]
+
+MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
 # Python floats and lists of them become float32, as in torch.tensor; arrays keep their dtype.
 DEFAULT_FLOAT = np.dtype(np.float32)
@@ -142,7 +162,7 @@ class Tensor:
     def size(self, dim: int | None = None) -> Any:
         if dim is None:
             return self.data.shape
-        return self.data.shape[_check_dim(dim, self.ndim, "size")]
+        return self.data.shape[check_dim(dim, self.ndim, "size")]
 
     def numel(self) -> int:
         return int(self.data.size)
@@ -280,10 +300,8 @@ class Tensor:
         inputs: Any = None,
     ) -> None:
         """Accumulates d(self)/d(leaf) into every leaf's .grad (PyTorch semantics)."""
-        from .engine import backward
-
-        backward([self], [gradient], retain_graph=retain_graph, create_graph=create_graph,
-                 inputs=inputs)
+        ag.engine.backward([self], [gradient], retain_graph=retain_graph,
+                           create_graph=create_graph, inputs=inputs)
 
     # -- in-place ops: allowed where no recorded graph can be silently invalidated ---------------
     def _check_inplace(self, what: str) -> None:
@@ -341,17 +359,13 @@ class Tensor:
     clip_ = clamp_
 
     def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
-        from .creation import _rng
-
         self._check_inplace("uniform_")
-        self.data[...] = _rng().uniform(a, b, self.data.shape)
+        self.data[...] = default_generator().uniform(a, b, self.data.shape)
         return self
 
     def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
-        from .creation import _rng
-
         self._check_inplace("normal_")
-        self.data[...] = _rng().normal(mean, std, self.data.shape)
+        self.data[...] = default_generator().normal(mean, std, self.data.shape)
         return self
 
     # augmented assignment: in place where no graph is being recorded (`w -= lr * w.grad`
@@ -376,6 +390,300 @@ class Tensor:
 
     def __itruediv__(self, other: Any) -> Any:
         return self._inplace(other, np.true_divide)
+
+    # -- elementwise math (x.f() is ag.f(x)) ------------------------------------------------
+    def exp(self) -> Tensor:
+        return _unary(EXP, self)
+
+    def log(self) -> Tensor:
+        return _unary(LOG, self)
+
+    def log1p(self) -> Tensor:
+        return _unary(LOG1P, self)
+
+    def sqrt(self) -> Tensor:
+        return _unary(SQRT, self)
+
+    def sin(self) -> Tensor:
+        return _unary(SIN, self)
+
+    def cos(self) -> Tensor:
+        return _unary(COS, self)
+
+    def tan(self) -> Tensor:
+        return _unary(TAN, self)
+
+    def tanh(self) -> Tensor:
+        return _unary(TANH, self)
+
+    def sigmoid(self) -> Tensor:
+        return _unary(SIGMOID, self)
+
+    def relu(self) -> Tensor:
+        return _unary(RELU, self)
+
+    def abs(self) -> Tensor:
+        return _unary(ABS, self)
+
+    def sign(self) -> Tensor:
+        return _unary(SIGN, self)
+
+    def neg(self) -> Tensor:
+        return _unary(NEG, self)
+
+    negative = neg
+
+    def square(self) -> Tensor:
+        return ag.square(self)
+
+    def reciprocal(self) -> Tensor:
+        return ag.reciprocal(self)
+
+    def rsqrt(self) -> Tensor:
+        return ag.rsqrt(self)
+
+    def exp2(self) -> Tensor:
+        return ag.exp2(self)
+
+    def log2(self) -> Tensor:
+        return ag.log2(self)
+
+    def log10(self) -> Tensor:
+        return ag.log10(self)
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
+        return ag.leaky_relu(self, negative_slope)
+
+    def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+        return ag.softplus(self, beta, threshold)
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        return ag.clamp(self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other: Any) -> Tensor:
+        return ag.maximum(self, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        return ag.minimum(self, other)
+
+    def pow(self, exponent: Any) -> Tensor:
+        return ag.pow(self, exponent)
+
+    def add(self, other: Any, alpha: float = 1) -> Tensor:
+        return ag.add(self, other, alpha)
+
+    def sub(self, other: Any, alpha: float = 1) -> Tensor:
+        return ag.sub(self, other, alpha)
+
+    subtract = sub
+
+    def mul(self, other: Any) -> Tensor:
+        return ag.mul(self, other)
+
+    multiply = mul
+
+    def div(self, other: Any) -> Tensor:
+        return ag.div(self, other)
+
+    divide = div
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """x.where(c, y) is ag.where(c, x, y), as in PyTorch."""
+        return ag.where(condition, self, other)
+
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        return ag.where(mask, value, self)
+
+    def isnan(self) -> Tensor:
+        return ag.isnan(self)
+
+    def isinf(self) -> Tensor:
+        return ag.isinf(self)
+
+    def isfinite(self) -> Tensor:
+        return ag.isfinite(self)
+
+    # -- reductions ---------------------------------------------------------------------------
+    def sum(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+            keepdims: bool = False, dtype: Any = None) -> Tensor:
+        return ag.sum(self, dim, keepdim, axis=axis, keepdims=keepdims, dtype=dtype)
+
+    def mean(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+             keepdims: bool = False, dtype: Any = None) -> Tensor:
+        return ag.mean(self, dim, keepdim, axis=axis, keepdims=keepdims, dtype=dtype)
+
+    def prod(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+             keepdims: bool = False) -> Tensor:
+        return ag.prod(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: int | None = None, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return ag.var(self, dim, unbiased, keepdim, correction=correction, axis=axis,
+                      keepdims=keepdims)
+
+    def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: int | None = None, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return ag.std(self, dim, unbiased, keepdim, correction=correction, axis=axis,
+                      keepdims=keepdims)
+
+    def max(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+            keepdims: bool = False) -> Any:
+        return ag.max(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def min(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+            keepdims: bool = False) -> Any:
+        return ag.min(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def amax(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+             keepdims: bool = False) -> Tensor:
+        return ag.amax(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def amin(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+             keepdims: bool = False) -> Tensor:
+        return ag.amin(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
+               keepdims: bool = False) -> Tensor:
+        return ag.argmax(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
+               keepdims: bool = False) -> Tensor:
+        return ag.argmin(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def logsumexp(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+                  keepdims: bool = False) -> Tensor:
+        return ag.logsumexp(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def norm(self, p: Any = 2, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+             keepdims: bool = False) -> Tensor:
+        return ag.norm(self, p, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def softmax(self, dim: int = -1, *, axis: int | None = None) -> Tensor:
+        return ag.softmax(self, dim, axis=axis)
+
+    def log_softmax(self, dim: int = -1, *, axis: int | None = None) -> Tensor:
+        return ag.log_softmax(self, dim, axis=axis)
+
+    # -- shape --------------------------------------------------------------------------------
+    def reshape(self, *shape: Any) -> Tensor:
+        return ag.reshape(self, *shape)
+
+    view = reshape
+
+    def view_as(self, other: Any) -> Tensor:
+        return ag.reshape(self, np.shape(other))
+
+    reshape_as = view_as
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        return ag.flatten(self, start_dim, end_dim)
+
+    def squeeze(self, dim: Any = None) -> Tensor:
+        return ag.squeeze(self, dim)
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        return ag.unsqueeze(self, dim)
+
+    def permute(self, *dims: Any) -> Tensor:
+        return ag.permute(self, *dims)
+
+    def transpose(self, dim0: int = 0, dim1: int = 1) -> Tensor:
+        return ag.transpose(self, dim0, dim1)
+
+    swapaxes = transpose
+
+    def movedim(self, source: int, destination: int) -> Tensor:
+        return ag.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def broadcast_to(self, shape: Sequence[int]) -> Tensor:
+        return ag.broadcast_to(self, shape)
+
+    def expand(self, *sizes: Any) -> Tensor:
+        return ag.expand(self, *sizes)
+
+    def expand_as(self, other: Any) -> Tensor:
+        return ag.expand_as(self, other)
+
+    def flip(self, dims: Any) -> Tensor:
+        return ag.flip(self, dims)
+
+    def repeat(self, *sizes: Any) -> Tensor:
+        return ag.repeat(self, *sizes)
+
+    def tile(self, dims: Sequence[int]) -> Tensor:
+        return ag.tile(self, dims)
+
+    def repeat_interleave(self, repeats: int, dim: int | None = None) -> Tensor:
+        return ag.repeat_interleave(self, repeats, dim)
+
+    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        return ag.split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        return ag.chunk(self, chunks, dim)
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        return ag.unbind(self, dim)
+
+    def gather(self, dim: int, index: Any) -> Tensor:
+        return ag.gather(self, dim, index)
+
+    def clone(self) -> Tensor:
+        return ag.clone(self)
+
+    def contiguous(self) -> Tensor:
+        return self
+
+    # -- linear algebra -----------------------------------------------------------------------
+    def matmul(self, other: Any) -> Tensor:
+        return ag.matmul(self, other)
+
+    def dot(self, other: Any) -> Tensor:
+        return ag.dot(self, other)
+
+    def outer(self, vec2: Any) -> Tensor:
+        return ag.outer(self, vec2)
+
+    def inner(self, other: Any) -> Tensor:
+        return ag.inner(self, other)
+
+    # -- dtype and device ---------------------------------------------------------------------
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """Casts to a dtype; device strings ("cpu") are accepted and change nothing."""
+        dtype = kwargs.get("dtype")
+        for a in args:
+            if isinstance(a, str) and a in ("cpu",):
+                continue
+            dtype = a
+        return self if dtype is None else ag.cast(self, dtype)
+
+    def cpu(self) -> Tensor:
+        return self
+
+    def type(self, dtype: Any = None) -> Any:
+        return str(self.dtype) if dtype is None else ag.cast(self, dtype)
+
+    def astype(self, dtype: Any) -> Tensor:
+        return ag.cast(self, dtype)
+
+    def float(self) -> Tensor:
+        return ag.cast(self, np.float32)
+
+    def double(self) -> Tensor:
+        return ag.cast(self, np.float64)
+
+    def long(self) -> Tensor:
+        return ag.cast(self, np.int64)
+
+    def int(self) -> Tensor:
+        return ag.cast(self, np.int32)
+
+    def bool(self) -> Tensor:
+        return ag.cast(self, np.bool_)
 
     # -- operators (binary ops go through one fast path) --------------------------------------
     def __add__(self, other: Any) -> Tensor:
@@ -490,7 +798,7 @@ class GradFn:
         self._t = t
 
     def name(self) -> str:
-        return _backward_name(self._t._op.name)
+        return backward_name(self._t._op.name)
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
@@ -538,10 +846,6 @@ class AccumulateGrad:
         return "<AccumulateGrad>"
 
 
-def _backward_name(op_name: str) -> str:
-    return "".join(p.capitalize() for p in op_name.split("_")) + "Backward"
-
-
 # -- making Tensors fast ----------------------------------------------------------------------
 def _leaf(data: Any) -> Tensor:
     """A result that records no graph."""
@@ -581,8 +885,13 @@ def _node(data: Any, op: Op, args: tuple, arrays: tuple, params: dict) -> Tensor
     t._meta = None
     t._scope = state.scope
     if _anomaly.enabled:
-        _anomaly_forward(t)
+        check_forward(t)
     return t
+
+
+def ensure_tensor(x: Any) -> Tensor:
+    """x itself if it is a Tensor, else a new Tensor holding it (functions accept array-likes)."""
+    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 def _plain(x: Any) -> Any:
@@ -663,9 +972,6 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
     return _leaf(out)
 
 
-registry.set_apply(apply)
-
-
 def _index_key(index: Any) -> Any:
     """Tensors inside an index become arrays; lists become integer or boolean arrays."""
     if isinstance(index, tuple):
@@ -681,83 +987,25 @@ def _index_item(i: Any) -> Any:
     return i
 
 
-def _check_dim(dim: int, ndim: int, op: str) -> int:
-    n = max(ndim, 1)
-    if not -n <= dim < n:
-        raise IndexError(
-            f"{op}: dim {dim} is out of range for a Tensor with {ndim} dimensions "
-            f"(expected a value in [{-n}, {n - 1}])"
-        )
-    return dim % n
 
 
-# -- anomaly detection ------------------------------------------------------------------------
-_LIBRARY_DIRS: tuple[str, ...] | None = None
+class _OpsOnTensors:
+    """TN, the namespace `F` of the rules under create_graph: each registered op (and helper)
+    applied to Tensors and recorded, so that a backward pass builds a graph of its own."""
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        fn = TENSOR_HELPERS.get(name)
+        if fn is None:
+            op = REGISTRY.get(name)
+            if op is None:
+                raise AttributeError(f"no op or rule helper named {name!r} is registered")
+
+            def fn(*args: Any, **params: Any) -> Tensor:
+                return apply(op, args, params)
+
+            fn.__name__ = name
+        setattr(self, name, fn)  # found once, then an ordinary attribute
+        return fn
 
 
-def _library_dirs() -> tuple[str, ...]:
-    """The folders of this project's packages: frames there are not the user's code."""
-    global _LIBRARY_DIRS
-    if _LIBRARY_DIRS is None:
-        import importlib.util
-        import os
-
-        dirs = []
-        for name in ("autograd_core", "nn", "optim"):
-            spec = importlib.util.find_spec(name)
-            if spec is not None and spec.submodule_search_locations:
-                dirs += [os.path.join(os.path.abspath(d), "") for d in
-                         spec.submodule_search_locations]
-        _LIBRARY_DIRS = tuple(dirs)
-    return _LIBRARY_DIRS
-
-
-def _creation_site() -> list:
-    import os
-
-    stack = traceback.extract_stack()
-    lib = _library_dirs()
-    user = [f for f in stack if not os.path.abspath(f.filename).startswith(lib)]
-    return user or stack
-
-
-def _where(t: Tensor) -> str:
-    trace = (t._meta or {}).get("trace")
-    if not trace:
-        return "(creation site not recorded)"
-    f = trace[-1]
-    return f'File "{f.filename}", line {f.lineno}, in {f.name}: {f.line}'
-
-
-def _anomaly_forward(t: Tensor) -> None:
-    t._meta_dict()["trace"] = _creation_site()
-    d = t.data
-    if d.dtype.kind in "fc" and not np.isfinite(d).all():
-        bad = "nan" if np.isnan(d).any() else "inf"
-        raise FloatingPointError(
-            f"detect_anomaly: op '{t._op.name}' produced {bad} in its forward output "
-            f"(shape {d.shape}); created at {_where(t)}"
-        )
-
-
-def anomaly_backward(t: Tensor, i: int, g: Any) -> None:
-    arr = g.data if isinstance(g, Tensor) else g
-    if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
-        bad = "nan" if np.isnan(arr).any() else "inf"
-        raise FloatingPointError(
-            f"detect_anomaly: the backward of op '{t._op.name}' ({_backward_name(t._op.name)}) "
-            f"produced {bad} in the gradient of its input {i} (shape {np.shape(arr)}); "
-            f"the op was created at {_where(t)}"
-        )
-
-
-# Ops the operators need; registered by the ops package, bound here after it loads.
-ADD = SUB = MUL = DIV = POW = POW_SCALAR = MATMUL = NEG = ABS = GETITEM = None  # type: ignore
-
-
-def _bind_operator_ops() -> None:
-    global ADD, SUB, MUL, DIV, POW, POW_SCALAR, MATMUL, NEG, ABS, GETITEM
-    r = registry.REGISTRY
-    ADD, SUB, MUL, DIV = r["add"], r["sub"], r["mul"], r["div"]
-    POW, POW_SCALAR, MATMUL = r["pow"], r["pow_scalar"], r["matmul"]
-    NEG, ABS, GETITEM = r["neg"], r["abs"], r["getitem"]
+TN = _OpsOnTensors()

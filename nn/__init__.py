@@ -6,6 +6,10 @@ torch.nn's names, defaults and behaviour, so PyTorch code ports by changing the 
     model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1))
 """
 
+from autograd_core.anomaly import register_library_package
+
+register_library_package("nn")  # anomaly reports point past nn's frames to the user's line
+
 from .module import IncompatibleKeys, Module, RemovableHandle
 from .parameter import Parameter
 from .layers import (

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from autograd_core import Tensor
-from autograd_core import creation as _creation
+from autograd_core.rng import default_generator
 
 __all__ = [
     "DataLoader",
@@ -163,7 +163,7 @@ def random_split(
 
 def _rng_for(seed: int | None, epoch: int | None = None) -> np.random.Generator:
     if seed is None:
-        return _creation._rng()
+        return default_generator()
     entropy = [int(seed)] if epoch is None else [int(seed), int(epoch)]
     return np.random.default_rng(entropy)
 

@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 
 import autograd_core as ag
-from autograd_core.creation import _rng
 from autograd_core.ops.registry import REGISTRY as _R
+from autograd_core.rng import default_generator as _rng
+from autograd_core.tensor import apply
 
 Tensor = ag.Tensor
 
@@ -428,9 +429,9 @@ def mse_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any =
     red = _reduction(reduction, size_average, reduce, "mse_loss")
     _check_same_shape(x, target, "mse_loss")
     if weight is not None:
-        return _weighted(_MSE(x, _float_like(target, x), reduction="none"), weight, red,
-                         "mse_loss")
-    return _MSE(x, _float_like(target, x), reduction=red)
+        per = apply(_MSE, (x, _float_like(target, x)), {"reduction": "none"})
+        return _weighted(per, weight, red, "mse_loss")
+    return apply(_MSE, (x, _float_like(target, x)), {"reduction": red})
 
 
 def l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
@@ -453,9 +454,10 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float
         raise ValueError(f"huber_loss: delta must be positive; got {delta}")
     _check_same_shape(x, target, "huber_loss")
     if weight is not None:
-        per = _HUBER(x, _float_like(target, x), delta=float(delta), reduction="none")
+        per = apply(_HUBER, (x, _float_like(target, x)),
+                    {"delta": float(delta), "reduction": "none"})
         return _weighted(per, weight, red, "huber_loss", mean_over_weights=False)
-    return _HUBER(x, _float_like(target, x), delta=float(delta), reduction=red)
+    return apply(_HUBER, (x, _float_like(target, x)), {"delta": float(delta), "reduction": red})
 
 
 def smooth_l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
@@ -482,7 +484,7 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
                          f"to the input size ({x.shape}) is deprecated. Please ensure they have "
                          "the same size.")
     w = None if weight is None else _arr(weight).astype(x.dtype, copy=False)
-    return _BCE(x, _float_like(target, x), w, reduction=red)
+    return apply(_BCE, (x, _float_like(target, x), w), {"reduction": red})
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = None,
@@ -506,7 +508,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
                 raise ValueError(f"binary_cross_entropy_with_logits: {name} of shape "
                                  f"{np.shape(_arr(v))} does not broadcast to the input shape "
                                  f"{x.shape}") from None
-    return _BCE_LOGITS(x, _float_like(target, x), w, pw, reduction=red)
+    return apply(_BCE_LOGITS, (x, _float_like(target, x), w, pw), {"reduction": red})
 
 
 def _class_axis(x: Tensor, name: str) -> int:
@@ -574,7 +576,8 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
                                                           (t_arr == ignore_index).any()):
             q = np.zeros(x.shape, dtype=x.dtype)
             q[np.arange(n), t_arr] = 1
-            return _SOFTMAX_CE(x, q, axis=1, reduction=red, divisor=float(n))
+            return apply(_SOFTMAX_CE, (x, q),
+                         {"axis": 1, "reduction": red, "divisor": float(n)})
     if t_arr.dtype.kind in "iu":
         idx, kept = _class_targets(x, t_arr, axis, ignore_index, "cross_entropy")
         picked = np.ones(idx.shape, dtype=x.dtype) if w is None else w[idx]
@@ -586,7 +589,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
             spread = np.full(c, eps / c, dtype=x.dtype) if w is None else w * (eps / c)
             q += _along(spread, x.ndim, axis) * np.expand_dims(kept, axis)
         divisor = float(picked.sum())
-        return _SOFTMAX_CE(x, q, axis=axis, reduction=red, divisor=divisor)
+        return apply(_SOFTMAX_CE, (x, q), {"axis": axis, "reduction": red, "divisor": divisor})
     if t_arr.dtype.kind != "f":
         raise TypeError(f"cross_entropy: target must hold class indices (integers) or class "
                         f"probabilities (floats); got dtype {t_arr.dtype}")
@@ -598,7 +601,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
         q = q * (1.0 - eps) + eps / c
     if w is not None:
         q = q * _along(w, x.ndim, axis)
-    return _SOFTMAX_CE(x, q, axis=axis, reduction=red, divisor=None)
+    return apply(_SOFTMAX_CE, (x, q), {"axis": axis, "reduction": red, "divisor": None})
 
 
 def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,

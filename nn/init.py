@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 import autograd_core as ag
-from autograd_core.creation import _rng
+from autograd_core.rng import default_generator as _rng
 
 Tensor = ag.Tensor
 

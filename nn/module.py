@@ -5,8 +5,9 @@ Assigning a Parameter or a Module as an attribute registers it, in assignment or
 registries give `parameters()`, `state_dict()` and friends PyTorch's names and order, so that a
 PyTorch model's weights load into the matching model here with `load_state_dict(strict=True)`.
 
-While `forward` runs, the module sits on the engine's scope stack (`state.scope`); every op
-records that stack, which lets the graph drawer cluster nodes by the module that made them.
+While `forward` runs, the module sits on the engine's scope stack (the same push and pop as
+`autograd_core.modes.scope`, inlined because every call pays for it); every op records that
+stack, which lets the graph drawer cluster nodes by the module that made them.
 """
 
 from __future__ import annotations

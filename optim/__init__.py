@@ -11,6 +11,10 @@
 Updates are applied in place to each parameter's ``.data`` with NumPy, outside autodiff.
 """
 
+from autograd_core.anomaly import register_library_package
+
+register_library_package("optim")  # anomaly reports point past optim's frames to the user's line
+
 from . import lr_scheduler
 from .adagrad import Adagrad
 from .adam import Adam, AdamW

@@ -1,6 +1,6 @@
 """Every primitive op, registered on import. See registry.py for the rule convention."""
 
 from . import elementwise, indexing, linalg, losses, nn_ops, reductions, shape  # noqa: F401
-from .registry import NP, REGISTRY, TN, Op, Spec, defhelper, defop
+from .registry import NP, REGISTRY, TENSOR_HELPERS, Op, Spec, defhelper, defop
 
-__all__ = ["NP", "REGISTRY", "TN", "Op", "Spec", "defhelper", "defop"]
+__all__ = ["NP", "REGISTRY", "TENSOR_HELPERS", "Op", "Spec", "defhelper", "defop"]

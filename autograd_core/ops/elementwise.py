@@ -79,10 +79,6 @@ def _pow_exp_vjp(F, g, out, a, b):
     return F.where((a == 0) & (b >= 0), g * 0, g * out * F.log(safe))
 
 
-def _safe_div_vjp_b(F, g, out, a, b):
-    return -g * out / b
-
-
 # --- arithmetic -------------------------------------------------------------------------------
 defop("neg", np.negative, lambda F, g, out, x: -g, spec=U)
 defop("add", np.add, lambda F, g, out, a, b: g, lambda F, g, out, a, b: g, spec=B)

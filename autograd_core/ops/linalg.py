@@ -77,7 +77,7 @@ def _tensordot_vjp_b(F, g, out, a, b, axes):
 
 
 # --- einsum ------------------------------------------------------------------------------------
-def _parse_einsum(subscripts: str, shapes: list) -> tuple[list[str], str]:
+def parse_einsum(subscripts: str, shapes: list) -> tuple[list[str], str]:
     """Explicit form: ellipses spelled out with spare letters, output always given."""
     s = subscripts.replace(" ", "")
     if "->" in s:
@@ -119,7 +119,7 @@ def _einsum(*operands, subscripts):
 
 
 def _einsum_vjp(i, F, g, out, xs, subscripts):
-    terms, out_sub = _parse_einsum(subscripts, [x.shape for x in xs])
+    terms, out_sub = parse_einsum(subscripts, [x.shape for x in xs])
     target = terms[i]
     x = xs[i]
     spare = iter(c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

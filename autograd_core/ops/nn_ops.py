@@ -40,7 +40,7 @@ def _pad_spatial(x, padding, value):
     return out
 
 
-def _unfold(x, kernel_size, stride, padding, dilation, pad_value=0.0):
+def sliding_windows(x, kernel_size, stride, padding, dilation, pad_value=0.0):
     """(N, C, *spatial) -> windows (N, *out_spatial, C, *kernel), a strided view."""
     nsp = len(kernel_size)
     if any(padding):
@@ -84,7 +84,7 @@ def _conv(x, weight, bias=None, stride=(1,), padding=(0,), dilation=(1,)):
     """Cross-correlation as one matrix product: im2col rows (N*L, C*K) times weight (O, C*K)."""
     nsp = weight.ndim - 2
     k = weight.shape[2:]
-    cols = _unfold(x, k, stride, padding, dilation)  # (N, *L, C, *K) view
+    cols = sliding_windows(x, k, stride, padding, dilation)  # (N, *L, C, *K) view
     lead = cols.shape[: 1 + nsp]
     rows = cols.reshape(-1, int(np.prod(cols.shape[1 + nsp:])))  # the im2col copy
     out = rows @ weight.reshape(weight.shape[0], -1).T
@@ -127,7 +127,7 @@ defop("softmax", _softmax,
 defop("log_softmax", _log_softmax,
       lambda F, g, out, x, axis: g - F.exp(out) * F.sum(g, axis=axis, keepdims=True),
       spec=Spec("softmax"))
-defop("unfold", _unfold,
+defop("unfold", sliding_windows,
       lambda F, g, out, x, kernel_size, stride, padding, dilation, pad_value=0.0: F.fold(
           g, input_shape=x.shape, kernel_size=kernel_size, stride=stride, padding=padding,
           dilation=dilation),

@@ -81,27 +81,19 @@ def _prod_others(x, axis):
 
 
 def _prod_others_tensor(x, axis):
-    """Differentiable version: for each position, the product with that element set to 1."""
-    from ..functions import stack
-
+    """Differentiable version, from Tensor methods: row i of a (..., n, n) stack is x with its
+    element i replaced by 1, and the product along each row is the product of the others."""
     if x.data.size == 0:
         return x * 0
-
     axes = _axes(axis, x.ndim)
     rest = [a for a in range(x.ndim) if a not in axes]
     perm = rest + list(axes)
     xt = x.permute(*perm)
     lead = xt.shape[: len(rest)]
     flat = xt.reshape(lead + (-1,))
-    n = flat.shape[-1]
-    cols = []
-    for i in range(n):
-        mask = np.ones(n, dtype=x.dtype)
-        mask[i] = 0
-        # replace element i by 1: x * mask + (1 - mask)
-        cols.append(((flat * mask) + (1 - mask)).prod(axis=-1))
-    others = stack(cols, -1).reshape(xt.shape)
-    return others.permute(*np.argsort(perm).tolist())
+    eye = np.eye(flat.shape[-1], dtype=x.dtype)
+    others = (flat.unsqueeze(-2) * (1 - eye) + eye).prod(axis=-1)
+    return others.reshape(xt.shape).permute(*np.argsort(perm).tolist())
 
 
 defhelper("prod_others", _prod_others, _prod_others_tensor)

@@ -6,6 +6,10 @@ A rule is `vjp(F, g, out, *inputs, **params) -> gradient for one input`, in the 
 index and the inputs as one tuple, so a node with n inputs costs O(n), not O(n^2). `F` is a
 namespace: NumPy on plain arrays for first-order backward (fast, no graph), or the engine's own
 differentiable ops on Tensors when `create_graph=True`. One definition serves both speeds.
+
+This module knows nothing of Tensors: an op is data (a forward and its rules). The Tensor layer
+(`autograd_core.tensor.apply`) runs an op on Tensors and records it, and builds the Tensor
+namespace of the rules from this registry.
 """
 
 from __future__ import annotations
@@ -63,19 +67,17 @@ class Op:
             return lambda F, g, out, *xs, **p: variadic(i, F, g, out, xs, **p)
         return self.vjps[i]
 
-    def __call__(self, *args: Any, **params: Any) -> Any:
-        return _apply(self, args, params)
-
     def __repr__(self) -> str:
         return f"<op {self.name}>"
 
 
 REGISTRY: dict[str, Op] = {}
 
-# The two namespaces rules are written against. NP maps names to the ops' forwards on arrays;
-# TN maps the same names to the ops themselves, which record a graph when given Tensors.
+# NP is the namespace rules see on the first-order path: each op's forward on plain arrays.
+# Its twin for create_graph, each op recorded on Tensors, is built from REGISTRY and
+# TENSOR_HELPERS by the Tensor layer (autograd_core.tensor.TN).
 NP = SimpleNamespace()
-TN = SimpleNamespace()
+TENSOR_HELPERS: dict[str, Callable[..., Any]] = {}
 
 
 def defop(
@@ -86,7 +88,7 @@ def defop(
     variadic: Rule | None = None,
     differentiable: bool = True,
 ) -> Op:
-    """Registers a primitive and exposes it to rules as F.<name> in both namespaces."""
+    """Registers a primitive and exposes it to rules as F.<name>."""
     if name in REGISTRY:
         raise ValueError(f"op {name!r} is registered twice")
     if len(vjps) > _MAX_ARITY:
@@ -94,20 +96,10 @@ def defop(
     op = Op(name, forward, tuple(vjps), spec, variadic, differentiable)
     REGISTRY[name] = op
     setattr(NP, name, forward)
-    setattr(TN, name, op)
     return op
 
 
 def defhelper(name: str, on_arrays: Callable[..., Any], on_tensors: Callable[..., Any]) -> None:
     """A composite used inside rules, with a fast array version and a differentiable one."""
     setattr(NP, name, on_arrays)
-    setattr(TN, name, on_tensors)
-
-
-def _apply(op: Op, args: tuple, params: dict) -> Any:  # replaced by the engine at import
-    raise RuntimeError("autograd_core.tensor has not been imported")
-
-
-def set_apply(fn: Callable[[Op, tuple, dict], Any]) -> None:
-    global _apply
-    _apply = fn
+    TENSOR_HELPERS[name] = on_tensors

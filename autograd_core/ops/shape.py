@@ -24,16 +24,19 @@ def _broadcast_to(x, shape):
 
 
 def _sum_to(x, shape):
+    """Sums a broadcast array back down to `shape`: the engine's one unbroadcasting step."""
     if x.shape == shape:
         return x
     lead = x.ndim - len(shape)
+    if lead > 0 and x.shape[lead:] == shape:  # only leading axes go (a bias): one reduce
+        return np.add.reduce(x, axis=0 if lead == 1 else tuple(range(lead)))
     if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, x.shape[lead:])):
         raise ValueError(f"sum_to: shape {x.shape} does not sum down to {shape} "
                          f"({shape} does not broadcast to {x.shape})")
     axes = tuple(range(lead)) + tuple(
         i + lead for i, n in enumerate(shape) if n == 1 and x.shape[i + lead] != 1
     )
-    return np.sum(x, axis=axes, keepdims=True).reshape(shape)
+    return np.add.reduce(x, axis=axes, keepdims=True).reshape(shape)
 
 
 def _cat(*xs, axis=0, offsets=None):

@@ -1,9 +1,10 @@
 """Which module made each op, and what the model calls its modules and parameters.
 
-An op records `_scope`, the nn.Modules whose forward was running, outermost first. Names come
-from the outermost module's `named_modules()` and `named_parameters()` (PyTorch's dotted paths,
-`encoder.0.weight`), or from the `params=` given to draw_graph, which take precedence. Modules
-are used by duck typing, so the engine never imports `nn`.
+An op records `_scope`, the owners pushed with `ag.modes.scope` while it ran, outermost first
+(nn pushes each Module during its forward). Names come from the outermost owner's
+`named_modules()` and `named_parameters()` (PyTorch's dotted paths, `encoder.0.weight`), or from
+the `params=` given to draw_graph, which take precedence. Owners are used by duck typing, so
+the engine never imports the library that defines them.
 """
 
 from __future__ import annotations

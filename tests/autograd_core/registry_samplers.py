@@ -410,10 +410,10 @@ def unfold(draw: Any, op: Op) -> Case:
 
 @st.composite
 def fold(draw: Any, op: Op) -> Case:
-    from autograd_core.ops.nn_ops import _unfold
+    from autograd_core.ops.nn_ops import sliding_windows
 
     shape, params = draw(window_geometry())
-    cols_shape = _unfold(np.zeros(shape), **params).shape
+    cols_shape = sliding_windows(np.zeros(shape), **params).shape
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     return Case([uniform(rng, cols_shape, -2, 2)], dict(params, input_shape=shape), (0,))
 

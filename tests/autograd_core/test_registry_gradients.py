@@ -28,6 +28,7 @@ import autograd_core as ag
 from autograd_core import engine
 from autograd_core.ops import NP, REGISTRY
 from autograd_core.ops.registry import Op
+from autograd_core.tensor import apply
 
 with contextlib.suppress(Exception):  # ops registered by the libraries on top are checked too
     import nn  # noqa: F401
@@ -108,7 +109,7 @@ def forward_np(op: Op, case: rs.Case, xs: list) -> np.ndarray:
 def engine_vjp(op: Op, case: rs.Case, xs: list, u: np.ndarray) -> list[np.ndarray]:
     """<u, J> for each differentiable input, by the engine's first-order backward."""
     ts = [ag.Tensor(x, requires_grad=True) for x in xs]
-    out = op(*with_inputs(case, ts), **case.params)
+    out = apply(op, tuple(with_inputs(case, ts)), case.params)
     assert out.shape == u.shape
     gs = engine.grad(out, ts, grad_outputs=u, allow_unused=True)
     result = []
@@ -181,7 +182,7 @@ def test_first_order_matches_central_differences(name, data):
 
 def assert_full_jacobian(op: Op, case: rs.Case, xs: list, out: np.ndarray) -> None:
     ts = [ag.Tensor(x, requires_grad=True) for x in xs]
-    y = op(*with_inputs(case, ts), **case.params)
+    y = apply(op, tuple(with_inputs(case, ts)), case.params)
     for k, x in enumerate(xs):
         numeric = np.zeros((out.size, x.size))
         for j in range(x.size):
@@ -220,7 +221,7 @@ def test_second_order_matches_central_differences(name, data):
 
     ts = [ag.Tensor(x, requires_grad=True) for x in xs]
     ut = ag.Tensor(u, requires_grad=True)
-    y = op(*with_inputs(case, ts), **case.params)
+    y = apply(op, tuple(with_inputs(case, ts)), case.params)
     first = engine.grad(y, ts, grad_outputs=ut, create_graph=True, allow_unused=True)
     plain = engine_vjp(op, case, xs, u)
     for k, (g, p) in enumerate(zip(first, plain)):
@@ -264,7 +265,7 @@ def test_float32_inputs_give_float32_outputs_and_gradients(name, data):
     out64 = forward_np(op, case, xs64)
     u = np.asarray(rng.standard_normal(out64.shape))
     ts = [ag.Tensor(x, requires_grad=True) for x in xs32]
-    out = op(*with_inputs(single, ts), **single.params)
+    out = apply(op, tuple(with_inputs(single, ts)), single.params)
     if name != "cast":
         assert out.dtype == np.float32, f"{name} {case}: forward gives {out.dtype}"
     grads = engine.grad(out, ts, grad_outputs=u.astype(out.dtype), create_graph=True,
@@ -329,7 +330,7 @@ def test_zero_size_inputs_backpropagate(name, args, params, create_graph):
     with np.errstate(all="ignore"):
         expected = op.forward(*args, **params)
         ts = [ag.Tensor(a.copy(), requires_grad=True) for a in args]
-        out = op(*ts, **params)
+        out = apply(op, tuple(ts), params)
         assert out.shape == np.shape(expected)
         grads = engine.grad(out, ts, grad_outputs=np.ones(out.shape), create_graph=create_graph,
                             allow_unused=True)
@@ -386,7 +387,7 @@ def test_backward_with_a_read_only_seed_accumulates_into_fresh_memory(name, data
     seed_copy = seed.copy()
     ts = [ag.Tensor(x, requires_grad=True) for x in xs]
     for _ in range(2):  # the second pass accumulates into .grad in place
-        op(*with_inputs(case, ts), **case.params).backward(gradient=seed)
+        apply(op, tuple(with_inputs(case, ts)), case.params).backward(gradient=seed)
     once = engine_vjp(op, case, [x.copy() for x in xs], seed_copy)
     np.testing.assert_array_equal(seed, seed_copy)
     grads = [t.grad.data for t in ts if t.grad is not None]
@@ -507,13 +508,13 @@ def test_var_of_one_element_with_correction_gives_nan_like_torch():
 def test_loss_rules_give_broadcast_shaped_gradients():
     x = ag.tensor(np.array([0.3]), requires_grad=True)
     y = ag.tensor(np.array([0.2, 0.9, 0.5]), requires_grad=True)
-    REGISTRY["binary_cross_entropy"](x, y, reduction="sum").backward()
+    apply(REGISTRY["binary_cross_entropy"], (x, y), {"reduction": "sum"}).backward()
     np.testing.assert_allclose(y.grad.data, np.full(3, np.log1p(-0.3) - np.log(0.3)))
 
 
 def test_cast_rule_returns_the_input_dtype():
     x = ag.tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
-    y = REGISTRY["cast"](x, dtype=np.dtype(np.float64))
+    y = apply(REGISTRY["cast"], (x,), {"dtype": np.dtype(np.float64)})
     assert y.dtype == np.float64
     (y * ag.tensor(np.array([3.0, 4.0]))).sum().backward()
     assert x.grad.dtype == np.float32

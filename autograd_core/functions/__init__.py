@@ -1,0 +1,41 @@
+"""The public functions of the engine (`ag.sum`, `ag.conv2d`, ...), grouped by concern.
+
+Each normalizes its arguments (PyTorch's and NumPy's spellings alike), checks them with errors
+that name the function, and runs one registered primitive or composes a few.
+"""
+
+from .convolution import (
+    avg_pool1d, avg_pool2d, conv1d, conv2d, max_pool1d, max_pool2d,
+)
+from .linalg import dot, einsum, ger, inner, linear, matmul, mm, bmm, outer, tensordot
+from .pointwise import (
+    abs, add, allclose, clamp, clip, cos, div, divide, exp, exp2, heaviside, isfinite, isinf,
+    isnan, leaky_relu, log, log1p, log2, log10, maximum, minimum, mul, multiply, neg, negative,
+    pow, reciprocal, relu, rsqrt, sigmoid, sign, sin, softplus, sqrt, square, sub, subtract,
+    tan, tanh, true_divide, where,
+)
+from .reductions import (
+    amax, amin, argmax, argmin, log_softmax, logsumexp, max, mean, min, norm, prod, softmax,
+    std, sum, var,
+)
+from .shape import (
+    broadcast_tensors, broadcast_to, cast, cat, chunk, clone, concat, concatenate, expand,
+    expand_as, flatten, flip, gather, moveaxis, movedim, pad, permute, repeat,
+    repeat_interleave, reshape, split, squeeze, stack, swapaxes, take_along_dim, tile,
+    transpose, unbind, unsqueeze, view,
+)
+
+__all__ = [
+    "abs", "add", "allclose", "amax", "amin", "argmax", "argmin", "avg_pool1d", "avg_pool2d",
+    "bmm", "broadcast_tensors", "broadcast_to", "cast", "cat", "chunk", "clamp", "clip", "clone",
+    "concat", "concatenate", "conv1d", "conv2d", "cos", "div", "divide", "dot", "einsum", "exp",
+    "exp2", "expand", "expand_as", "flatten", "flip", "gather", "ger", "heaviside", "inner",
+    "isfinite", "isinf", "isnan", "leaky_relu", "linear", "log", "log10", "log1p", "log2",
+    "log_softmax", "logsumexp", "matmul", "max", "max_pool1d", "max_pool2d", "maximum", "mean",
+    "min", "minimum", "mm", "moveaxis", "movedim", "mul", "multiply", "neg", "negative", "norm",
+    "outer", "pad", "permute", "pow", "prod", "reciprocal", "relu", "repeat",
+    "repeat_interleave", "reshape", "rsqrt", "sigmoid", "sign", "sin", "softmax", "softplus",
+    "split", "sqrt", "square", "squeeze", "stack", "std", "sub", "subtract", "sum",
+    "swapaxes", "take_along_dim", "tan", "tanh", "tensordot", "tile", "transpose",
+    "true_divide", "unbind", "unsqueeze", "var", "view", "where",
+]

@@ -1,0 +1,158 @@
+"""Elementwise math: `ag.exp(x)`, `ag.clamp(x, 0, 1)`, `ag.where(c, x, y)`, the arithmetic
+functions behind the operators, and the tests that carry no gradient (`isnan`, ...)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..ops import REGISTRY as R
+from ..tensor import Tensor, _leaf, _unary, apply
+from ..tensor import ensure_tensor as _t
+
+TensorLike = Any
+
+def _unary_fn(name: str):
+    op = R[name]
+
+    def fn(input: TensorLike) -> Tensor:
+        return _unary(op, _t(input))
+
+    fn.__name__ = name
+    fn.__doc__ = f"Elementwise {name}, differentiable."
+    return fn
+
+
+exp = _unary_fn("exp")
+log = _unary_fn("log")
+log1p = _unary_fn("log1p")
+sqrt = _unary_fn("sqrt")
+sin = _unary_fn("sin")
+cos = _unary_fn("cos")
+tan = _unary_fn("tan")
+tanh = _unary_fn("tanh")
+sigmoid = _unary_fn("sigmoid")
+relu = _unary_fn("relu")
+abs = _unary_fn("abs")  # noqa: A001
+sign = _unary_fn("sign")
+neg = _unary_fn("neg")
+negative = neg
+
+
+def square(input: TensorLike) -> Tensor:
+    return _unary(R["pow_scalar"], _t(input), exponent=2)
+
+
+def reciprocal(input: TensorLike) -> Tensor:
+    return 1.0 / _t(input)
+
+
+def rsqrt(input: TensorLike) -> Tensor:
+    return _unary(R["pow_scalar"], _t(input), exponent=-0.5)
+
+
+def exp2(input: TensorLike) -> Tensor:
+    return 2.0 ** _t(input)
+
+
+def log2(input: TensorLike) -> Tensor:
+    return log(input) * (1.0 / np.log(2.0))
+
+
+def log10(input: TensorLike) -> Tensor:
+    return log(input) * (1.0 / np.log(10.0))
+
+
+def leaky_relu(input: TensorLike, negative_slope: float = 0.01) -> Tensor:
+    return _unary(R["leaky_relu"], _t(input), negative_slope=float(negative_slope))
+
+
+def softplus(input: TensorLike, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    return _unary(R["softplus"], _t(input), beta=float(beta), threshold=float(threshold))
+
+
+def clamp(input: TensorLike, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    """Clips to [min, max]; Tensor bounds go through maximum/minimum so they get gradients."""
+    x = _t(input)
+    if min is None and max is None:
+        raise ValueError("clamp: give at least one of min and max")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = x
+        if min is not None:
+            out = maximum(out, min)
+        if max is not None:
+            out = minimum(out, max)
+        return out
+    return _unary(R["clip"], x, min=min, max=max)
+
+
+clip = clamp
+
+
+def add(input: TensorLike, other: TensorLike, alpha: float = 1) -> Tensor:
+    return _t(input) + (other if alpha == 1 else other * alpha)
+
+
+def sub(input: TensorLike, other: TensorLike, alpha: float = 1) -> Tensor:
+    return _t(input) - (other if alpha == 1 else other * alpha)
+
+
+subtract = sub
+
+
+def mul(input: TensorLike, other: TensorLike) -> Tensor:
+    return _t(input) * other
+
+
+multiply = mul
+
+
+def div(input: TensorLike, other: TensorLike) -> Tensor:
+    return _t(input) / other
+
+
+divide = true_divide = div
+
+
+def pow(input: TensorLike, exponent: TensorLike) -> Tensor:  # noqa: A001
+    if not isinstance(input, Tensor):
+        return _t(exponent).__rpow__(input)
+    return input**exponent
+
+
+def maximum(input: TensorLike, other: TensorLike) -> Tensor:
+    return apply(R["maximum"], (input, other), {})
+
+
+def minimum(input: TensorLike, other: TensorLike) -> Tensor:
+    return apply(R["minimum"], (input, other), {})
+
+
+def where(condition: TensorLike, input: TensorLike = None, other: TensorLike = None) -> Any:
+    if input is None and other is None:
+        return tuple(_leaf(i) for i in np.nonzero(np.asarray(condition)))
+    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    return apply(R["where"], (cond.astype(bool, copy=False), input, other), {})
+
+
+def heaviside(input: TensorLike, values: TensorLike = 0.0) -> Tensor:
+    """Step function: no gradient, as in PyTorch."""
+    v = values.data if isinstance(values, Tensor) else values
+    return _leaf(np.heaviside(_t(input).data, v))
+
+
+def isnan(input: TensorLike) -> Tensor:
+    return _leaf(np.isnan(_t(input).data))
+
+
+def isinf(input: TensorLike) -> Tensor:
+    return _leaf(np.isinf(_t(input).data))
+
+
+def isfinite(input: TensorLike) -> Tensor:
+    return _leaf(np.isfinite(_t(input).data))
+
+
+def allclose(a: TensorLike, b: TensorLike, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+    return bool(np.allclose(np.asarray(a), np.asarray(b), rtol=rtol, atol=atol))
