@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, check_range
+from .optimizer import Optimizer, ParamsT, effective_grad, reject_differentiable
 
 
 class Adagrad(Optimizer):
@@ -19,6 +19,13 @@ class Adagrad(Optimizer):
     """
 
     _array_state_keys = ("sum",)
+    _nonnegative_options = (
+        ("lr", "learning rate"),
+        ("lr_decay", "lr_decay value"),
+        ("weight_decay", "weight_decay value"),
+        ("initial_accumulator_value", "initial_accumulator_value value"),
+        ("eps", "epsilon value"),
+    )
 
     def __init__(
         self,
@@ -34,10 +41,7 @@ class Adagrad(Optimizer):
         differentiable: bool = False,
         fused: bool | None = None,
     ) -> None:
-        if differentiable:
-            raise ValueError(
-                "Adagrad: differentiable=True is not supported (updates are not recorded)"
-            )
+        reject_differentiable("Adagrad", differentiable)
         defaults = {
             "lr": lr,
             "lr_decay": lr_decay,
@@ -46,7 +50,6 @@ class Adagrad(Optimizer):
             "initial_accumulator_value": initial_accumulator_value,
             "maximize": maximize,
         }
-        self._check_options(defaults)
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
@@ -58,15 +61,6 @@ class Adagrad(Optimizer):
         st["sum"] = np.full_like(p.data, self.defaults["initial_accumulator_value"])
         return st
 
-    def _check_options(self, options: dict[str, Any]) -> None:
-        check_range("Adagrad", "learning rate", options["lr"])
-        check_range("Adagrad", "lr_decay value", options["lr_decay"])
-        check_range("Adagrad", "weight_decay value", options["weight_decay"])
-        check_range(
-            "Adagrad", "initial_accumulator_value value", options["initial_accumulator_value"]
-        )
-        check_range("Adagrad", "epsilon value", options["eps"])
-
     def _update_group(self, group: dict[str, Any]) -> None:
         state = self.state
         lr = float(group["lr"])
@@ -74,23 +68,13 @@ class Adagrad(Optimizer):
         eps = float(group["eps"])
         weight_decay = float(group["weight_decay"])
         maximize = group["maximize"]
-        for p in group["params"]:
-            grad = p.grad
-            if grad is None:
-                continue
-            g = grad.data
-            d = p.data
+        for p, grad, d in self._with_grads(group):
             st = state[p]
             if not st:
                 st = self._init_state(p)
             step = st["step"] + 1.0
             st["step"] = step
-            if maximize:
-                g = np.negative(g, out=np.empty_like(d))
-            if weight_decay != 0:
-                t = np.multiply(d, weight_decay, out=np.empty_like(d))
-                t += g
-                g = t
+            g = effective_grad(grad, d, weight_decay, maximize)
             clr = lr / (1.0 + (step - 1.0) * lr_decay)
             s = st["sum"]
             t = np.multiply(g, g, out=np.empty_like(d))

@@ -6,7 +6,14 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import FlatState, Optimizer, ParamsT, check_range
+from .optimizer import (
+    FlatState,
+    Optimizer,
+    ParamsT,
+    check_range,
+    effective_grad,
+    reject_differentiable,
+)
 
 
 class Adam(Optimizer):
@@ -38,11 +45,7 @@ class Adam(Optimizer):
         fused: bool | None = None,
         decoupled_weight_decay: bool = False,
     ) -> None:
-        if differentiable:
-            raise ValueError(
-                f"{type(self).__name__}: differentiable=True is not supported "
-                "(updates are not recorded)"
-            )
+        reject_differentiable(type(self).__name__, differentiable)
         betas = tuple(betas)
         if len(betas) != 2:
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas}")
@@ -55,7 +58,6 @@ class Adam(Optimizer):
             "maximize": maximize,
             "decoupled_weight_decay": decoupled_weight_decay,
         }
-        self._check_options(defaults)
         super().__init__(params, defaults)
 
     def _check_options(self, options: dict[str, Any]) -> None:
@@ -82,30 +84,20 @@ class Adam(Optimizer):
 
     def _step_each(self, group: dict[str, Any], params: list[Any], keys: tuple[str, ...]) -> None:
         hyper = _Hyper(group)
-        state = self.state
+        l2_decay = 0.0 if hyper.decoupled else hyper.weight_decay
         last_step = None
         for p in params:
             d = p.data
-            st = state[p]
-            if not st:
-                st["step"] = 0.0
-                for k in keys:
-                    st[k] = np.zeros_like(d)
+            st = self._lazy_state(p, keys)
             step = st["step"] + 1.0
             st["step"] = step
             if step != last_step:
                 hyper.at_step(step)
                 last_step = step
-            g = p.grad.data
+            g = effective_grad(p.grad.data, d, l2_decay, hyper.maximize)
+            if hyper.decoupled and hyper.weight_decay != 0:
+                d *= hyper.shrink
             t = np.empty_like(d)
-            if hyper.maximize:
-                g = np.negative(g, out=np.empty_like(d))
-            if hyper.weight_decay != 0:
-                if hyper.decoupled:
-                    d *= hyper.shrink
-                else:
-                    g = np.add(g, np.multiply(d, hyper.weight_decay, out=t), out=t)
-                    t = np.empty_like(d)
             vmax = st.get("max_exp_avg_sq") if hyper.amsgrad else None
             if hyper.amsgrad and vmax is None:
                 vmax = st["max_exp_avg_sq"] = np.zeros_like(d)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import warnings
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
 from typing import Any
 
@@ -34,6 +34,14 @@ class _RequiredParameter:
 
 
 required = _RequiredParameter()
+
+
+def reject_differentiable(owner: str, differentiable: bool) -> None:
+    """Updates run in NumPy outside autodiff, so there is no graph to differentiate through."""
+    if differentiable:
+        raise ValueError(
+            f"{owner}: differentiable=True is not supported (updates are not recorded)"
+        )
 
 
 def check_range(owner: str, label: str, value: Any, low: float = 0.0,
@@ -59,8 +67,12 @@ class Optimizer:
 
     # Per-parameter state entries that are arrays shaped like the parameter.
     _array_state_keys: tuple[str, ...] = ()
+    # (option, label in the error message) pairs that must not be negative, in the order
+    # PyTorch checks them.
+    _nonnegative_options: tuple[tuple[str, str], ...] = ()
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
+        self._check_defaults(defaults)
         if isinstance(params, Tensor):
             raise TypeError(
                 "params argument given to the optimizer should be an iterable of Tensors or "
@@ -84,8 +96,15 @@ class Optimizer:
             self.add_param_group(group)
 
     # -- validation ---------------------------------------------------------------------------
+    def _check_defaults(self, defaults: dict[str, Any]) -> None:
+        """Checks the constructor's options before the parameters, as PyTorch's constructors do."""
+        self._check_options(defaults)
+
     def _check_options(self, options: dict[str, Any]) -> None:
-        """Raises ValueError for hyperparameters out of range; subclasses say which."""
+        """Raises ValueError for options out of range, in every group and every loaded state."""
+        owner = type(self).__name__
+        for key, label in self._nonnegative_options:
+            check_range(owner, label, options[key])
 
     # -- groups -------------------------------------------------------------------------------
     def add_param_group(self, param_group: dict[str, Any]) -> None:
@@ -196,6 +215,22 @@ class Optimizer:
     def _update_group(self, group: dict[str, Any]) -> None:
         """Updates in place the parameters of one group that have gradients."""
         raise NotImplementedError
+
+    def _with_grads(self, group: dict[str, Any]) -> Iterator[tuple[Tensor, np.ndarray, np.ndarray]]:
+        """``(p, gradient array, parameter array)`` for each parameter of ``group`` with a grad."""
+        for p in group["params"]:
+            grad = p.grad
+            if grad is not None:
+                yield p, grad.data, p.data
+
+    def _lazy_state(self, p: Tensor, keys: tuple[str, ...]) -> dict[str, Any]:
+        """``p``'s state, started at step 0 with zeroed ``keys`` arrays on its first update."""
+        st = self.state[p]
+        if not st:
+            st["step"] = 0.0
+            for key in keys:
+                st[key] = np.zeros_like(p.data)
+        return st
 
     # -- state dicts --------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -323,6 +358,25 @@ class Optimizer:
             lines += [f"    {k}: {group[k]}" for k in sorted(group) if k != "params"]
         lines.append(")")
         return "\n".join(lines)
+
+
+def effective_grad(grad: np.ndarray, param: np.ndarray, weight_decay: float,
+                   maximize: bool) -> np.ndarray:
+    """The gradient an update descends: negated to maximize, plus the L2 term ``wd * p``.
+
+    A new array unless nothing applies, when it is ``grad`` itself (which the caller must then
+    not change in place).
+    """
+    if weight_decay != 0:
+        out = np.multiply(param, weight_decay, out=np.empty_like(param))
+        if maximize:
+            np.subtract(out, grad, out=out)
+        else:
+            out += grad
+        return out
+    if maximize:
+        return np.negative(grad, out=np.empty_like(param))
+    return grad
 
 
 def _check_grad_shapes(group: dict[str, Any]) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, check_range
+from .optimizer import Optimizer, ParamsT, effective_grad, reject_differentiable
 
 
 class RMSprop(Optimizer):
@@ -19,6 +19,13 @@ class RMSprop(Optimizer):
     """
 
     _array_state_keys = ("square_avg", "momentum_buffer", "grad_avg")
+    _nonnegative_options = (
+        ("lr", "learning rate"),
+        ("eps", "epsilon value"),
+        ("momentum", "momentum value"),
+        ("weight_decay", "weight_decay value"),
+        ("alpha", "alpha value"),
+    )
 
     def __init__(
         self,
@@ -34,10 +41,7 @@ class RMSprop(Optimizer):
         maximize: bool = False,
         differentiable: bool = False,
     ) -> None:
-        if differentiable:
-            raise ValueError(
-                "RMSprop: differentiable=True is not supported (updates are not recorded)"
-            )
+        reject_differentiable("RMSprop", differentiable)
         defaults = {
             "lr": lr,
             "momentum": momentum,
@@ -47,18 +51,9 @@ class RMSprop(Optimizer):
             "weight_decay": weight_decay,
             "maximize": maximize,
         }
-        self._check_options(defaults)
         super().__init__(params, defaults)
 
-    def _check_options(self, options: dict[str, Any]) -> None:
-        check_range("RMSprop", "learning rate", options["lr"])
-        check_range("RMSprop", "epsilon value", options["eps"])
-        check_range("RMSprop", "momentum value", options["momentum"])
-        check_range("RMSprop", "weight_decay value", options["weight_decay"])
-        check_range("RMSprop", "alpha value", options["alpha"])
-
     def _update_group(self, group: dict[str, Any]) -> None:
-        state = self.state
         lr = float(group["lr"])
         alpha = float(group["alpha"])
         eps = float(group["eps"])
@@ -67,23 +62,10 @@ class RMSprop(Optimizer):
         centered = group["centered"]
         maximize = group["maximize"]
         w = 1.0 - alpha
-        for p in group["params"]:
-            grad = p.grad
-            if grad is None:
-                continue
-            g = grad.data
-            d = p.data
-            st = state[p]
-            if not st:
-                st["step"] = 0.0
-                st["square_avg"] = np.zeros_like(d)
+        for p, grad, d in self._with_grads(group):
+            st = self._lazy_state(p, ("square_avg",))
             st["step"] += 1.0
-            if maximize:
-                g = np.negative(g, out=np.empty_like(d))
-            if weight_decay != 0:
-                t = np.multiply(d, weight_decay, out=np.empty_like(d))
-                t += g
-                g = t
+            g = effective_grad(grad, d, weight_decay, maximize)
 
             v = st["square_avg"]
             t = np.multiply(g, w, out=np.empty_like(d))

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, check_range
+from .optimizer import Optimizer, ParamsT, effective_grad, reject_differentiable
 
 
 class SGD(Optimizer):
@@ -18,6 +18,11 @@ class SGD(Optimizer):
     """
 
     _array_state_keys = ("momentum_buffer",)
+    _nonnegative_options = (
+        ("lr", "learning rate"),
+        ("momentum", "momentum value"),
+        ("weight_decay", "weight_decay value"),
+    )
 
     def __init__(
         self,
@@ -33,8 +38,7 @@ class SGD(Optimizer):
         differentiable: bool = False,
         fused: bool | None = None,
     ) -> None:
-        if differentiable:
-            raise ValueError("SGD: differentiable=True is not supported (updates are not recorded)")
+        reject_differentiable("SGD", differentiable)
         defaults = {
             "lr": lr,
             "momentum": momentum,
@@ -43,15 +47,12 @@ class SGD(Optimizer):
             "nesterov": nesterov,
             "maximize": maximize,
         }
-        self._check_options(defaults)
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
 
-    def _check_options(self, options: dict[str, Any]) -> None:
-        check_range("SGD", "learning rate", options["lr"])
-        check_range("SGD", "momentum value", options["momentum"])
-        check_range("SGD", "weight_decay value", options["weight_decay"])
+    def _check_defaults(self, defaults: dict[str, Any]) -> None:
+        super()._check_defaults(defaults)
+        if defaults["nesterov"] and (defaults["momentum"] <= 0 or defaults["dampening"] != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
     def _update_group(self, group: dict[str, Any]) -> None:
         state = self.state
@@ -61,22 +62,9 @@ class SGD(Optimizer):
         weight_decay = float(group["weight_decay"])
         nesterov = group["nesterov"]
         maximize = group["maximize"]
-        for p in group["params"]:
-            grad = p.grad
-            if grad is None:
-                continue
-            g = grad.data
-            d = p.data
-            owned = False
-            if weight_decay != 0:
-                t = np.multiply(d, weight_decay, out=np.empty_like(d))
-                if maximize:
-                    np.subtract(t, g, out=t)
-                else:
-                    t += g
-                g, owned = t, True
-            elif maximize:
-                g, owned = np.negative(g, out=np.empty_like(d)), True
+        for p, grad, d in self._with_grads(group):
+            g = effective_grad(grad, d, weight_decay, maximize)
+            owned = g is not grad
 
             if momentum != 0:
                 st = state[p]
