@@ -157,29 +157,6 @@ def _restored(value: Any) -> Any:
     return value
 
 
-class _LambdaState:
-    """State dicts for schedules built on user functions, which are not saved themselves."""
-
-    lr_lambdas: list[Callable[[int], float]]
-
-    def state_dict(self) -> dict[str, Any]:
-        """As PyTorch: a lambda's attributes are saved only for callable objects ({} else)."""
-        out = {k: v for k, v in LRScheduler.state_dict(self).items() if k != "lr_lambdas"}
-        out["lr_lambdas"] = [
-            {} if isinstance(fn, types.FunctionType) else dict(fn.__dict__)
-            for fn in self.lr_lambdas
-        ]
-        return out
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        state_dict = dict(state_dict)
-        saved = state_dict.pop("lr_lambdas", None) or []
-        LRScheduler.load_state_dict(self, state_dict)
-        for fn, attrs in zip(self.lr_lambdas, saved):
-            if attrs:
-                fn.__dict__.update(attrs)
-
-
 def _lambdas(optimizer: Optimizer, lr_lambda: Any) -> list[Callable[[int], float]]:
     n = len(optimizer.param_groups)
     if isinstance(lr_lambda, (list, tuple)):
@@ -194,8 +171,8 @@ def _lambdas(optimizer: Optimizer, lr_lambda: Any) -> list[Callable[[int], float
     return fns
 
 
-class LambdaLR(_LambdaState, LRScheduler):
-    """``lr = base_lr * lr_lambda(epoch)``, with one function or one per group."""
+class _LambdaScheduler(LRScheduler):
+    """Schedules built on user functions, which state dicts do not save themselves."""
 
     def __init__(
         self,
@@ -206,23 +183,34 @@ class LambdaLR(_LambdaState, LRScheduler):
         self.optimizer = _check_optimizer(optimizer)
         self.lr_lambdas = _lambdas(optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
+
+    def state_dict(self) -> dict[str, Any]:
+        """As PyTorch: a lambda's attributes are saved only for callable objects ({} else)."""
+        out = {k: v for k, v in super().state_dict().items() if k != "lr_lambdas"}
+        out["lr_lambdas"] = [
+            {} if isinstance(fn, types.FunctionType) else dict(fn.__dict__)
+            for fn in self.lr_lambdas
+        ]
+        return out
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state_dict = dict(state_dict)
+        saved = state_dict.pop("lr_lambdas", None) or []
+        super().load_state_dict(state_dict)
+        for fn, attrs in zip(self.lr_lambdas, saved):
+            if attrs:
+                fn.__dict__.update(attrs)
+
+
+class LambdaLR(_LambdaScheduler):
+    """``lr = base_lr * lr_lambda(epoch)``, with one function or one per group."""
 
     def get_lr(self) -> list[float]:
         return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
 
 
-class MultiplicativeLR(_LambdaState, LRScheduler):
+class MultiplicativeLR(_LambdaScheduler):
     """``lr *= lr_lambda(epoch)`` at every step after the first."""
-
-    def __init__(
-        self,
-        optimizer: Optimizer,
-        lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
-        last_epoch: int = -1,
-    ) -> None:
-        self.optimizer = _check_optimizer(optimizer)
-        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
-        super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
         groups = self.optimizer.param_groups
