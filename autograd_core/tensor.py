@@ -240,9 +240,7 @@ class Tensor:
         if self._op is None:
             return None
         try:
-            from .viz import draw_graph
-
-            return draw_graph(self, max_nodes=2000)._repr_image_svg_xml()
+            return ag.viz.draw_graph(self, max_nodes=2000)._repr_image_svg_xml()
         except Exception:
             return None
 
