@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 import autograd_core as ag
+
+from .. import init
+from ..parameter import Parameter
 
 
 def param_dtype(dtype: Any) -> np.dtype:
@@ -17,10 +21,24 @@ def param_dtype(dtype: Any) -> np.dtype:
     return dt
 
 
-def ntuple(value: Any, n: int, what: str) -> tuple:
-    if isinstance(value, (int, np.integer)):
-        return (int(value),) * n
-    value = tuple(value)
-    if len(value) != n:
-        raise ValueError(f"{what} needs {n} values; got {value}")
-    return value
+def weight_and_bias(module: Any, weight_shape: tuple[int, ...], bias: bool, dtype: np.dtype
+                    ) -> None:
+    """Registers ``weight`` and ``bias`` (or a None bias) in the order state dicts list them."""
+    module.weight = Parameter(np.empty(weight_shape, dtype=dtype))
+    if bias:
+        module.bias = Parameter(np.empty(weight_shape[0], dtype=dtype))
+    else:
+        module.register_parameter("bias", None)
+
+
+def reset_weight_and_bias(weight: Parameter, bias: Parameter | None) -> None:
+    """PyTorch's default for Linear and Conv: kaiming_uniform_(a=sqrt(5)) for the weight, then
+    U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the bias (zeros when fan_in is 0).
+
+    The weight is drawn before the bias, so seeded models match PyTorch's draw order.
+    """
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        init.uniform_(bias, -bound, bound)

@@ -3,17 +3,13 @@ default init."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-import numpy as np
-
 import autograd_core as ag
+from autograd_core.arguments import ntuple
 
-from .. import init
 from ..module import Module
-from ..parameter import Parameter
-from ._util import ntuple, param_dtype
+from ._util import param_dtype, reset_weight_and_bias, weight_and_bias
 
 _PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate",
               "circular": "circular"}
@@ -58,20 +54,11 @@ class _ConvNd(Module):
         self.transposed = False
         dt = param_dtype(dtype)
         shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
-        self.weight = Parameter(np.empty(shape, dtype=dt))
-        if bias:
-            self.bias = Parameter(np.empty(self.out_channels, dtype=dt))
-        else:
-            self.register_parameter("bias", None)
+        weight_and_bias(self, shape, bias, dt)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        reset_weight_and_bias(self.weight, self.bias)
 
     def _pad_amounts(self) -> list[int]:
         """PyTorch's pad tuple (last dimension first) for a non-zero padding_mode."""
@@ -86,13 +73,20 @@ class _ConvNd(Module):
                 pairs += [self.padding[i], self.padding[i]]
         return pairs
 
-    def _conv(self, x: ag.Tensor, fn: Any) -> ag.Tensor:
+    def forward(self, input: ag.Tensor) -> ag.Tensor:
+        x = input if isinstance(input, ag.Tensor) else ag.tensor(input)
+        if x.ndim == self._nsp + 1:  # unbatched: PyTorch accepts a single sample
+            return self._conv(x.unsqueeze(0)).squeeze(0)
+        return self._conv(x)
+
+    def _conv(self, x: ag.Tensor) -> ag.Tensor:
         if self.padding_mode != "zeros":
             x = ag.pad(x, self._pad_amounts(), mode=_PAD_MODES[self.padding_mode])
             padding: Any = 0
         else:
             padding = self.padding
-        return fn(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+        conv = ag.conv1d if self._nsp == 1 else ag.conv2d
+        return conv(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
         n = self._nsp
@@ -116,20 +110,8 @@ class Conv1d(_ConvNd):
 
     _nsp = 1
 
-    def forward(self, input: ag.Tensor) -> ag.Tensor:
-        x = input if isinstance(input, ag.Tensor) else ag.tensor(input)
-        if x.ndim == 2:
-            return self._conv(x.unsqueeze(0), ag.conv1d).squeeze(0)
-        return self._conv(x, ag.conv1d)
-
 
 class Conv2d(_ConvNd):
     """Cross-correlation over (N, C, H, W) or (C, H, W)."""
 
     _nsp = 2
-
-    def forward(self, input: ag.Tensor) -> ag.Tensor:
-        x = input if isinstance(input, ag.Tensor) else ag.tensor(input)
-        if x.ndim == 3:
-            return self._conv(x.unsqueeze(0), ag.conv2d).squeeze(0)
-        return self._conv(x, ag.conv2d)

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
-
-import numpy as np
 
 import autograd_core as ag
 
-from .. import init
 from ..module import Module
-from ..parameter import Parameter
-from ._util import param_dtype
+from ._util import param_dtype, reset_weight_and_bias, weight_and_bias
 
 
 class Identity(Module):
@@ -38,19 +33,11 @@ class Linear(Module):
         dt = param_dtype(dtype)
         self.in_features = int(in_features)
         self.out_features = int(out_features)
-        self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dt))
-        if bias:
-            self.bias = Parameter(np.empty(self.out_features, dtype=dt))
-        else:
-            self.register_parameter("bias", None)
+        weight_and_bias(self, (self.out_features, self.in_features), bias, dt)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        reset_weight_and_bias(self.weight, self.bias)
 
     def forward(self, input: ag.Tensor) -> ag.Tensor:
         return ag.linear(input, self.weight, self.bias)

@@ -145,6 +145,22 @@ def test_default_init_is_reproducible_under_manual_seed():
     assert not np.array_equal(a.weight.data, c.weight.data)
 
 
+@pytest.mark.parametrize("make", [lambda: nn.Linear(0, 3), lambda: nn.Conv1d(0, 3, 2)])
+def test_zero_fan_in_gives_a_zero_bias_as_in_pytorch(make):
+    np.testing.assert_array_equal(make().bias.data, np.zeros(3, np.float32))
+
+
+def test_default_init_draws_the_weight_then_the_bias():
+    ag.manual_seed(7)
+    conv = nn.Conv1d(2, 3, 4)
+    ag.manual_seed(7)
+    bound = 1 / math.sqrt(2 * 4)
+    weight = nn.init.uniform_(ag.tensor(np.empty((3, 2, 4))), -bound, bound)
+    bias = nn.init.uniform_(ag.tensor(np.empty(3)), -bound, bound)
+    np.testing.assert_allclose(conv.weight.data, weight.data, rtol=1e-6)
+    np.testing.assert_allclose(conv.bias.data, bias.data, rtol=1e-6)
+
+
 def test_layers_take_a_dtype():
     assert nn.Linear(2, 2, dtype=np.float64).weight.dtype == np.float64
     assert nn.Conv1d(1, 1, 2, dtype=ag.float64).bias.dtype == np.float64
