@@ -15,6 +15,14 @@ from ..parameter import Parameter
 from ._util import param_dtype
 
 
+def _scale_and_shift(module: Module, shape: Any, affine: bool, bias: bool, dt: np.dtype) -> None:
+    """The learned ``weight`` (ones) and ``bias`` (zeros) that follow normalization, or None."""
+    weight = Parameter(np.ones(shape, dtype=dt)) if affine else None
+    module.register_parameter("weight", weight)
+    shift = Parameter(np.zeros(shape, dtype=dt)) if affine and bias else None
+    module.register_parameter("bias", shift)
+
+
 class _BatchNorm(Module):
     """Training normalizes with the batch's biased variance and updates running_mean and
     running_var (the unbiased batch variance) by running = (1 - momentum) * running +
@@ -33,15 +41,7 @@ class _BatchNorm(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = Parameter(np.ones(self.num_features, dtype=dt))
-            if bias:
-                self.bias = Parameter(np.zeros(self.num_features, dtype=dt))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _scale_and_shift(self, self.num_features, affine, bias, dt)
         if track_running_stats:
             self.register_buffer("running_mean", ag.Tensor(np.zeros(self.num_features, dt)))
             self.register_buffer("running_var", ag.Tensor(np.ones(self.num_features, dt)))
@@ -120,15 +120,7 @@ class LayerNorm(Module):
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         dt = param_dtype(dtype)
-        if elementwise_affine:
-            self.weight = Parameter(np.ones(self.normalized_shape, dtype=dt))
-            if bias:
-                self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dt))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _scale_and_shift(self, self.normalized_shape, elementwise_affine, bias, dt)
 
     def forward(self, input: ag.Tensor) -> ag.Tensor:
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)

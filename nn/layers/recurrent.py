@@ -36,6 +36,14 @@ def _gru_step(gi: ag.Tensor, h: ag.Tensor, w_hh: Parameter, b_hh: Parameter | No
     return n + z * (h - n)
 
 
+def _reset_uniform(module: Module) -> None:
+    """PyTorch's recurrent init: every parameter, in registration order, from
+    U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
+    bound = 1.0 / math.sqrt(module.hidden_size) if module.hidden_size > 0 else 0
+    for p in module.parameters():
+        init.uniform_(p, -bound, bound)
+
+
 class GRUCell(Module):
     """One GRU step: (input (N, H_in), hidden (N, H)) -> next hidden (N, H)."""
 
@@ -58,9 +66,7 @@ class GRUCell(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for p in self.parameters():
-            init.uniform_(p, -bound, bound)
+        _reset_uniform(self)
 
     def forward(self, input: ag.Tensor, hx: ag.Tensor | None = None) -> ag.Tensor:
         x = input if isinstance(input, ag.Tensor) else ag.tensor(input)
@@ -125,9 +131,7 @@ class GRU(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        for p in self.parameters():
-            init.uniform_(p, -bound, bound)
+        _reset_uniform(self)
 
     def _weights(self, layer: int, d: int) -> tuple:
         sfx = f"_l{layer}" + ("_reverse" if d else "")
