@@ -144,25 +144,25 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     return ag.where(x.data > 0, x, x * w)
 
 
-def _softmax_dim(ndim: int, name: str) -> int:
-    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
-                  "to include dim=X as an argument.", stacklevel=3)
-    return 0 if ndim in (0, 1, 3) else 1
+def _softmax_input(input: Tensor, dim: int | None, dtype: Any, name: str) -> tuple[Tensor, int]:
+    """The input cast to ``dtype`` and the dim, guessed with PyTorch's warning when None."""
+    x = _t(input) if dtype is None else _t(input).to(dtype)
+    if dim is None:
+        warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the "
+                      "call to include dim=X as an argument.", stacklevel=3)
+        dim = 0 if x.ndim in (0, 1, 3) else 1
+    return x, dim
 
 
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
             dtype: Any = None) -> Tensor:
-    x = _t(input) if dtype is None else _t(input).to(dtype)
-    if dim is None:
-        dim = _softmax_dim(x.ndim, "softmax")
+    x, dim = _softmax_input(input, dim, dtype, "softmax")
     return ag.softmax(x, dim)
 
 
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
                 dtype: Any = None) -> Tensor:
-    x = _t(input) if dtype is None else _t(input).to(dtype)
-    if dim is None:
-        dim = _softmax_dim(x.ndim, "log_softmax")
+    x, dim = _softmax_input(input, dim, dtype, "log_softmax")
     return ag.log_softmax(x, dim)
 
 

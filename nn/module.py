@@ -74,6 +74,17 @@ def _as_array(value: Any, key: str) -> np.ndarray:
     return arr
 
 
+def _replace_entry(registry: dict[str, Any], name: str, value: Any, kind: type, what: str,
+                   expected: str) -> None:
+    """Assigning to a registered name keeps it registered, so only its kind or None may go in."""
+    if value is not None and not isinstance(value, kind):
+        raise TypeError(
+            f"cannot assign '{type(value).__name__}' as {what} '{name}' ({expected} or None "
+            "expected)"
+        )
+    registry[name] = value
+
+
 class Module:
     """Base class for all layers and models; subclasses define `forward`."""
 
@@ -146,12 +157,7 @@ class Module:
             params[name] = value
             return
         if params is not None and name in params:
-            if value is not None:
-                raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as parameter '{name}' "
-                    "(nn.Parameter or None expected)"
-                )
-            params[name] = None
+            _replace_entry(params, name, value, Parameter, "parameter", "nn.Parameter")
             return
         if isinstance(value, Module):
             modules = d.get("_modules")
@@ -162,21 +168,11 @@ class Module:
             return
         modules = d.get("_modules")
         if modules is not None and name in modules:
-            if value is not None:
-                raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as child module '{name}' "
-                    "(nn.Module or None expected)"
-                )
-            modules[name] = None
+            _replace_entry(modules, name, value, Module, "child module", "nn.Module")
             return
         buffers = d.get("_buffers")
         if buffers is not None and name in buffers:
-            if value is not None and not isinstance(value, Tensor):
-                raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as buffer '{name}' "
-                    "(Tensor or None expected)"
-                )
-            buffers[name] = value
+            _replace_entry(buffers, name, value, Tensor, "buffer", "Tensor")
             return
         object.__setattr__(self, name, value)
 

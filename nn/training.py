@@ -185,6 +185,28 @@ class _Monitor:
             return value < self.best - self.min_delta
         return value > self.best + self.min_delta
 
+    def record(self, logs: Mapping[str, float], epoch: int, who: str) -> bool:
+        """Whether this epoch improved on the best, which it then becomes."""
+        value = self.value(logs, who)
+        if not self.improved(value):
+            return False
+        self.best, self.best_epoch = value, epoch
+        return True
+
+
+class _MonitorCallback(Callback):
+    """A callback that watches one logged quantity and exposes its best value and epoch."""
+
+    _monitor: _Monitor
+
+    @property
+    def best(self) -> float:
+        return self._monitor.best
+
+    @property
+    def best_epoch(self) -> int | None:
+        return self._monitor.best_epoch
+
 
 def _snapshot(model: Any) -> dict[str, Any]:
     """A copy of the model's state that later training cannot change."""
@@ -194,7 +216,7 @@ def _snapshot(model: Any) -> dict[str, Any]:
     }
 
 
-class EarlyStopping(Callback):
+class EarlyStopping(_MonitorCallback):
     """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience``
     epochs. With ``restore_best``, the model ends training holding the weights of its best
     epoch."""
@@ -215,14 +237,6 @@ class EarlyStopping(Callback):
         self.restore_best = bool(restore_best)
         self.on_train_begin(None)
 
-    @property
-    def best(self) -> float:
-        return self._monitor.best
-
-    @property
-    def best_epoch(self) -> int | None:
-        return self._monitor.best_epoch
-
     def on_train_begin(self, trainer: Trainer | None) -> None:
         self._monitor.reset()
         self.wait = 0
@@ -230,9 +244,7 @@ class EarlyStopping(Callback):
         self.best_state: dict[str, Any] | None = None
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
-        value = self._monitor.value(logs, "EarlyStopping")
-        if self._monitor.improved(value):
-            self._monitor.best, self._monitor.best_epoch = value, epoch
+        if self._monitor.record(logs, epoch, "EarlyStopping"):
             self.wait = 0
             if self.restore_best:
                 self.best_state = _snapshot(trainer.model)
@@ -247,7 +259,7 @@ class EarlyStopping(Callback):
             trainer.model.load_state_dict(self.best_state)
 
 
-class ModelCheckpoint(Callback):
+class ModelCheckpoint(_MonitorCallback):
     """Save the model with :func:`nn.checkpoint.save` after epochs where ``monitor`` improved
     (or after every epoch when ``save_best_only=False``).
 
@@ -274,23 +286,12 @@ class ModelCheckpoint(Callback):
         self.save_optimizer = bool(save_optimizer)
         self.saved: list[str] = []
 
-    @property
-    def best(self) -> float:
-        return self._monitor.best
-
-    @property
-    def best_epoch(self) -> int | None:
-        return self._monitor.best_epoch
-
     def on_train_begin(self, trainer: Trainer) -> None:
         self._monitor.reset()
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
-        if self.save_best_only:
-            value = self._monitor.value(logs, "ModelCheckpoint")
-            if not self._monitor.improved(value):
-                return
-            self._monitor.best, self._monitor.best_epoch = value, epoch
+        if self.save_best_only and not self._monitor.record(logs, epoch, "ModelCheckpoint"):
+            return
         path = self.path.format(epoch=epoch + 1, **logs) if "{" in self.path else self.path
         state = trainer.model.state_dict()
         if self.save_optimizer:
