@@ -22,8 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9]*.ipynb"))
 INDEX = NOTEBOOK_DIR / "README.md"
-CURRICULUM_CANDIDATES = (ROOT / "docs" / "CURRICULUM.md", ROOT / "CURRICULUM.md",
-                         ROOT.parent / "shared" / "CURRICULUM.md")
+CURRICULUM_CANDIDATES = (ROOT / "docs" / "CURRICULUM.md",)
 CELL_TIMEOUT_S = 300  # a safety net against a hung kernel, not a speed requirement
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
