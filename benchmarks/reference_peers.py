@@ -18,7 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 from reference_numpy import SGD, Adam
-from workloads import CHAIN_CYCLE
+from workloads import run_chain
 
 
 class Unsupported(Exception):
@@ -30,6 +30,46 @@ def _version(dist):
         return version(dist)
     except PackageNotFoundError:
         return "?"
+
+
+# Which optimizer each training workload uses.
+_OPTIMIZERS = {"A": "adam", "B": "adam", "C": "sgd", "D": "adam", "E": "sgd", "H": "adam"}
+
+
+def _dense_losses(linear, relu, xent, tanh, sigmoid, mean):
+    """The losses of workloads A to E as functions of (params, x, y), written once for the
+    libraries that differentiate NumPy-style functions; each passes in its own operations."""
+
+    def f_A(p, x, y):
+        return xent(linear(p, "fc", x), y)
+
+    def f_B(p, x, y):
+        h = relu(linear(p, "linear1", x))
+        h = h + relu(linear(p, "linear2", h))
+        return xent(linear(p, "linear3", h), y)
+
+    def f_C(p, x, y):
+        h = relu(linear(p, "fc1", x))
+        h = relu(linear(p, "fc2", h))
+        return xent(linear(p, "fc3", h), y)
+
+    def f_D(p, x, y):
+        code = linear(p, "enc2", relu(linear(p, "enc1", x)))
+        out = sigmoid(linear(p, "dec2", relu(linear(p, "dec1", code))))
+        return mean((out - x) ** 2)
+
+    def f_E(p, x, y):
+        h = tanh(linear(p, "fc1", x))
+        h = tanh(linear(p, "fc2", h))
+        return mean((linear(p, "fc3", h) - y) ** 2)
+
+    return {"A": f_A, "B": f_B, "C": f_C, "D": f_D, "E": f_E}
+
+
+def _trainers(trainer, losses):
+    """Workload key -> runner factory, each training its loss with the workload's optimizer."""
+    return {k: (lambda prob, fn=fn, opt=_OPTIMIZERS[k]: trainer(prob, fn, opt))
+            for k, fn in losses.items()}
 
 
 # --------------------------------------------------------------------------- MyGrad
@@ -58,34 +98,14 @@ def _mygrad_builders():
             xp = xp[:, :, :length + 2 * pad - extra]
         return conv_nd(xp, w, stride=stride) + p[f"{name}.bias"].reshape(1, -1, 1)
 
-    def f_A(p, x, y):
-        return softmax_crossentropy(linear(p, "fc", x), y)
-
-    def f_B(p, x, y):
-        h = relu(linear(p, "linear1", x))
-        h = h + relu(linear(p, "linear2", h))
-        return softmax_crossentropy(linear(p, "linear3", h), y)
-
-    def f_C(p, x, y):
-        h = relu(linear(p, "fc1", x))
-        h = relu(linear(p, "fc2", h))
-        return softmax_crossentropy(linear(p, "fc3", h), y)
-
-    def f_D(p, x, y):
-        code = linear(p, "enc2", relu(linear(p, "enc1", x)))
-        out = sigmoid(linear(p, "dec2", relu(linear(p, "dec1", code))))
-        return mg.mean((out - x) ** 2)
-
-    def f_E(p, x, y):
-        h = mg.tanh(linear(p, "fc1", x))
-        h = mg.tanh(linear(p, "fc2", h))
-        return mg.mean((linear(p, "fc3", h) - y) ** 2)
-
     def f_H(p, x, y):
         h = relu(conv(p, "conv1", x))
         h = relu(conv(p, "conv2", h))
         h = relu(conv(p, "conv3", h))
         return softmax_crossentropy(linear(p, "linear", h.reshape(h.shape[0], -1)), y)
+
+    fns = _dense_losses(linear, relu, softmax_crossentropy, mg.tanh, sigmoid, mg.mean)
+    fns["H"] = f_H
 
     class Trainer:
         def __init__(self, prob, fn, opt):
@@ -112,22 +132,6 @@ def _mygrad_builders():
         def params(self):
             return {k: t.data.copy() for k, t in self.p.items()}
 
-    def chain(x, w, n_ops):
-        y = x
-        for i in range(n_ops):
-            op = CHAIN_CYCLE[i % len(CHAIN_CYCLE)]
-            if op == "sin":
-                y = mg.sin(y)
-            elif op == "mul":
-                y = y * w
-            elif op == "add":
-                y = y + x
-            elif op == "tanh":
-                y = mg.tanh(y)
-            else:
-                y = mg.exp(y)
-        return mg.sum(y)
-
     class Chain:
         def __init__(self, prob):
             p = prob.params()
@@ -136,7 +140,7 @@ def _mygrad_builders():
             self.loss = None
 
         def forward(self):
-            self.loss = chain(self.x, self.w, self.n_ops)
+            self.loss = mg.sum(run_chain(self.x, self.w, self.n_ops, mg.sin, mg.tanh, mg.exp))
 
         def backward(self):
             self.loss.backward()
@@ -186,10 +190,7 @@ def _mygrad_builders():
         def params(self):
             return {k: np.array(t.item()) for k, t in self.leaves.items()}
 
-    fns = {"A": (f_A, "adam"), "B": (f_B, "adam"), "C": (f_C, "sgd"), "D": (f_D, "adam"),
-           "E": (f_E, "sgd"), "H": (f_H, "adam")}
-    builders = {k: (lambda prob, fn=fn, opt=opt: Trainer(prob, fn, opt))
-                for k, (fn, opt) in fns.items()}
+    builders = _trainers(Trainer, fns)
     builders.update({"F": Chain, "G": ScalarChain, "K": ChainBackward})
     return builders
 
@@ -230,27 +231,8 @@ def _autograd_builders():
 
     idx1, idx2, idx3 = window_index(40, 5), window_index(19, 3), window_index(10, 3)
 
-    def f_A(p, x, y):
-        return xent(linear(p, "fc", x), y)
-
-    def f_B(p, x, y):
-        h = relu(linear(p, "linear1", x))
-        h = h + relu(linear(p, "linear2", h))
-        return xent(linear(p, "linear3", h), y)
-
-    def f_C(p, x, y):
-        h = relu(linear(p, "fc2", relu(linear(p, "fc1", x))))
-        return xent(linear(p, "fc3", h), y)
-
-    def f_D(p, x, y):
-        code = linear(p, "enc2", relu(linear(p, "enc1", x)))
-        z = linear(p, "dec2", relu(linear(p, "dec1", code)))
-        out = 0.5 * anp.tanh(0.5 * z) + 0.5  # sigmoid
-        return anp.mean((out - x) ** 2)
-
-    def f_E(p, x, y):
-        h = anp.tanh(linear(p, "fc2", anp.tanh(linear(p, "fc1", x))))
-        return anp.mean((linear(p, "fc3", h) - y) ** 2)
+    def sigmoid(z):
+        return 0.5 * anp.tanh(0.5 * z) + 0.5
 
     def f_H(p, x, y):
         h = anp.transpose(x, (0, 2, 1))  # (N, 40, 1)
@@ -259,6 +241,9 @@ def _autograd_builders():
         h = relu(conv(p, "conv3", h, idx3))
         flat = anp.reshape(anp.transpose(h, (0, 2, 1)), (h.shape[0], -1))
         return xent(linear(p, "linear", flat), y)
+
+    fns = _dense_losses(linear, relu, xent, anp.tanh, sigmoid, anp.mean)
+    fns["H"] = f_H
 
     class Trainer:
         def __init__(self, prob, fn, opt):
@@ -282,28 +267,12 @@ def _autograd_builders():
         def params(self):
             return {k: v.copy() for k, v in self.p.items()}
 
-    def chain(p, n_ops):
-        x, w = p["x"], p["w"]
-        y = x
-        for i in range(n_ops):
-            op = CHAIN_CYCLE[i % len(CHAIN_CYCLE)]
-            if op == "sin":
-                y = anp.sin(y)
-            elif op == "mul":
-                y = y * w
-            elif op == "add":
-                y = y + x
-            elif op == "tanh":
-                y = anp.tanh(y)
-            else:
-                y = anp.exp(y)
-        return anp.sum(y)
-
     class Chain:
         def __init__(self, prob):
             self.p = prob.params()
             n_ops = prob.hyper["n_ops"]
-            self.fn = lambda p: chain(p, n_ops)
+            self.fn = lambda p: anp.sum(run_chain(p["x"], p["w"], n_ops, anp.sin, anp.tanh,
+                                                  anp.exp))
             self.vg = ag.value_and_grad(self.fn)
             self.vjp = None
 
@@ -351,10 +320,7 @@ def _autograd_builders():
         def params(self):
             return {k: np.array(v) for k, v in self.leaves.items()}
 
-    fns = {"A": (f_A, "adam"), "B": (f_B, "adam"), "C": (f_C, "sgd"), "D": (f_D, "adam"),
-           "E": (f_E, "sgd"), "H": (f_H, "adam")}
-    builders = {k: (lambda prob, fn=fn, opt=opt: Trainer(prob, fn, opt))
-                for k, (fn, opt) in fns.items()}
+    builders = _trainers(Trainer, fns)
     builders.update({"F": Chain, "G": ScalarChain, "K": ChainBackward})
     return builders
 
@@ -427,8 +393,6 @@ def _micrograd_builders(deep: bool):
         def params(self):
             return {k: np.array(v.data) for k, v in self.leaves.items()}
 
-    ops = {"sin": sin, "tanh": tanh, "exp": exp}
-
     class Chain:
         """One independent scalar chain per vector element."""
 
@@ -442,19 +406,8 @@ def _micrograd_builders(deep: bool):
         def forward(self):
             for v in (*self.x, *self.w):
                 v.grad = 0
-            ys = []
-            for x, w in zip(self.x, self.w):
-                y = x
-                for i in range(self.n_ops):
-                    op = CHAIN_CYCLE[i % len(CHAIN_CYCLE)]
-                    if op == "mul":
-                        y = y * w
-                    elif op == "add":
-                        y = y + x
-                    else:
-                        y = ops[op](y)
-                ys.append(y)
-            self.loss = sum(ys)
+            self.loss = sum([run_chain(x, w, self.n_ops, sin, tanh, exp)
+                             for x, w in zip(self.x, self.w)])
 
         def backward(self):
             # micrograd graphs are cyclic (closures refer to their output): drop the graph so

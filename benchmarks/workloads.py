@@ -25,6 +25,24 @@ ADAM_EPS = 1e-8
 # within about [-2.7, 2.7] (the exp input is a tanh output).
 CHAIN_CYCLE = ("sin", "mul", "add", "tanh", "exp")
 
+
+
+def run_chain(x, w, n_ops, sin, tanh, exp):
+    """The F and K chain in any library: y = x, then ``n_ops`` ops cycling through
+    CHAIN_CYCLE with that library's functions; the caller reduces y to the loss."""
+    unary = {"sin": sin, "tanh": tanh, "exp": exp}
+    y = x
+    for i in range(n_ops):
+        op = CHAIN_CYCLE[i % len(CHAIN_CYCLE)]
+        if op == "mul":
+            y = y * w
+        elif op == "add":
+            y = y + x
+        else:
+            y = unary[op](y)
+    return y
+
+
 # G: y <- tanh(a*y + b) with a = 1.01, b = 0.1; a, b and y0 are leaves.
 SCALAR_CHAIN_A = 1.01
 SCALAR_CHAIN_B = 0.1
@@ -57,17 +75,15 @@ class Problem:
         return 1e-4 if self.dtype == np.float32 else 1e-8
 
 
-def _linear(rng, name, n_in, n_out, dtype, out):
-    """PyTorch's default Linear init, U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
-    bound = 1.0 / np.sqrt(n_in)
-    out[f"{name}.weight"] = rng.uniform(-bound, bound, (n_out, n_in)).astype(dtype)
-    out[f"{name}.bias"] = rng.uniform(-bound, bound, n_out).astype(dtype)
-
-
-def _conv1d(rng, name, c_in, c_out, k, dtype, out):
-    bound = 1.0 / np.sqrt(c_in * k)
-    out[f"{name}.weight"] = rng.uniform(-bound, bound, (c_out, c_in, k)).astype(dtype)
-    out[f"{name}.bias"] = rng.uniform(-bound, bound, c_out).astype(dtype)
+def _torch_init(rng, dtype, layers):
+    """PyTorch's default Linear/Conv1d init, U(-1/sqrt(fan_in), 1/sqrt(fan_in)), for each
+    (name, weight shape) in order: weight, then bias."""
+    out = {}
+    for name, shape in layers:
+        bound = 1.0 / np.sqrt(int(np.prod(shape[1:])))
+        out[f"{name}.weight"] = rng.uniform(-bound, bound, shape).astype(dtype)
+        out[f"{name}.bias"] = rng.uniform(-bound, bound, shape[0]).astype(dtype)
+    return out
 
 
 def _classification(rng, n, d, classes, dtype):
@@ -78,39 +94,30 @@ def _classification(rng, n, d, classes, dtype):
 
 def make_A(rng):
     f32 = np.dtype(np.float32)
-    init = {}
-    _linear(rng, "fc", 40, 10, f32, init)
+    init = _torch_init(rng, f32, [("fc", (10, 40))])
     return Problem("A", "A", "MNIST-1D logistic regression 40->10, Adam, batch 100, f32",
                    f32, init, _classification(rng, 100, 40, 10, f32), {"lr": 1e-2})
 
 
 def make_B(rng):
     f32 = np.dtype(np.float32)
-    init = {}
-    _linear(rng, "linear1", 40, 100, f32, init)
-    _linear(rng, "linear2", 100, 100, f32, init)
-    _linear(rng, "linear3", 100, 10, f32, init)
+    init = _torch_init(rng, f32, [("linear1", (100, 40)), ("linear2", (100, 100)),
+                                  ("linear3", (10, 100))])
     return Problem("B", "B", "MNIST-1D MLP 40-100-100-10 (residual h2), Adam, batch 100, f32",
                    f32, init, _classification(rng, 100, 40, 10, f32), {"lr": 1e-2})
 
 
 def make_C(rng):
     f32 = np.dtype(np.float32)
-    init = {}
-    _linear(rng, "fc1", 784, 256, f32, init)
-    _linear(rng, "fc2", 256, 256, f32, init)
-    _linear(rng, "fc3", 256, 10, f32, init)
+    init = _torch_init(rng, f32, [("fc1", (256, 784)), ("fc2", (256, 256)), ("fc3", (10, 256))])
     return Problem("C", "C", "MLP 784-256-256-10 ReLU, SGD 0.1, batch 128, f32",
                    f32, init, _classification(rng, 128, 784, 10, f32), {"lr": 0.1})
 
 
 def make_D(rng):
     f32 = np.dtype(np.float32)
-    init = {}
-    _linear(rng, "enc1", 784, 128, f32, init)
-    _linear(rng, "enc2", 128, 32, f32, init)
-    _linear(rng, "dec1", 32, 128, f32, init)
-    _linear(rng, "dec2", 128, 784, f32, init)
+    init = _torch_init(rng, f32, [("enc1", (128, 784)), ("enc2", (32, 128)),
+                                  ("dec1", (128, 32)), ("dec2", (784, 128))])
     x = rng.uniform(0.0, 1.0, (128, 784)).astype(f32)
     return Problem("D", "D", "autoencoder 784-128-32-128-784, sigmoid out, MSE, Adam, "
                    "batch 128, f32", f32, init, {"x": x}, {"lr": 1e-3})
@@ -118,10 +125,7 @@ def make_D(rng):
 
 def make_E(rng):
     f64 = np.dtype(np.float64)
-    init = {}
-    _linear(rng, "fc1", 2, 16, f64, init)
-    _linear(rng, "fc2", 16, 16, f64, init)
-    _linear(rng, "fc3", 16, 1, f64, init)
+    init = _torch_init(rng, f64, [("fc1", (16, 2)), ("fc2", (16, 16)), ("fc3", (1, 16))])
     x = rng.uniform(-2.0, 2.0, (64, 2))
     y = (np.sin(x[:, :1]) * np.cos(x[:, 1:])).astype(f64)
     return Problem("E", "E", "tiny MLP 2-16-16-1 tanh, MSE, SGD 0.05, batch 64, f64",
@@ -149,11 +153,8 @@ def make_G(rng):
 
 def make_H(rng):
     f32 = np.dtype(np.float32)
-    init = {}
-    _conv1d(rng, "conv1", 1, 25, 5, f32, init)
-    _conv1d(rng, "conv2", 25, 25, 3, f32, init)
-    _conv1d(rng, "conv3", 25, 25, 3, f32, init)
-    _linear(rng, "linear", 125, 10, f32, init)
+    init = _torch_init(rng, f32, [("conv1", (25, 1, 5)), ("conv2", (25, 25, 3)),
+                                  ("conv3", (25, 25, 3)), ("linear", (10, 125))])
     data = _classification(rng, 100, 40, 10, f32)
     data["x"] = data["x"].reshape(100, 1, 40)
     return Problem("H", "H", "MNIST-1D CNN 3x Conv1d(25, k5/3/3, s2, p1) + Linear 125->10, "
