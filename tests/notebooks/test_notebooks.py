@@ -1,6 +1,7 @@
 """The notebooks under notebooks/: each runs top to bottom in a fresh kernel, is committed with
-the outputs of such a run, and is listed in notebooks/README.md, whose curriculum table covers
-every row of CURRICULUM.md.
+the outputs of such a run, has its source beside it (NN_name.py, Jupytext's percent format)
+with the same cells, is built by notebooks/build.py and nothing else, and is listed in
+notebooks/README.md, whose curriculum table covers every row of CURRICULUM.md.
 
 The kernel gets the repository root on PYTHONPATH, so the notebooks import autograd_core, nn
 and optim whether or not the project is installed (`pip install -e .` also works), MPLBACKEND=Agg
@@ -10,10 +11,12 @@ threads on a busy 2-core machine only spin and slow everything down many times o
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -22,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9]*.ipynb"))
 INDEX = NOTEBOOK_DIR / "README.md"
+BUILD = NOTEBOOK_DIR / "build.py"
 CURRICULUM_CANDIDATES = (ROOT / "docs" / "CURRICULUM.md",)
 CELL_TIMEOUT_S = 300  # a safety net against a hung kernel, not a speed requirement
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -103,6 +107,85 @@ def test_notebook_is_committed_with_outputs(path: Path) -> None:
     pngs = any("image/png" in o.get("data", {}) for _, c in cells for o in c["outputs"])
     assert pngs or not plots, (f"{path.name} draws with matplotlib but stores no PNG: it was "
                                "saved from a run without the inline backend")
+
+
+def _build_module() -> ModuleType:
+    """notebooks/build.py, imported from its path (notebooks/ is not a package)."""
+    pytest.importorskip("jupytext")
+    pytest.importorskip("nbclient")
+    spec = importlib.util.spec_from_file_location("notebooks_build", BUILD)
+    assert spec is not None and spec.loader is not None, f"cannot import {BUILD}"
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@by_name
+def test_notebook_has_a_source_with_the_same_cells(path: Path) -> None:
+    """What the .ipynb shows is what its .py says: edits go to the source, then a rebuild."""
+    build = _build_module()
+    source = path.with_suffix(".py")
+    assert source.is_file(), (f"{path.name} has no source {source.name}; write one with "
+                              f"`jupytext --to py:percent {path.name}`")
+    nbformat = pytest.importorskip("nbformat")
+    have = build.cells(nbformat.read(path, as_version=4))
+    want = build.cells(build.read_source(source))
+    assert [c[0] for c in have] == [c[0] for c in want], (
+        f"{path.name} and {source.name} have different cells: rebuild with "
+        f"`PYTHONPATH=. .venv/bin/python notebooks/build.py {path.stem[:2]}`")
+    differ = [i for i, (a, b) in enumerate(zip(have, want)) if a != b]
+    assert not differ, (f"cells {differ} of {path.name} differ from {source.name}: rebuild with "
+                        f"`PYTHONPATH=. .venv/bin/python notebooks/build.py {path.stem[:2]}`")
+
+
+def test_build_check_passes() -> None:
+    """`build.py --check`: every source has its notebook, in Jupytext's percent format."""
+    problems = _build_module().check()
+    assert not problems, "\n".join(problems)
+
+
+def test_check_catches_a_source_that_drifted(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    build = _build_module()
+    original = NOTEBOOKS[0]
+    for suffix in (".ipynb", ".py"):
+        copy = original.with_suffix(suffix)
+        (tmp_path / copy.name).write_bytes(copy.read_bytes())
+    monkeypatch.setattr(build, "HERE", tmp_path)
+    assert build.check() == []
+    source = tmp_path / original.with_suffix(".py").name
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text + "\n# %%\nprint('new')\n", encoding="utf-8")
+    assert any("differs" in p for p in build.check())
+    header_end = text.index("# ---\n", 1) + len("# ---\n")
+    source.write_text(text[header_end:], encoding="utf-8")  # the same cells, no header
+    assert any("header" in p for p in build.check())
+    (tmp_path / "99_orphan.py").write_text("# %%\n1\n", encoding="utf-8")
+    source.unlink()
+    problems = build.check()
+    assert any("has no source" in p for p in problems), problems
+    assert any("99_orphan.py was never built" in p for p in problems), problems
+
+
+def test_there_is_one_build_path() -> None:
+    """No second builder: notebooks/ holds the notebooks, their sources and build.py, and no
+    other Python file in the repository writes a notebook."""
+    stems = {p.stem for p in NOTEBOOKS}
+    allowed = {BUILD.name} | {f"{s}.py" for s in stems}
+    python_files = sorted(str(p.relative_to(NOTEBOOK_DIR)) for p in NOTEBOOK_DIR.rglob("*.py")
+                          if ".ipynb_checkpoints" not in p.parts)
+    extra = [name for name in python_files if name not in allowed]
+    assert not extra, f"notebooks/ has Python files that are neither sources nor build.py: {extra}"
+    writers = []
+    for path in ROOT.rglob("*.py"):
+        rel = path.relative_to(ROOT)
+        if any(part.startswith(".") or part.endswith(".egg-info") or part == "__pycache__"
+               for part in rel.parts) or path == BUILD:
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if re.search(r"\b(nbformat|jupytext)\.writes?\(", text):
+            writers.append(str(rel))
+    assert not writers, f"only notebooks/build.py may write notebooks, but so do {writers}"
 
 
 def _index_text() -> str:

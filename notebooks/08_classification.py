@@ -1,3 +1,17 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.7
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # 08 · Classification losses: log loss, softmax cross-entropy, hinge, contrastive
 #
@@ -41,6 +55,7 @@ def plot_regions(ax, predict, x, labels, title, lim=(-1.6, 2.6, -1.2, 1.7)):
         ax.scatter(*x[labels == c].T, s=10, marker=marker, color=color, label=f"class {c}")
     ax.set(xlim=lim[:2], ylim=lim[2:], xlabel="$x_1$", ylabel="$x_2$", title=title)
 
+
 # %% [markdown]
 # ## Logistic regression and the log loss
 #
@@ -68,6 +83,7 @@ print(f"BCE with logits {loss.item():.6f}   notes' mean log(1 + exp(-y z)) {E_no
 print("dE/dw engine:", logreg.weight.grad.numpy()[0], "  notes' formula:", grad_notes)
 assert np.isclose(loss.item(), E_notes, rtol=1e-5)
 assert np.allclose(logreg.weight.grad.numpy()[0], grad_notes, rtol=1e-4, atol=1e-6)
+
 
 # %% [markdown]
 # Training it, and — for contrast — an MLP with the same loss. Logistic regression can only draw

@@ -1,3 +1,17 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.7
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # 06 · Gradient checking with finite differences
 #
@@ -49,6 +63,7 @@ def loss_fn(W1, b1):
 
 print("gradcheck on", W1.numel() + b1.numel(), "weights:", ag.gradcheck(loss_fn, (W1, b1)))
 
+
 # %% [markdown]
 # ## A custom operation with its own backward pass
 #
@@ -72,6 +87,7 @@ class Sigmoid(ag.Function):
 
 z = ag.randn(5, dtype=ag.float64, requires_grad=True)
 print("correct sigmoid:", ag.gradcheck(Sigmoid.apply, (z,)))
+
 
 # %% [markdown]
 # ### Bug 1: forgetting the upstream gradient
@@ -102,6 +118,7 @@ except ag.GradcheckError as error:
     caught = True
     print("GradcheckError:", error)
 assert caught
+
 
 # %% [markdown]
 # ### Bug 2: a derivative that is right at one point only

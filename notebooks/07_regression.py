@@ -1,3 +1,17 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.7
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # 07 · Regression: squared error, weight decay, under- and overfitting
 #
@@ -70,6 +84,7 @@ J_by_hand = np.mean(0.5 * (h - y_train) ** 2) + lam / 2 * np.sum(model.weight.de
 print(f"J by hand {J_by_hand:.10f}, with F.mse_loss {J_library.item():.10f}")
 assert np.isclose(J_library.item(), J_by_hand)
 
+
 # %% [markdown]
 # ## `weight_decay=λ` is the $\frac{\lambda}{2}\sum w^2$ term, for SGD
 #
@@ -105,6 +120,7 @@ with_penalty, with_weight_decay = run(True), run(False)
 print("weights after 200 steps, explicit penalty:", with_penalty[-1])
 print("weights after 200 steps, weight_decay    :", with_weight_decay[-1])
 assert np.allclose(with_penalty, with_weight_decay, rtol=1e-12, atol=1e-14)
+
 
 # %% [markdown]
 # ## Fitting: gradient descent on $J$

@@ -1,3 +1,17 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.7
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # 03 · The perceptron, XOR, and why a hidden layer helps
 #
@@ -37,6 +51,7 @@ x, y_xor = make_xor(200, noise=0.2, seed=0)
 y_and = ((x[:, 0] > 0) & (x[:, 1] > 0)).astype(np.int64)
 to_pm1 = lambda labels: 2 * labels - 1          # {0, 1} -> {-1, +1}
 print(x.shape, "XOR class counts:", np.bincount(y_xor), " AND class counts:", np.bincount(y_and))
+
 
 # %% [markdown]
 # ## The perceptron rule as a tiny loop
@@ -78,6 +93,7 @@ keep = digits["y"] < 2
 w_digits, mistakes_digits = perceptron(digits["x"][keep], to_pm1(digits["y"][keep]), epochs=10)
 print(f"digits 0 vs 1 ({keep.sum()} images): mistakes per epoch {mistakes_digits}")
 assert mistakes_digits[-1] == 0
+
 
 # %% [markdown]
 # ## Why no line separates XOR
@@ -149,6 +165,7 @@ def train_xor(hidden, seed, steps=300):
 net, losses, accuracy = train_xor(hidden=2, seed=0)
 print(f"final log loss {losses[-1]:.4f}, training accuracy {accuracy:.0%}")
 assert accuracy == 1.0
+
 
 # %% [markdown]
 # Each hidden neuron draws its own line $z^{(1)}_j = 0$ (dashed, left); the output neuron combines

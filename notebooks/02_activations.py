@@ -1,3 +1,17 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.7
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # 02 · Activation functions and their derivatives
 #
@@ -36,6 +50,7 @@ a.sum().backward()
 s = a.detach().numpy()
 print("f'(0) from the engine:", z.grad.numpy()[200], "  sigma(0)(1 - sigma(0)) =", 0.5 * 0.5)
 assert np.allclose(z.grad.numpy(), s * (1 - s))
+
 
 # %% [markdown]
 # The same, written as a function transform: `ag.grad(g)` returns a function that computes the
