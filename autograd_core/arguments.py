@@ -7,6 +7,7 @@ errors that name the function and the value at fault. Nothing here knows Tensors
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -55,7 +56,17 @@ def ntuple(v: Any, n: int, what: str) -> tuple[int, ...]:
     """An int repeated n times, or a sequence of exactly n ints (kernel sizes, strides, ...)."""
     if isinstance(v, (int, np.integer)):
         return (int(v),) * n
-    v = tuple(int(i) for i in v)
+    try:
+        v = tuple(operator.index(i) for i in v)
+    except TypeError:
+        raise TypeError(f"{what} must be an int or a tuple of {n} ints; got {v!r}") from None
     if len(v) != n:
         raise ValueError(f"{what} needs {n} values; got {v}")
     return v
+
+
+def same_padding(kernel_size: tuple[int, ...], dilation: tuple[int, ...]) -> list[tuple[int, int]]:
+    """(before, after) per spatial dim for padding='same': an odd total puts the extra on the
+    right, as PyTorch does."""
+    totals = [d * (k - 1) for k, d in zip(kernel_size, dilation)]
+    return [(t // 2, t - t // 2) for t in totals]

@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from .dtypes import get_default_dtype
 from .rng import default_generator
-from .tensor import DEFAULT_FLOAT, Tensor, _holds_float64, _leaf
+from .tensor import Tensor, _holds_float64, _leaf
 
 
 def _shape(size: tuple) -> tuple[int, ...]:
@@ -28,8 +29,10 @@ def _finish(arr: np.ndarray, requires_grad: bool, name: str | None = None) -> Te
     return t
 
 
-def _dtype(dtype: Any, default: Any = DEFAULT_FLOAT) -> np.dtype:
-    return np.dtype(default if dtype is None else _as_np_dtype(dtype))
+def _dtype(dtype: Any, default: Any = None) -> np.dtype:
+    if dtype is None:
+        return np.dtype(get_default_dtype() if default is None else default)
+    return np.dtype(_as_np_dtype(dtype))
 
 
 def _as_np_dtype(dtype: Any) -> Any:
@@ -44,7 +47,7 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None,
         data = data.data
     arr = np.array(data, dtype=_as_np_dtype(dtype) if dtype is not None else None, copy=True)
     t = Tensor(arr if dtype is not None or not _is_py_float(data, arr) else
-               arr.astype(DEFAULT_FLOAT), requires_grad=requires_grad, name=name)
+               arr.astype(get_default_dtype()), requires_grad=requires_grad, name=name)
     return t
 
 
@@ -71,7 +74,7 @@ def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = Fa
     if dtype is None:
         dtype = np.asarray(fill_value).dtype
         if dtype == np.float64 and isinstance(fill_value, float):
-            dtype = DEFAULT_FLOAT
+            dtype = get_default_dtype()
     shape = _shape((size,) if not isinstance(size, (tuple, list)) else (tuple(size),))
     return _finish(np.full(shape, fill_value, dtype=_as_np_dtype(dtype)), requires_grad)
 
@@ -97,7 +100,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
         start, end = 0, start
     if dtype is None:
         is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
-        dtype = np.int64 if is_int else DEFAULT_FLOAT
+        dtype = np.int64 if is_int else get_default_dtype()
     arr = np.arange(start, end, step, dtype=np.float64 if np.dtype(dtype).kind == "f" else None)
     return _finish(arr.astype(_as_np_dtype(dtype)), requires_grad)
 

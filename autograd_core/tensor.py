@@ -20,6 +20,7 @@ import numpy as np
 
 import autograd_core as ag  # the public functions, looked up when a method runs
 
+from . import dtypes
 from .anomaly import backward_name, check_forward
 from .arguments import check_dim
 from .modes import _anomaly, state
@@ -43,10 +44,6 @@ SIGMOID, RELU, SIGN = REGISTRY["sigmoid"], REGISTRY["relu"], REGISTRY["sign"]
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
-# Python floats and lists of them become float32, as in torch.tensor; arrays keep their dtype.
-DEFAULT_FLOAT = np.dtype(np.float32)
-
-
 def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data.data
@@ -56,7 +53,7 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
         return np.asarray(data, dtype=dtype)
     arr = np.array(data, dtype=dtype)
     if dtype is None and arr.dtype == np.float64 and not _holds_float64(data):
-        arr = arr.astype(DEFAULT_FLOAT)
+        arr = arr.astype(dtypes.get_default_dtype())  # Python floats: the default, as in torch
     if arr.dtype == object:
         raise TypeError(f"cannot make a Tensor from {type(data).__name__}: not numeric data")
     return arr
@@ -225,7 +222,7 @@ class Tensor:
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
         extra = []
-        if self.data.dtype != DEFAULT_FLOAT and self.data.dtype.kind == "f":
+        if self.data.dtype != dtypes.get_default_dtype() and self.data.dtype.kind == "f":
             extra.append(f"dtype={self.data.dtype}")
         if self._op is not None:
             extra.append(f"grad_fn=<{self._op.name}>")
@@ -391,28 +388,28 @@ class Tensor:
 
     # -- elementwise math (x.f() is ag.f(x)) ------------------------------------------------
     def exp(self) -> Tensor:
-        return _unary(EXP, self)
+        return _unary_float(EXP, self)
 
     def log(self) -> Tensor:
-        return _unary(LOG, self)
+        return _unary_float(LOG, self)
 
     def log1p(self) -> Tensor:
-        return _unary(LOG1P, self)
+        return _unary_float(LOG1P, self)
 
     def sqrt(self) -> Tensor:
-        return _unary(SQRT, self)
+        return _unary_float(SQRT, self)
 
     def sin(self) -> Tensor:
-        return _unary(SIN, self)
+        return _unary_float(SIN, self)
 
     def cos(self) -> Tensor:
-        return _unary(COS, self)
+        return _unary_float(COS, self)
 
     def tan(self) -> Tensor:
-        return _unary(TAN, self)
+        return _unary_float(TAN, self)
 
     def tanh(self) -> Tensor:
-        return _unary(TANH, self)
+        return _unary_float(TANH, self)
 
     def sigmoid(self) -> Tensor:
         return _unary(SIGMOID, self)
@@ -710,7 +707,10 @@ class Tensor:
 
     def __pow__(self, other: Any) -> Tensor:
         if isinstance(other, _PY_SCALARS) and not isinstance(other, bool):
-            return _unary(POW_SCALAR, self, exponent=other)
+            x = self
+            if other.__class__ is float and self.data.dtype.kind in "iub":
+                x = _leaf(self.data.astype(dtypes.get_default_dtype()))  # ints carry no grad
+            return _unary(POW_SCALAR, x, exponent=other)
         return _binary(POW, self, other)
 
     def __rpow__(self, other: Any) -> Tensor:
@@ -900,6 +900,8 @@ def _binary(op: Op, a: Tensor, b: Any) -> Tensor:
     ad = a.data
     if isinstance(b, Tensor):
         bd = b.data
+        if ad.dtype is not bd.dtype and ad.dtype != bd.dtype:
+            ad, bd = _promoted(op, ad, bd)
         try:
             out = op.forward(ad, bd)
         except ValueError as e:
@@ -907,9 +909,7 @@ def _binary(op: Op, a: Tensor, b: Any) -> Tensor:
         if (a.requires_grad or b.requires_grad) and state.enabled:
             return _node(out, op, (a, b), (ad, bd), _EMPTY)
         return _leaf(out)
-    bd = _const(b)
-    if bd.__class__ is float and ad.dtype.kind in "iub":
-        ad = ad.astype(DEFAULT_FLOAT)  # int Tensor (op) Python float -> float32, as in PyTorch
+    ad, bd = _with_constant(op, ad, _const(b))
     try:
         out = op.forward(ad, bd)
     except ValueError as e:
@@ -920,10 +920,7 @@ def _binary(op: Op, a: Tensor, b: Any) -> Tensor:
 
 
 def _rbinary(op: Op, a: Any, b: Tensor) -> Tensor:
-    ad = _const(a)
-    bd = b.data
-    if ad.__class__ is float and bd.dtype.kind in "iub":
-        bd = bd.astype(DEFAULT_FLOAT)
+    bd, ad = _with_constant(op, b.data, _const(a))
     try:
         out = op.forward(ad, bd)
     except ValueError as e:
@@ -931,6 +928,35 @@ def _rbinary(op: Op, a: Any, b: Tensor) -> Tensor:
     if b.requires_grad and state.enabled:
         return _node(out, op, (None, b), (ad, bd), _EMPTY)
     return _leaf(out)
+
+
+def _promoted(op: Op, ad: np.ndarray, bd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both operands in torch.result_type's dtype (the gradients are cast back by backward)."""
+    if op is MATMUL:
+        raise RuntimeError(f"matmul: expected both operands to have the same dtype, but got "
+                           f"{ad.dtype} != {bd.dtype}")
+    dims = [d.dtype for d in (ad, bd) if d.ndim]
+    zero = [d.dtype for d in (ad, bd) if not d.ndim]
+    dt = dtypes.result_type(dims, zero, [])
+    return (ad if ad.dtype == dt else ad.astype(dt)), (bd if bd.dtype == dt else bd.astype(dt))
+
+
+def _with_constant(op: Op, td: np.ndarray, c: Any) -> tuple[np.ndarray, Any]:
+    """A Tensor's array and a non-Tensor operand, promoted as torch does.
+
+    A Python number is weak: it changes the dtype only when its category is higher (an int
+    Tensor and a float give the default float dtype). An array operand counts as a Tensor.
+    """
+    cls = c.__class__
+    if cls is float:
+        if td.dtype.kind in "iub":
+            td = td.astype(dtypes.get_default_dtype())
+    elif cls is _ndarray:
+        if c.dtype != td.dtype:
+            td, c = _promoted(op, td, c)
+    elif cls is int and td.dtype.kind == "b" and op is not POW:
+        c = np.int64(c)  # bool Tensor (op) int: int64, as NumPy's weak int already gives
+    return td, c
 
 
 def _shape_error(op: Op, a: Any, b: Any, e: Exception) -> ValueError:
@@ -950,8 +976,12 @@ def _unary(op: Op, x: Tensor, **params: Any) -> Tensor:
     return _leaf(out)
 
 
-def apply(op: Op, args: tuple, params: dict) -> Tensor:
-    """Runs a registered op on Tensors and constants, recording it when a gradient can flow."""
+def apply(op: Op, args: tuple, params: dict, promote: tuple[int, ...] = ()) -> Tensor:
+    """Runs a registered op on Tensors and constants, recording it when a gradient can flow.
+
+    `promote` names the inputs that are brought to one dtype by torch's rules first (the
+    values of `where`, both sides of `maximum`); backward casts their gradients back.
+    """
     arrays = []
     parents = []
     need = False
@@ -964,10 +994,37 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
         else:
             arrays.append(_const(a) if a is not None else None)
             parents.append(None)
+    if promote:
+        _promote_in_place(arrays, promote)
     out = op.forward(*arrays, **params)
     if need and state.enabled and op.differentiable:
         return _node(out, op, tuple(parents), tuple(arrays), params)
     return _leaf(out)
+
+
+def _promote_in_place(arrays: list, positions: tuple[int, ...]) -> None:
+    dims, zero, numbers = [], [], []
+    for i in positions:
+        a = arrays[i]
+        if a.__class__ is _ndarray:
+            (dims if a.ndim else zero).append(a.dtype)
+        else:
+            numbers.append(dtypes.python_number_dtype(a))
+    dt = dtypes.result_type(dims, zero, numbers)
+    for i in positions:
+        a = arrays[i]
+        if a.__class__ is _ndarray:
+            if a.dtype != dt:
+                arrays[i] = a.astype(dt)
+        elif dtypes.category(dtypes.python_number_dtype(a)) > dtypes.category(dt):
+            arrays[i] = np.asarray(a, dtype=dt)
+
+
+def _unary_float(op: Op, x: Tensor) -> Tensor:
+    """An op whose result is floating: integer and bool inputs give the default float dtype."""
+    if x.data.dtype.kind in "biu":
+        x = _leaf(x.data.astype(dtypes.get_default_dtype()))  # an integer Tensor has no grad
+    return _unary(op, x)
 
 
 def _index_key(index: Any) -> Any:

@@ -22,14 +22,17 @@ PACKAGES = ("autograd_core", "nn", "optim", "experiments")
 E = "autograd_core"
 # module or subpackage -> what it may import from this project (prefixes; itself always allowed)
 ALLOWED: dict[str, set[str]] = {
-    f"{E}.ops": set(),
+    f"{E}.ops": {f"{E}.dtypes"},
+    f"{E}.dtypes": set(),
     f"{E}.arguments": set(),
     f"{E}.rng": set(),
     f"{E}.modes": set(),
     f"{E}.anomaly": set(),
-    f"{E}.tensor": {f"{E}.ops", f"{E}.arguments", f"{E}.modes", f"{E}.anomaly", f"{E}.rng"},
-    f"{E}.functions": {f"{E}.tensor", f"{E}.ops", f"{E}.arguments", f"{E}.modes"},
-    f"{E}.creation": {f"{E}.tensor", f"{E}.rng"},
+    f"{E}.tensor": {f"{E}.ops", f"{E}.dtypes", f"{E}.arguments", f"{E}.modes", f"{E}.anomaly",
+                    f"{E}.rng"},
+    f"{E}.functions": {f"{E}.tensor", f"{E}.ops", f"{E}.dtypes", f"{E}.arguments",
+                       f"{E}.modes"},
+    f"{E}.creation": {f"{E}.tensor", f"{E}.rng", f"{E}.dtypes"},
     f"{E}.engine": {f"{E}.tensor", f"{E}.ops", f"{E}.modes", f"{E}.anomaly"},
     f"{E}.function": {f"{E}.tensor", f"{E}.ops", f"{E}.modes"},
     f"{E}.functional": {f"{E}.engine", f"{E}.functions", f"{E}.tensor", f"{E}.modes"},

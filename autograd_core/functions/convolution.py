@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..arguments import ntuple
+from ..arguments import ntuple, same_padding
 from ..ops import REGISTRY as R
 from ..ops.nn_ops import sliding_windows
 from ..tensor import Tensor, _leaf, _unary, apply
@@ -27,6 +27,11 @@ def _conv(x: Tensor, weight: Tensor, bias: Any, stride: Any, padding: Any, dilat
                          f"got {x.shape}")
     if w.ndim != nsp + 2:
         raise ValueError(f"{name}: weight must have {nsp + 2} dimensions; got {w.shape}")
+    for what, other in (("weight", w), ("bias", bias)):
+        if isinstance(other, Tensor) and other.dtype != x.dtype:
+            raise RuntimeError(f"{name}: input type ({x.dtype}) and {what} type ({other.dtype}) "
+                               f"should be the same; convert the input with .to({other.dtype}) "
+                               f"or the layer with .to({x.dtype})")
     c = x.shape[1]
     if c != w.shape[1] * groups or w.shape[0] % groups:
         raise ValueError(f"{name}: input has {c} channels but weight {w.shape} with "
@@ -40,16 +45,12 @@ def _conv(x: Tensor, weight: Tensor, bias: Any, stride: Any, padding: Any, dilat
         elif padding == "same":
             if any(si != 1 for si in s):
                 raise ValueError(f"{name}: padding='same' needs stride 1")
-            total = [di * (ki - 1) for di, ki in zip(d, k)]
-            lo = [t // 2 for t in total]
-            if any(t % 2 for t in total):  # odd total: the extra zero goes on the right
-                pairs = []
-                for t, l_ in zip(reversed(total), reversed(lo)):
-                    pairs += [l_, t - l_]
-                x = pad(x, pairs)
+            sides = same_padding(k, d)
+            if any(lo != hi for lo, hi in sides):  # uneven: pad first, then convolve unpadded
+                x = pad(x, [n for pair in reversed(sides) for n in pair])
                 p = (0,) * nsp
             else:
-                p = tuple(lo)
+                p = tuple(lo for lo, _ in sides)
         else:
             raise ValueError(f"{name}: padding must be an int, a tuple, 'same' or 'valid'")
     else:

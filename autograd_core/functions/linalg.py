@@ -79,6 +79,10 @@ def linear(input: TensorLike, weight: TensorLike, bias: TensorLike | None = None
     x = input if isinstance(input, Tensor) else Tensor(input)
     w = weight if isinstance(weight, Tensor) else Tensor(weight)
     ws = w.data.shape
+    if x.data.dtype != w.data.dtype:
+        raise RuntimeError(f"linear: mat1 and mat2 must have the same dtype, but got "
+                           f"{x.dtype} (input) and {w.dtype} (weight); convert the input with "
+                           f".to({w.dtype}) or the layer with .to({x.dtype})")
     if len(ws) != 2 or not x.data.ndim or x.data.shape[-1] != ws[1]:
         raise ValueError(f"linear: input of shape {x.shape} does not fit weight of shape "
                          f"{w.shape} (expected input (..., {ws[-1] if ws else '?'}))")

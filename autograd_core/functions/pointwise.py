@@ -8,30 +8,31 @@ from typing import Any
 import numpy as np
 
 from ..ops import REGISTRY as R
-from ..tensor import Tensor, _leaf, _unary, apply
+from ..tensor import Tensor, _leaf, _unary, _unary_float, apply
 from ..tensor import ensure_tensor as _t
 
 TensorLike = Any
 
-def _unary_fn(name: str):
+def _unary_fn(name: str, floating: bool = False):
     op = R[name]
+    run = _unary_float if floating else _unary
 
     def fn(input: TensorLike) -> Tensor:
-        return _unary(op, _t(input))
+        return run(op, _t(input))
 
     fn.__name__ = name
     fn.__doc__ = f"Elementwise {name}, differentiable."
     return fn
 
 
-exp = _unary_fn("exp")
-log = _unary_fn("log")
-log1p = _unary_fn("log1p")
-sqrt = _unary_fn("sqrt")
-sin = _unary_fn("sin")
-cos = _unary_fn("cos")
-tan = _unary_fn("tan")
-tanh = _unary_fn("tanh")
+exp = _unary_fn("exp", floating=True)
+log = _unary_fn("log", floating=True)
+log1p = _unary_fn("log1p", floating=True)
+sqrt = _unary_fn("sqrt", floating=True)
+sin = _unary_fn("sin", floating=True)
+cos = _unary_fn("cos", floating=True)
+tan = _unary_fn("tan", floating=True)
+tanh = _unary_fn("tanh", floating=True)
 sigmoid = _unary_fn("sigmoid")
 relu = _unary_fn("relu")
 abs = _unary_fn("abs")  # noqa: A001
@@ -122,18 +123,18 @@ def pow(input: TensorLike, exponent: TensorLike) -> Tensor:  # noqa: A001
 
 
 def maximum(input: TensorLike, other: TensorLike) -> Tensor:
-    return apply(R["maximum"], (input, other), {})
+    return apply(R["maximum"], (input, other), {}, promote=(0, 1))
 
 
 def minimum(input: TensorLike, other: TensorLike) -> Tensor:
-    return apply(R["minimum"], (input, other), {})
+    return apply(R["minimum"], (input, other), {}, promote=(0, 1))
 
 
 def where(condition: TensorLike, input: TensorLike = None, other: TensorLike = None) -> Any:
     if input is None and other is None:
         return tuple(_leaf(i) for i in np.nonzero(np.asarray(condition)))
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
-    return apply(R["where"], (cond.astype(bool, copy=False), input, other), {})
+    return apply(R["where"], (cond.astype(bool, copy=False), input, other), {}, promote=(1, 2))
 
 
 def heaviside(input: TensorLike, values: TensorLike = 0.0) -> Tensor:

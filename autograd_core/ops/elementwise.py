@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..dtypes import get_default_dtype
 from .registry import Spec, defop
 
 U = Spec("elementwise")  # unary on any real input
@@ -19,7 +20,7 @@ def _sigmoid(x):
     # 1 / (1 + exp(-x)) keeps full relative precision in both tails; exp overflowing to inf
     # for x << 0 gives exactly 0, the right limit, so the overflow warning is silenced
     if x.dtype.kind in "iub":
-        x = x.astype(np.float32)  # as in PyTorch: the sigmoid of integers is float32
+        x = x.astype(get_default_dtype())  # as in PyTorch: integers give the default float
     with np.errstate(over="ignore"):
         out = np.negative(x)
         out = np.exp(out, out=out) if out.__class__ is np.ndarray else np.exp(out)
@@ -86,8 +87,8 @@ defop("sub", np.subtract, lambda F, g, out, a, b: g, lambda F, g, out, a, b: -g,
 defop("mul", np.multiply, lambda F, g, out, a, b: g * b, lambda F, g, out, a, b: g * a, spec=B)
 def _div(a, b):
     out = np.true_divide(a, b)
-    if out.dtype == np.float64 and _integral(a) and _integral(b):
-        return out.astype(np.float32)  # true division of integers gives float32, as in PyTorch
+    if _integral(a) and _integral(b):
+        return out.astype(get_default_dtype())  # true division of integers, as in PyTorch
     return out
 
 

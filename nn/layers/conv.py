@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import autograd_core as ag
-from autograd_core.arguments import ntuple
+from autograd_core.arguments import ntuple, same_padding
 
 from ..module import Module
 from ._util import param_dtype, reset_weight_and_bias, weight_and_bias
@@ -64,14 +64,11 @@ class _ConvNd(Module):
         """PyTorch's pad tuple (last dimension first) for a non-zero padding_mode."""
         if self.padding == "valid":
             return []
-        pairs = []
-        for i in reversed(range(self._nsp)):
-            if self.padding == "same":
-                total = self.dilation[i] * (self.kernel_size[i] - 1)
-                pairs += [total // 2, total - total // 2]
-            else:
-                pairs += [self.padding[i], self.padding[i]]
-        return pairs
+        if self.padding == "same":
+            sides = same_padding(self.kernel_size, self.dilation)
+        else:
+            sides = [(p, p) for p in self.padding]
+        return [n for pair in reversed(sides) for n in pair]
 
     def forward(self, input: ag.Tensor) -> ag.Tensor:
         x = input if isinstance(input, ag.Tensor) else ag.tensor(input)

@@ -218,7 +218,7 @@ def test_kernels_closed_forms():
     w = ag.tensor(np.array([[[1.0, 0.0, -1.0]]]))
     np.testing.assert_array_equal(ag.conv1d(x, w).data, [[[-2.0, -2.0]]])
     np.testing.assert_array_equal(ag.conv1d(x, w, padding=1).data, [[[-2, -2, -2, 3]]])
-    np.testing.assert_array_equal(ag.conv1d(x, w, bias=ag.tensor([1.0]), stride=2,
+    np.testing.assert_array_equal(ag.conv1d(x, w, bias=ag.tensor(np.array([1.0])), stride=2,
                                             padding=1).data, [[[-1.0, -1.0]]])
     r = ag.tensor(np.arange(6.0).reshape(1, 1, 6))
     np.testing.assert_array_equal(ag.max_pool1d(r, 2).data, [[[1, 3, 5]]])
