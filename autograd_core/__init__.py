@@ -32,6 +32,7 @@ from .function import Function, FunctionCtx
 from .functional import grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
 from .gradcheck import GradcheckError, gradcheck
 from .ops.registry import REGISTRY
+from . import interop
 from . import viz  # graphviz itself is imported only when drawing
 
 float16 = _np.float16

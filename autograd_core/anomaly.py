@@ -61,7 +61,7 @@ def backward_name(op_name: str) -> str:
 def check_forward(t: Any) -> None:
     """Records where node t was created, and raises if its value holds NaN or inf."""
     t._meta_dict()["trace"] = creation_site()
-    d = t.data
+    d = t._data
     if d.dtype.kind in "fc" and not np.isfinite(d).all():
         bad = "nan" if np.isnan(d).any() else "inf"
         raise FloatingPointError(
@@ -72,7 +72,7 @@ def check_forward(t: Any) -> None:
 
 def check_backward(t: Any, i: int, g: Any) -> None:
     """Raises if the gradient that node t's rule sent to its input i holds NaN or inf."""
-    arr = g.data if hasattr(g, "_op") else g
+    arr = g._data if hasattr(g, "_op") else g
     if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
         bad = "nan" if np.isnan(arr).any() else "inf"
         raise FloatingPointError(

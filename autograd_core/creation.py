@@ -44,7 +44,7 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None,
            name: str | None = None) -> Tensor:
     """Copies data into a new Tensor (torch.tensor)."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     arr = np.array(data, dtype=_as_np_dtype(dtype) if dtype is not None else None, copy=True)
     t = Tensor(arr if dtype is not None or not _is_py_float(data, arr) else
                arr.astype(get_default_dtype()), requires_grad=requires_grad, name=name)

@@ -57,26 +57,26 @@ def _seed(root: Any, g: Any, create_graph: bool) -> Any:
             "the computation under no_grad()?"
         )
     if g is None:
-        if root.data.size != 1:
+        if root._data.size != 1:
             raise RuntimeError(
                 f"backward: the output has shape {root.shape}; a gradient can be implied only "
                 "for a scalar output. Pass gradient= (a Tensor of the output's shape), or "
                 "reduce the output first (e.g. .sum())."
             )
-        return (Tensor(np.ones_like(root.data)) if create_graph
-                else np.ones_like(root.data))
+        return (Tensor(np.ones_like(root._data)) if create_graph
+                else np.ones_like(root._data))
     if isinstance(g, Tensor):
-        garr = g.data
+        garr = g._data
     else:
-        garr = _to_array(g, root.data.dtype)
+        garr = _to_array(g, root._data.dtype)
     if garr.shape != root.shape:
         raise RuntimeError(
             f"backward: gradient has shape {garr.shape} but the output has shape {root.shape}"
         )
-    if garr.dtype != root.data.dtype:
-        garr = garr.astype(root.data.dtype)
+    if garr.dtype != root._data.dtype:
+        garr = garr.astype(root._data.dtype)
     if create_graph:
-        return g if isinstance(g, Tensor) and g.data is garr else Tensor(garr)
+        return g if isinstance(g, Tensor) and g._data is garr else Tensor(garr)
     return garr
 
 
@@ -193,7 +193,7 @@ def _propagate(
             out = t
         else:
             ins = t._arrays
-            out = t.data
+            out = t._data
         for i, p in enumerate(args):
             if p is None:
                 continue
@@ -271,7 +271,7 @@ def _call_hooks(hooks: list, g: Any, create_graph: bool) -> Any:
                 raise RuntimeError(
                     f"a hook returned a gradient of shape {r.shape}; expected {gt.shape}"
                 )
-            g = r if create_graph else r.data
+            g = r if create_graph else r._data
     return g
 
 
@@ -285,7 +285,7 @@ def _store_grad(p: Tensor, g: Any, create_graph: bool, fresh: bool) -> None:
             g = np.array(g, copy=True)
         p.grad = _leaf(g)
     else:
-        pg = p.grad.data
+        pg = p.grad._data
         if pg.shape != g.shape:
             raise RuntimeError(
                 f"cannot accumulate a gradient of shape {g.shape} into .grad of shape {pg.shape}"

@@ -53,9 +53,9 @@ class Function:
             )
         if any(ctx.needs_input_grad) and state.enabled:
             parents = tuple(a if isinstance(a, Tensor) else None for a in args)
-            arrays = tuple(a.data if isinstance(a, Tensor) else a for a in args)
-            return _node(out.data, cls._get_op(), parents, arrays, {"ctx": ctx})
-        return _leaf(out.data)
+            arrays = tuple(a._data if isinstance(a, Tensor) else a for a in args)
+            return _node(out._data, cls._get_op(), parents, arrays, {"ctx": ctx})
+        return _leaf(out._data)
 
 
 def _no_forward(*args: Any, **kwargs: Any) -> Any:
@@ -92,6 +92,6 @@ def _make_rule(cls: type[Function]):
                     f"input {i} of shape {xs[i].shape}"
                 ) from None
         # a copy: the engine may add into this array, and it may be the user's own data
-        return gi if tensor_mode else gi.data.copy()
+        return gi if tensor_mode else gi._data.copy()
 
     return rule

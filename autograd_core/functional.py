@@ -46,7 +46,7 @@ def _as_input(x: Any, where: str) -> Tensor:
     if isinstance(x, Tensor):
         if x.requires_grad:
             return x
-        arr = x.data
+        arr = x._data
     else:
         arr = np.asarray(x)
         if arr.dtype == np.float64 and not isinstance(x, (np.ndarray, np.generic)):
@@ -71,7 +71,7 @@ def _argnums(argnums: ArgNums, n: int, where: str) -> tuple[int, ...]:
 
 def _finish(g: Tensor | None, like: Tensor, keep_graph: bool) -> Tensor:
     if g is None:
-        return Tensor(np.zeros_like(like.data))
+        return Tensor(np.zeros_like(like._data))
     return g if keep_graph else g.detach()
 
 
@@ -95,7 +95,7 @@ def value_and_grad(
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         nums, xs, res = _call_traced(f, args, kwargs, argnums, "grad")
         out, aux = (res if has_aux else (res, None))
-        if not isinstance(out, Tensor) or out.data.size != 1:
+        if not isinstance(out, Tensor) or out._data.size != 1:
             shape = getattr(out, "shape", type(out).__name__)
             raise TypeError(f"grad: f must return a scalar Tensor (one element); got {shape}")
         keep = _nested(*xs)
@@ -161,7 +161,7 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., tuple]
             raise ValueError(f"vjp_fn: expected {len(outs)} cotangents, got {len(cts)}")
         live = [(o, c) for o, c in zip(outs, cts) if o.requires_grad]
         for o, c in zip(outs, cts):
-            if tuple(np.shape(c.data if isinstance(c, Tensor) else c)) != o.shape:
+            if tuple(np.shape(c._data if isinstance(c, Tensor) else c)) != o.shape:
                 raise ValueError(f"vjp_fn: cotangent of shape {np.shape(c)} for an output of "
                                  f"shape {o.shape}")
         if not live:
@@ -184,14 +184,14 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
         raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
     xs = [_as_input(p, "jvp") for p in primals]
     for x, t in zip(xs, tangents):
-        if tuple(np.shape(t.data if isinstance(t, Tensor) else t)) != x.shape:
+        if tuple(np.shape(t._data if isinstance(t, Tensor) else t)) != x.shape:
             raise ValueError(f"jvp: tangent of shape {np.shape(t)} for a primal of shape "
                              f"{x.shape}")
     keep = _nested(*xs)
     with _Tracing():
         out = f(*xs)
         outs, single = _outputs(out, "jvp")
-        us = [Tensor(np.zeros_like(o.data), requires_grad=True) for o in outs]
+        us = [Tensor(np.zeros_like(o._data), requires_grad=True) for o in outs]
         live = [(o, u) for o, u in zip(outs, us) if o.requires_grad]
         if live:
             gx = engine.grad([o for o, _ in live], xs, grad_outputs=[u for _, u in live],
@@ -218,10 +218,10 @@ def jacobian(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
             raise TypeError(f"jacobian: f must return a Tensor; got {type(out).__name__}")
         keep = _nested(*xs)
         rows: list[list[Tensor]] = [[] for _ in xs]
-        n = out.data.size
+        n = out._data.size
         for j in range(n):
             if out.requires_grad:
-                onehot = np.zeros(out.data.size, dtype=out.dtype)
+                onehot = np.zeros(out._data.size, dtype=out.dtype)
                 onehot[j] = 1
                 with enable_grad():
                     gs = engine.grad(out, xs, grad_outputs=onehot.reshape(out.shape),
@@ -266,7 +266,7 @@ def hvp(f: Callable[..., Any], primals: Any, tangents: Any) -> tuple[Tensor, Any
     keep = _nested(*xs)
     with _Tracing():
         out = f(*xs)
-        if not isinstance(out, Tensor) or out.data.size != 1:
+        if not isinstance(out, Tensor) or out._data.size != 1:
             raise TypeError("hvp: f must return a scalar Tensor")
         gs = engine.grad(out, xs, create_graph=True, retain_graph=True, allow_unused=True)
         dot = None

@@ -29,7 +29,7 @@ def numerical_jacobian(f: Callable[..., Any], inputs: Sequence[Any], i: int,
                        eps: float = 1e-6) -> list[np.ndarray]:
     """d(outputs)/d(inputs[i]) by central differences: (out.size, in.size) per output."""
     x = inputs[i]
-    data = x.data  # perturbed in place, element by element (works for any strides)
+    data = x._data  # perturbed in place, element by element (works for any strides)
     if not data.flags.writeable:
         raise ValueError(
             f"gradcheck: input {i} is a read-only array (a broadcast view?), so it cannot be "
@@ -41,9 +41,9 @@ def numerical_jacobian(f: Callable[..., Any], inputs: Sequence[Any], i: int,
     for j in range(flat.size):
         orig = flat[j].copy()
         flat[j] = orig + eps
-        plus = [o.detach().data.astype(np.float64).reshape(-1) for o in _as_outputs(f(*inputs))]
+        plus = [o.detach()._data.astype(np.float64).reshape(-1) for o in _as_outputs(f(*inputs))]
         flat[j] = orig - eps
-        minus = [o.detach().data.astype(np.float64).reshape(-1) for o in _as_outputs(f(*inputs))]
+        minus = [o.detach()._data.astype(np.float64).reshape(-1) for o in _as_outputs(f(*inputs))]
         flat[j] = orig
         cols.append([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
     n_out = len(cols[0]) if cols else len(_as_outputs(f(*inputs)))
@@ -72,18 +72,18 @@ def analytical_jacobian(f: Callable[..., Any], inputs: Sequence[Any]) -> list[li
     diff = [j for j, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     with enable_grad():
         outs = _as_outputs(f(*inputs))
-    jac = [[np.zeros((o.data.size, inputs[i].data.size)) for i in diff] for o in outs]
+    jac = [[np.zeros((o._data.size, inputs[i]._data.size)) for i in diff] for o in outs]
     for k, o in enumerate(outs):
         if not o.requires_grad:
             continue
-        for r in range(o.data.size):
-            onehot = np.zeros(o.data.size, dtype=o.dtype)
+        for r in range(o._data.size):
+            onehot = np.zeros(o._data.size, dtype=o.dtype)
             onehot[r] = 1
             gs = engine.grad(o, [inputs[i] for i in diff], grad_outputs=onehot.reshape(o.shape),
                              retain_graph=True, allow_unused=True)
             for c, g in enumerate(gs):
                 if g is not None:
-                    jac[k][c][r] = g.data.reshape(-1)
+                    jac[k][c][r] = g._data.reshape(-1)
     return jac
 
 

@@ -46,7 +46,7 @@ MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
 def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if isinstance(data, np.ndarray):
         return data if dtype is None or data.dtype == dtype else data.astype(dtype)
     if isinstance(data, np.generic):
@@ -81,7 +81,7 @@ class Tensor:
     """An n-dimensional array that can record the ops applied to it for reverse-mode autodiff."""
 
     __slots__ = (
-        "data",
+        "_data",
         "grad",
         "requires_grad",
         "name",
@@ -95,9 +95,6 @@ class Tensor:
         "_scope",
         "__weakref__",
     )
-    # ndarray (op) Tensor defers to the Tensor's reflected operator instead of broadcasting
-    # the Tensor as an object array.
-    __array_ufunc__ = None
     __array_priority__ = 1000.0
     __hash__ = object.__hash__
 
@@ -114,7 +111,7 @@ class Tensor:
                 f"requires_grad=True needs a floating-point Tensor; got dtype {arr.dtype}"
                 " (only floating-point values have gradients)"
             )
-        self.data = arr
+        self._data = arr
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self.name = name
@@ -129,16 +126,29 @@ class Tensor:
 
     # -- attributes ---------------------------------------------------------------------------
     @property
+    def data(self) -> Tensor:
+        """This Tensor's values as a Tensor that shares its memory and records nothing.
+
+        As in PyTorch: changes made through it (`p.data -= lr * p.grad`, `p.grad.data.zero_()`)
+        change this Tensor and are invisible to autograd; the ndarray itself is `.numpy()`.
+        """
+        return _leaf(self._data)
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._data = value._data if isinstance(value, Tensor) else _to_array(value)
+
+    @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def is_leaf(self) -> bool:
@@ -158,30 +168,38 @@ class Tensor:
 
     def size(self, dim: int | None = None) -> Any:
         if dim is None:
-            return self.data.shape
-        return self.data.shape[check_dim(dim, self.ndim, "size")]
+            return self._data.shape
+        return self._data.shape[check_dim(dim, self.ndim, "size")]
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self._data.size)
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d Tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self) -> Iterator[Tensor]:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d Tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._data.shape[0]))
 
     # -- conversion ---------------------------------------------------------------------------
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        if dtype is not None and dtype != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data
+        if dtype is not None and dtype != self._data.dtype:
+            return self._data.astype(dtype)
+        return self._data
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """np.exp(t), ndarray + t: NumPy's ufuncs run the engine's ops (see interop.py)."""
+        return ag.interop.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
+        """np.sum(t), np.concatenate([a, b]): NumPy's functions run the engine's."""
+        return ag.interop.array_function(func, args, kwargs)
 
     def numpy(self) -> np.ndarray:
         if self.requires_grad:
@@ -189,17 +207,17 @@ class Tensor:
                 "numpy() on a Tensor that requires grad: call .detach().numpy() to say that "
                 "the array leaves the graph"
             )
-        return self.data
+        return self._data
 
     def item(self) -> Any:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
                 f"item() needs a Tensor with one element; this one has shape {self.shape}"
             )
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __float__(self) -> float:
         return float(self.item())
@@ -208,21 +226,21 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer Tensors of one element can be used as an index")
-        return int(self.data.item())
+        return int(self._data.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
                 f"the truth value of a Tensor with {self.data.size} elements is ambiguous"
             )
-        return bool(self.data.item())
+        return bool(self._data.item())
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self._data, separator=", ", prefix="tensor(")
         extra = []
-        if self.data.dtype != dtypes.get_default_dtype() and self.data.dtype.kind == "f":
+        if self._data.dtype != dtypes.get_default_dtype() and self._data.dtype.kind == "f":
             extra.append(f"dtype={self.data.dtype}")
         if self._op is not None:
             extra.append(f"grad_fn=<{self._op.name}>")
@@ -231,6 +249,12 @@ class Tensor:
         if self.name is not None:
             extra.append(f"name={self.name!r}")
         return "tensor(" + body + "".join(", " + e for e in extra) + ")"
+
+    def __format__(self, spec: str) -> str:
+        """A 0-d Tensor formats as its number (f"{loss:.4f}"), as in PyTorch."""
+        if self._data.ndim == 0:
+            return format(self._data.item(), spec)
+        return object.__format__(self, spec)
 
     def _repr_svg_(self) -> str | None:
         """Notebooks show a Tensor that has a graph as its SVG picture."""
@@ -244,7 +268,7 @@ class Tensor:
     # -- graph control ------------------------------------------------------------------------
     def detach(self) -> Tensor:
         """Same data, no history: gradients stop here."""
-        return _leaf(self.data)
+        return _leaf(self._data)
 
     def detach_(self) -> Tensor:
         self._op = self._args = self._arrays = self._params = None
@@ -256,7 +280,7 @@ class Tensor:
             raise RuntimeError(
                 "requires_grad_(False) on a non-leaf Tensor: use .detach() to cut the graph"
             )
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if requires_grad and self._data.dtype.kind not in "fc":
             raise TypeError(
                 f"requires_grad=True needs a floating-point Tensor; got dtype {self.data.dtype}"
             )
@@ -310,27 +334,27 @@ class Tensor:
 
     def __setitem__(self, index: Any, value: Any) -> None:
         self._check_inplace("__setitem__")
-        self.data[_index_key(index)] = value.data if isinstance(value, Tensor) else value
+        self._data[_index_key(index)] = value._data if isinstance(value, Tensor) else value
 
     def copy_(self, src: Any) -> Tensor:
         self._check_inplace("copy_")
-        np.copyto(self.data, src.data if isinstance(src, Tensor) else src, casting="unsafe")
+        np.copyto(self._data, src._data if isinstance(src, Tensor) else src, casting="unsafe")
         return self
 
     def zero_(self) -> Tensor:
         self._check_inplace("zero_")
-        self.data[...] = 0
+        self._data[...] = 0
         return self
 
     def fill_(self, value: float) -> Tensor:
         self._check_inplace("fill_")
-        self.data[...] = value
+        self._data[...] = value
         return self
 
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
         self._check_inplace("add_")
-        o = other.data if isinstance(other, Tensor) else other
-        self.data += o if alpha == 1 else alpha * o
+        o = other._data if isinstance(other, Tensor) else other
+        self._data += o if alpha == 1 else alpha * o
         return self
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
@@ -338,29 +362,29 @@ class Tensor:
 
     def mul_(self, other: Any) -> Tensor:
         self._check_inplace("mul_")
-        self.data *= other.data if isinstance(other, Tensor) else other
+        self._data *= other._data if isinstance(other, Tensor) else other
         return self
 
     def div_(self, other: Any) -> Tensor:
         self._check_inplace("div_")
-        self.data /= other.data if isinstance(other, Tensor) else other
+        self._data /= other._data if isinstance(other, Tensor) else other
         return self
 
     def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
         self._check_inplace("clamp_")
-        np.clip(self.data, min, max, out=self.data)
+        np.clip(self._data, min, max, out=self._data)
         return self
 
     clip_ = clamp_
 
     def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
         self._check_inplace("uniform_")
-        self.data[...] = default_generator().uniform(a, b, self.data.shape)
+        self._data[...] = default_generator().uniform(a, b, self._data.shape)
         return self
 
     def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
         self._check_inplace("normal_")
-        self.data[...] = default_generator().normal(mean, std, self.data.shape)
+        self._data[...] = default_generator().normal(mean, std, self._data.shape)
         return self
 
     # augmented assignment: in place where no graph is being recorded (`w -= lr * w.grad`
@@ -371,7 +395,7 @@ class Tensor:
                                                      and other.requires_grad)):
             return NotImplemented
         self._version = _next_seq()
-        ufunc(self.data, other.data if isinstance(other, Tensor) else other, out=self.data)
+        ufunc(self._data, other._data if isinstance(other, Tensor) else other, out=self._data)
         return self
 
     def __iadd__(self, other: Any) -> Any:
@@ -646,6 +670,105 @@ class Tensor:
     def inner(self, other: Any) -> Tensor:
         return ag.inner(self, other)
 
+    # -- comparisons and logic (no gradient) ---------------------------------------------------
+    def eq(self, other: Any) -> Tensor:
+        return self.__eq__(other)
+
+    def ne(self, other: Any) -> Tensor:
+        return self.__ne__(other)
+
+    def lt(self, other: Any) -> Tensor:
+        return self.__lt__(other)
+
+    def le(self, other: Any) -> Tensor:
+        return self.__le__(other)
+
+    def gt(self, other: Any) -> Tensor:
+        return self.__gt__(other)
+
+    def ge(self, other: Any) -> Tensor:
+        return self.__ge__(other)
+
+    not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
+
+    def logical_and(self, other: Any) -> Tensor:
+        return ag.logical_and(self, other)
+
+    def logical_or(self, other: Any) -> Tensor:
+        return ag.logical_or(self, other)
+
+    def logical_xor(self, other: Any) -> Tensor:
+        return ag.logical_xor(self, other)
+
+    def logical_not(self) -> Tensor:
+        return ag.logical_not(self)
+
+    def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return ag.any(self, dim, keepdim)
+
+    def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return ag.all(self, dim, keepdim)
+
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        return ag.nonzero(self, as_tuple=as_tuple)
+
+    def count_nonzero(self, dim: Any = None) -> Tensor:
+        return ag.count_nonzero(self, dim)
+
+    def equal(self, other: Any) -> bool:
+        return ag.equal(self, other)
+
+    def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+                equal_nan: bool = False) -> Tensor:
+        return ag.isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+                 equal_nan: bool = False) -> bool:
+        return ag.allclose(self, other, rtol, atol, equal_nan)
+
+    # -- new Tensors like this one -------------------------------------------------------------
+    def new_tensor(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        return ag.tensor(data, dtype=self.dtype if dtype is None else dtype,
+                         requires_grad=requires_grad)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        return ag.zeros(*size, dtype=self.dtype if dtype is None else dtype,
+                        requires_grad=requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        return ag.ones(*size, dtype=self.dtype if dtype is None else dtype,
+                       requires_grad=requires_grad)
+
+    def new_empty(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        return ag.empty(*size, dtype=self.dtype if dtype is None else dtype,
+                        requires_grad=requires_grad)
+
+    def new_full(self, size: Any, fill_value: Any, dtype: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+        return ag.full(size, fill_value, dtype=self.dtype if dtype is None else dtype,
+                       requires_grad=requires_grad)
+
+    def type_as(self, other: Any) -> Tensor:
+        return ag.cast(self, other.dtype)
+
+    def ravel(self) -> Tensor:
+        return ag.reshape(self, -1)
+
+    # -- memory -------------------------------------------------------------------------------
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self._data.nbytes
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
     # -- dtype and device ---------------------------------------------------------------------
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """Casts to a dtype; device strings ("cpu") are accepted and change nothing."""
@@ -708,8 +831,8 @@ class Tensor:
     def __pow__(self, other: Any) -> Tensor:
         if isinstance(other, _PY_SCALARS) and not isinstance(other, bool):
             x = self
-            if other.__class__ is float and self.data.dtype.kind in "iub":
-                x = _leaf(self.data.astype(dtypes.get_default_dtype()))  # ints carry no grad
+            if other.__class__ is float and self._data.dtype.kind in "iub":
+                x = _leaf(self._data.astype(dtypes.get_default_dtype()))  # ints carry no grad
             return _unary(POW_SCALAR, x, exponent=other)
         return _binary(POW, self, other)
 
@@ -736,34 +859,34 @@ class Tensor:
 
     # comparisons carry no gradient
     def __lt__(self, other: Any) -> Tensor:
-        return _leaf(np.less(self.data, _plain(other)))
+        return _leaf(np.less(self._data, _plain(other)))
 
     def __le__(self, other: Any) -> Tensor:
-        return _leaf(np.less_equal(self.data, _plain(other)))
+        return _leaf(np.less_equal(self._data, _plain(other)))
 
     def __gt__(self, other: Any) -> Tensor:
-        return _leaf(np.greater(self.data, _plain(other)))
+        return _leaf(np.greater(self._data, _plain(other)))
 
     def __ge__(self, other: Any) -> Tensor:
-        return _leaf(np.greater_equal(self.data, _plain(other)))
+        return _leaf(np.greater_equal(self._data, _plain(other)))
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _leaf(np.equal(self.data, _plain(other)))
+        return _leaf(np.equal(self._data, _plain(other)))
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _leaf(np.not_equal(self.data, _plain(other)))
+        return _leaf(np.not_equal(self._data, _plain(other)))
 
     def __invert__(self) -> Tensor:
-        return _leaf(np.invert(self.data))
+        return _leaf(np.invert(self._data))
 
     def __and__(self, other: Any) -> Tensor:
-        return _leaf(np.bitwise_and(self.data, _plain(other)))
+        return _leaf(np.bitwise_and(self._data, _plain(other)))
 
     def __or__(self, other: Any) -> Tensor:
-        return _leaf(np.bitwise_or(self.data, _plain(other)))
+        return _leaf(np.bitwise_or(self._data, _plain(other)))
 
     def __xor__(self, other: Any) -> Tensor:
-        return _leaf(np.bitwise_xor(self.data, _plain(other)))
+        return _leaf(np.bitwise_xor(self._data, _plain(other)))
 
     def __rand__(self, other: Any) -> Tensor:
         return self.__and__(other)
@@ -772,10 +895,10 @@ class Tensor:
         return self.__or__(other)
 
     def __floordiv__(self, other: Any) -> Tensor:
-        return _leaf(np.floor_divide(self.data, _plain(other)))
+        return _leaf(np.floor_divide(self._data, _plain(other)))
 
     def __mod__(self, other: Any) -> Tensor:
-        return _leaf(np.mod(self.data, _plain(other)))
+        return _leaf(np.mod(self._data, _plain(other)))
 
 
 class _HookHandle:
@@ -850,7 +973,7 @@ def _leaf(data: Any) -> Tensor:
     if data.__class__ is not _ndarray:
         data = _asarray(data)
     t = _new(Tensor)
-    t.data = data
+    t._data = data
     t.grad = None
     t.requires_grad = False
     t.name = None
@@ -870,7 +993,7 @@ def _node(data: Any, op: Op, args: tuple, arrays: tuple, params: dict) -> Tensor
     if data.__class__ is not _ndarray:
         data = _asarray(data)
     t = _new(Tensor)
-    t.data = data
+    t._data = data
     t.grad = None
     t.requires_grad = True
     t.name = None
@@ -893,13 +1016,13 @@ def ensure_tensor(x: Any) -> Tensor:
 
 
 def _plain(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def _binary(op: Op, a: Tensor, b: Any) -> Tensor:
-    ad = a.data
+    ad = a._data
     if isinstance(b, Tensor):
-        bd = b.data
+        bd = b._data
         if ad.dtype is not bd.dtype and ad.dtype != bd.dtype:
             ad, bd = _promoted(op, ad, bd)
         try:
@@ -920,7 +1043,7 @@ def _binary(op: Op, a: Tensor, b: Any) -> Tensor:
 
 
 def _rbinary(op: Op, a: Any, b: Tensor) -> Tensor:
-    bd, ad = _with_constant(op, b.data, _const(a))
+    bd, ad = _with_constant(op, b._data, _const(a))
     try:
         out = op.forward(ad, bd)
     except ValueError as e:
@@ -969,7 +1092,7 @@ def _shape_error(op: Op, a: Any, b: Any, e: Exception) -> ValueError:
 
 
 def _unary(op: Op, x: Tensor, **params: Any) -> Tensor:
-    xd = x.data
+    xd = x._data
     out = op.forward(xd, **params)
     if x.requires_grad and state.enabled:
         return _node(out, op, (x,), (xd,), params)
@@ -987,7 +1110,7 @@ def apply(op: Op, args: tuple, params: dict, promote: tuple[int, ...] = ()) -> T
     need = False
     for a in args:
         if isinstance(a, Tensor):
-            arrays.append(a.data)
+            arrays.append(a._data)
             parents.append(a)
             if a.requires_grad:
                 need = True
@@ -1022,8 +1145,8 @@ def _promote_in_place(arrays: list, positions: tuple[int, ...]) -> None:
 
 def _unary_float(op: Op, x: Tensor) -> Tensor:
     """An op whose result is floating: integer and bool inputs give the default float dtype."""
-    if x.data.dtype.kind in "biu":
-        x = _leaf(x.data.astype(dtypes.get_default_dtype()))  # an integer Tensor has no grad
+    if x._data.dtype.kind in "biu":
+        x = _leaf(x._data.astype(dtypes.get_default_dtype()))  # an integer Tensor has no grad
     return _unary(op, x)
 
 
@@ -1036,7 +1159,7 @@ def _index_key(index: Any) -> Any:
 
 def _index_item(i: Any) -> Any:
     if isinstance(i, Tensor):
-        return i.data
+        return i._data
     if isinstance(i, list):
         return np.asarray(i)
     return i

@@ -86,4 +86,4 @@ def build_classifier(name: str, in_features: int = 40, classes: int = 10) -> Mod
 
 
 def count_parameters(model: Module) -> int:
-    return sum(p.data.size for p in model.parameters())
+    return sum(p.numel() for p in model.parameters())

@@ -93,7 +93,7 @@ class _Encoder:
             return {"$": "float", "value": repr(float(obj))}
         if isinstance(obj, Tensor):
             extra = {"requires_grad": True} if obj.requires_grad else {}
-            return self.array("tensor", np.asarray(obj.data), where, **extra)
+            return self.array("tensor", np.asarray(obj._data), where, **extra)
         if isinstance(obj, np.ndarray):
             return self.array("ndarray", obj, where)
         if isinstance(obj, np.generic):

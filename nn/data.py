@@ -46,7 +46,7 @@ class Dataset:
 def _as_array(data: Any, position: int) -> np.ndarray:
     try:
         # Tensor's own conversion: lists of Python floats become float32, arrays keep dtype.
-        arr = Tensor(data).data
+        arr = Tensor(data)._data
     except (TypeError, ValueError) as err:
         raise TypeError(
             f"TensorDataset: argument {position} ({type(data).__name__}) is not numeric "
@@ -92,7 +92,7 @@ class TensorDataset(Dataset):
 
 
 def _index(index: Any) -> Any:
-    return index.data if isinstance(index, Tensor) else index
+    return index._data if isinstance(index, Tensor) else index
 
 
 class Subset(Dataset):

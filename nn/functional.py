@@ -44,7 +44,7 @@ def _t(x: Any) -> Tensor:
 
 
 def _arr(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _reduction(reduction: str, size_average: Any = None, reduce: Any = None,
@@ -102,7 +102,7 @@ def softsign(input: Tensor) -> Tensor:
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     x = _t(input)
     neg = (ag.exp(ag.clamp(x, max=0.0)) - 1) * alpha
-    return ag.where(x.data > 0, x, neg)
+    return ag.where(x._data > 0, x, neg)
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -141,7 +141,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
             w = w.reshape((n,) + (1,) * (x.ndim - 2))
     elif x.ndim == 0:
         w = w.reshape(())
-    return ag.where(x.data > 0, x, x * w)
+    return ag.where(x._data > 0, x, x * w)
 
 
 def _softmax_input(input: Tensor, dim: int | None, dtype: Any, name: str) -> tuple[Tensor, int]:
@@ -259,7 +259,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             raise ValueError(f"batch_norm: {name} has shape {tuple(_arr(s).shape)}; the input "
                              f"has {c} channels")
     if training:
-        n = x.data.size // c
+        n = x._data.size // c
         if n <= 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input "
                              f"size {x.shape}")
@@ -270,13 +270,13 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if running_mean is not None or running_var is not None:
             with ag.no_grad():
                 if running_mean is not None:
-                    rm = running_mean.data
+                    rm = running_mean._data
                     rm *= 1.0 - momentum
-                    rm += momentum * mean.data.reshape(c)
+                    rm += momentum * mean._data.reshape(c)
                 if running_var is not None:
-                    rv = running_var.data
+                    rv = running_var._data
                     rv *= 1.0 - momentum
-                    rv += momentum * var.data.reshape(c) * (n / (n - 1))
+                    rv += momentum * var._data.reshape(c) * (n / (n - 1))
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: evaluation needs running_mean and running_var "
@@ -330,10 +330,10 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
     if max_norm is not None:
         with ag.no_grad():
             rows = np.unique(idx % n)
-            norms = np.linalg.norm(w.data[rows], ord=norm_type, axis=1)
+            norms = np.linalg.norm(w._data[rows], ord=norm_type, axis=1)
             big = norms > max_norm
             scale = max_norm / (norms[big] + 1e-7)
-            w.data[rows[big]] *= scale[:, None].astype(w.dtype)
+            w._data[rows[big]] *= scale[:, None].astype(w.dtype)
     out = w[idx]
     if not out.requires_grad:
         return out
@@ -400,7 +400,7 @@ def _float_like(y: Any, x: Tensor) -> Any:
     if isinstance(y, Tensor):
         if y.requires_grad or y.dtype == x.dtype:
             return y
-        return y.data.astype(x.dtype)
+        return y._data.astype(x.dtype)
     arr = np.asarray(y)
     return arr if arr.dtype == x.dtype else arr.astype(x.dtype)
 
@@ -670,7 +670,7 @@ def kl_div(input: Tensor, target: Any, size_average: Any = None, reduce: Any = N
         per = (ag.exp(t) if isinstance(t, Tensor) else np.exp(t)) * (t - x)
     else:
         if isinstance(t, Tensor):  # target * log(target), 0 where the target is 0
-            pos = t.data > 0
+            pos = t._data > 0
             xlogx = ag.where(pos, t * ag.log(ag.where(pos, t, 1.0)), 0.0)
         else:
             pos = t > 0

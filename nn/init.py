@@ -167,10 +167,10 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     flattened, so conv weights get orthonormal filters."""
     if tensor.ndim < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
-    if tensor.data.size == 0:
+    if tensor._data.size == 0:
         return tensor
     rows = tensor.shape[0]
-    cols = tensor.data.size // rows
+    cols = tensor._data.size // rows
     flat = _rng().standard_normal((rows, cols))
     if rows < cols:
         flat = flat.T
@@ -209,7 +209,7 @@ def lsuv_(model: Any, data: Any, tol: float = 0.1, max_iter: int = 10,
         if id(module) not in outputs:
             outputs[id(module)] = []
             order.append(module)
-        outputs[id(module)].append(np.asarray(out.data, dtype=np.float64).reshape(-1))
+        outputs[id(module)].append(np.asarray(out._data, dtype=np.float64).reshape(-1))
 
     layers = [m for m in model.modules() if isinstance(m, kinds)]
     handles = [m.register_forward_hook(record) for m in layers]

@@ -67,7 +67,7 @@ def _addindent(text: str, spaces: int) -> str:
 
 
 def _as_array(value: Any, key: str) -> np.ndarray:
-    arr = value.data if isinstance(value, Tensor) else np.asarray(value)
+    arr = value._data if isinstance(value, Tensor) else np.asarray(value)
     if arr.dtype == object or arr.dtype.kind not in "biufc":
         raise TypeError(f"load_state_dict: the value for {key!r} is not numeric "
                         f"(got {type(value).__name__} of dtype {arr.dtype})")
@@ -327,7 +327,7 @@ class Module:
 
     def num_parameters(self, trainable_only: bool = False) -> int:
         """How many scalars the model learns (each shared Parameter counted once)."""
-        return int(sum(p.data.size for p in self.parameters()
+        return int(sum(p._data.size for p in self.parameters()
                        if p.requires_grad or not trainable_only))
 
     # -- modes and gradients -----------------------------------------------------------------
@@ -354,10 +354,10 @@ class Module:
                 p.grad = None
             else:
                 g = p.grad
-                if g._op is not None or not g.data.flags.writeable:
-                    p.grad = ag.Tensor(np.zeros_like(g.data))
+                if g._op is not None or not g._data.flags.writeable:
+                    p.grad = ag.Tensor(np.zeros_like(g._data))
                 else:
-                    g.data[...] = 0
+                    g._data[...] = 0
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Calls fn on every submodule (children first) and then on self, as PyTorch does."""
@@ -374,7 +374,7 @@ class Module:
             if p.grad is not None:
                 _retype(p.grad, dt)
         for b in self.buffers():
-            if b.data.dtype.kind in "fc" or not floating_only:
+            if b._data.dtype.kind in "fc" or not floating_only:
                 _retype(b, dt)
         return self
 
@@ -488,7 +488,7 @@ class Module:
             for key, arr in arrays.items():
                 target = targets[key]
                 if assign:
-                    target.data = np.array(arr, dtype=target.dtype, copy=True)
+                    target._data = np.array(arr, dtype=target.dtype, copy=True)
                 else:
                     target.copy_(arr)
         return IncompatibleKeys(missing, unexpected)
@@ -516,5 +516,5 @@ class Module:
 
 
 def _retype(t: Tensor, dt: np.dtype) -> None:
-    if t.data.dtype != dt:
-        t.data = t.data.astype(dt)
+    if t._data.dtype != dt:
+        t._data = t._data.astype(dt)

@@ -20,7 +20,7 @@ class Parameter(ag.Tensor):
         if data is None:
             data = np.zeros((0,), dtype=ag.float32)
         elif isinstance(data, ag.Tensor):
-            data = data.data
+            data = data._data
         super().__init__(data, requires_grad=requires_grad)
 
     def __repr__(self) -> str:

@@ -47,7 +47,7 @@ class TrainingDivergedError(FloatingPointError):
 
 # -- metrics ----------------------------------------------------------------------------------
 def _array(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def accuracy(output: Any, target: Any) -> float:
@@ -334,12 +334,12 @@ def _scalar_loss(loss: Any) -> float:
             f"the loss must be a Tensor to call backward() on; loss_fn returned "
             f"{type(loss).__name__}"
         )
-    if loss.data.size != 1:
+    if loss._data.size != 1:
         raise ValueError(
             f"the loss must be a scalar Tensor; got shape {loss.shape} (reduce it with "
             ".mean() or .sum())"
         )
-    return float(loss.data.reshape(()))
+    return float(loss._data.reshape(()))
 
 
 class Trainer:

@@ -32,10 +32,10 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
         return ag.tensor(0.0)
     dtype = grads[0].dtype
     if norm_type == math.inf:
-        norms = [np.max(np.abs(g.data)) if g.data.size else 0.0 for g in grads]
+        norms = [np.max(np.abs(g._data)) if g._data.size else 0.0 for g in grads]
         total = max(norms)
     else:
-        norms = [np.linalg.norm(g.data.reshape(-1), norm_type) for g in grads]
+        norms = [np.linalg.norm(g._data.reshape(-1), norm_type) for g in grads]
         total = np.linalg.norm(np.asarray(norms, dtype=np.float64), norm_type)
     total = np.asarray(total, dtype=dtype)
     if error_if_nonfinite and not np.isfinite(total):
@@ -51,10 +51,10 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
 
 
 def _scale_grad(g: Tensor, coef: float) -> None:
-    if g.data.flags.writeable:
-        g.data *= np.asarray(coef, dtype=g.dtype)
+    if g._data.flags.writeable:
+        g._data *= np.asarray(coef, dtype=g.dtype)
     else:
-        g.data = g.data * np.asarray(coef, dtype=g.dtype)
+        g._data = g._data * np.asarray(coef, dtype=g.dtype)
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float,
@@ -64,10 +64,10 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float,
     for p in _as_list(parameters):
         if p.grad is not None:
             g = p.grad
-            if g.data.flags.writeable:
-                np.clip(g.data, -c, c, out=g.data)
+            if g._data.flags.writeable:
+                np.clip(g._data, -c, c, out=g._data)
             else:
-                g.data = np.clip(g.data, -c, c)
+                g._data = np.clip(g._data, -c, c)
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
@@ -80,17 +80,17 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
 
 def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     """Copies consecutive slices of vec into the parameters, in order (in place, no grad)."""
-    v = vec.data if isinstance(vec, Tensor) else np.asarray(vec)
+    v = vec._data if isinstance(vec, Tensor) else np.asarray(vec)
     if v.ndim != 1:
         raise TypeError(f"expected a 1-D vector; got shape {v.shape}")
     params = _as_list(parameters)
-    total = sum(p.data.size for p in params)
+    total = sum(p._data.size for p in params)
     if total != v.size:
         raise ValueError(f"vector_to_parameters: the vector has {v.size} elements but the "
                          f"parameters hold {total}")
     offset = 0
     with ag.no_grad():
         for p in params:
-            n = p.data.size
+            n = p._data.size
             p.copy_(v[offset:offset + n].reshape(p.shape))
             offset += n

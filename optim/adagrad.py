@@ -58,7 +58,7 @@ class Adagrad(Optimizer):
     def _init_state(self, p: Any) -> dict[str, Any]:
         st = self.state[p]
         st["step"] = 0.0
-        st["sum"] = np.full_like(p.data, self.defaults["initial_accumulator_value"])
+        st["sum"] = np.full_like(p._data, self.defaults["initial_accumulator_value"])
         return st
 
     def _update_group(self, group: dict[str, Any]) -> None:

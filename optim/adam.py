@@ -87,14 +87,14 @@ class Adam(Optimizer):
         l2_decay = 0.0 if hyper.decoupled else hyper.weight_decay
         last_step = None
         for p in params:
-            d = p.data
+            d = p._data
             st = self._lazy_state(p, keys)
             step = st["step"] + 1.0
             st["step"] = step
             if step != last_step:
                 hyper.at_step(step)
                 last_step = step
-            g = effective_grad(p.grad.data, d, l2_decay, hyper.maximize)
+            g = effective_grad(p.grad._data, d, l2_decay, hyper.maximize)
             if hyper.decoupled and hyper.weight_decay != 0:
                 d *= hyper.shrink
             t = np.empty_like(d)
@@ -112,9 +112,9 @@ class Adam(Optimizer):
         for p in params:
             state[p]["step"] = step
         hyper.at_step(step)
-        grads = [p.grad.data for p in params]
+        grads = [p.grad._data for p in params]
         for p, gd in zip(params, grads):
-            if gd.shape != p.data.shape:
+            if gd.shape != p._data.shape:
                 raise ValueError(f"gradient of shape {gd.shape} for a parameter of {p.shape}")
         g = flat.grad
         np.concatenate([gd.reshape(-1) for gd in grads], out=g)
@@ -124,16 +124,16 @@ class Adam(Optimizer):
         if hyper.weight_decay != 0:
             if hyper.decoupled:
                 for p in params:
-                    p.data *= hyper.shrink
+                    p._data *= hyper.shrink
             else:
-                np.concatenate([p.data.reshape(-1) for p in params], out=t)
+                np.concatenate([p._data.reshape(-1) for p in params], out=t)
                 t *= hyper.weight_decay
                 g += t
         arrays = flat.arrays
         _update(g, arrays["exp_avg"], arrays["exp_avg_sq"], arrays.get("max_exp_avg_sq"), t,
                 hyper)
         for p, step_view in zip(params, flat.scratch_views):
-            p.data -= step_view
+            p._data -= step_view
 
 
 _KEYS = ("exp_avg", "exp_avg_sq")

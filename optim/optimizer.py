@@ -142,7 +142,7 @@ class Optimizer:
                 )
             if not (p.is_leaf or p.retains_grad):
                 raise ValueError("can't optimize a non-leaf Tensor")
-            if not p.data.flags.writeable:
+            if not p._data.flags.writeable:
                 raise ValueError(
                     f"parameter {i} of the group (shape {p.shape}) has a read-only array: "
                     "the optimizer updates parameters in place"
@@ -188,11 +188,11 @@ class Optimizer:
                     continue
                 if set_to_none:
                     p.grad = None
-                elif g.is_leaf and g.data.flags.writeable and g.data.base is None:
+                elif g.is_leaf and g._data.flags.writeable and g._data.base is None:
                     g.requires_grad = False
-                    g.data.fill(0)
+                    g._data.fill(0)
                 else:
-                    p.grad = Tensor(np.zeros_like(g.data))
+                    p.grad = Tensor(np.zeros_like(g._data))
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Updates every parameter that has a gradient; returns ``closure()`` if given.
@@ -221,7 +221,7 @@ class Optimizer:
         for p in group["params"]:
             grad = p.grad
             if grad is not None:
-                yield p, grad.data, p.data
+                yield p, grad._data, p._data
 
     def _lazy_state(self, p: Tensor, keys: tuple[str, ...]) -> dict[str, Any]:
         """``p``'s state, started at step 0 with zeroed ``keys`` arrays on its first update."""
@@ -229,7 +229,7 @@ class Optimizer:
         if not st:
             st["step"] = 0.0
             for key in keys:
-                st[key] = np.zeros_like(p.data)
+                st[key] = np.zeros_like(p._data)
         return st
 
     # -- state dicts --------------------------------------------------------------------------
@@ -326,8 +326,8 @@ class Optimizer:
         cache = self._flat.get(id(group))
         if cache is not None and cache.serves(params, self.state, keys):
             return cache
-        dtype = params[0].data.dtype
-        if dtype.kind != "f" or any(p.data.dtype != dtype for p in params):
+        dtype = params[0]._data.dtype
+        if dtype.kind != "f" or any(p._data.dtype != dtype for p in params):
             return None
         if len({id(p) for p in params}) != len(params):
             return None  # a repeated parameter is updated once per occurrence, in order
@@ -438,7 +438,7 @@ class FlatState:
 
     def __init__(self, params: list[Tensor], state: dict, keys: tuple[str, ...], dtype: Any,
                  step: float) -> None:
-        sizes = [p.data.size for p in params]
+        sizes = [p._data.size for p in params]
         bounds = np.cumsum([0, *sizes]).tolist()
         total = bounds[-1]
         self.ids = [id(p) for p in params]
@@ -449,7 +449,7 @@ class FlatState:
             lo, hi = bounds[i], bounds[i + 1]
             views = []
             for k in keys:
-                view = self.arrays[k][lo:hi].reshape(p.data.shape)
+                view = self.arrays[k][lo:hi].reshape(p._data.shape)
                 old = st.get(k)
                 if old is not None:
                     view[...] = old
@@ -460,7 +460,7 @@ class FlatState:
         self.grad = np.empty(total, dtype)
         self.scratch = np.empty(total, dtype)
         self.scratch_views = [
-            self.scratch[bounds[i]:bounds[i + 1]].reshape(p.data.shape)
+            self.scratch[bounds[i]:bounds[i + 1]].reshape(p._data.shape)
             for i, p in enumerate(params)
         ]
 

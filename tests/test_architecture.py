@@ -37,6 +37,7 @@ ALLOWED: dict[str, set[str]] = {
     f"{E}.function": {f"{E}.tensor", f"{E}.ops", f"{E}.modes"},
     f"{E}.functional": {f"{E}.engine", f"{E}.functions", f"{E}.tensor", f"{E}.modes"},
     f"{E}.gradcheck": {f"{E}.engine", f"{E}.tensor", f"{E}.modes"},
+    f"{E}.interop": {f"{E}.functions", f"{E}.tensor", f"{E}.modes"},
     f"{E}.viz": {f"{E}.tensor"},
     "nn": {E},
     "optim": {E},

@@ -4,15 +4,19 @@ Each normalizes its arguments (PyTorch's and NumPy's spellings alike), checks th
 that name the function, and runs one registered primitive or composes a few.
 """
 
+from .comparison import (
+    all, allclose, any, count_nonzero, eq, equal, ge, greater, greater_equal, gt, isclose,
+    isfinite, isinf, isnan, le, less, less_equal, logical_and, logical_not, logical_or,
+    logical_xor, lt, ne, nonzero, not_equal,
+)
 from .convolution import (
     avg_pool1d, avg_pool2d, conv1d, conv2d, max_pool1d, max_pool2d,
 )
 from .linalg import dot, einsum, ger, inner, linear, matmul, mm, bmm, outer, tensordot
 from .pointwise import (
-    abs, add, allclose, clamp, clip, cos, div, divide, exp, exp2, heaviside, isfinite, isinf,
-    isnan, leaky_relu, log, log1p, log2, log10, maximum, minimum, mul, multiply, neg, negative,
-    pow, reciprocal, relu, rsqrt, sigmoid, sign, sin, softplus, sqrt, square, sub, subtract,
-    tan, tanh, true_divide, where,
+    abs, add, clamp, clip, cos, div, divide, exp, exp2, heaviside, leaky_relu, log, log1p,
+    log2, log10, maximum, minimum, mul, multiply, neg, negative, pow, reciprocal, relu, rsqrt,
+    sigmoid, sign, sin, softplus, sqrt, square, sub, subtract, tan, tanh, true_divide, where,
 )
 from .reductions import (
     amax, amin, argmax, argmin, log_softmax, logsumexp, max, mean, min, norm, prod, softmax,
@@ -26,6 +30,9 @@ from .shape import (
 )
 
 __all__ = [
+    "all", "any", "count_nonzero", "eq", "equal", "ge", "greater", "greater_equal", "gt",
+    "isclose", "le", "less", "less_equal", "logical_and", "logical_not", "logical_or",
+    "logical_xor", "lt", "ne", "nonzero", "not_equal",
     "abs", "add", "allclose", "amax", "amin", "argmax", "argmin", "avg_pool1d", "avg_pool2d",
     "bmm", "broadcast_tensors", "broadcast_to", "cast", "cat", "chunk", "clamp", "clip", "clone",
     "concat", "concatenate", "conv1d", "conv2d", "cos", "div", "divide", "dot", "einsum", "exp",

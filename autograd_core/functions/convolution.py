@@ -147,7 +147,7 @@ def _max_pool(input: TensorLike, kernel_size, stride, padding, dilation, ceil_mo
         input, kernel_size, stride, padding, dilation, ceil_mode, -np.inf, nsp, name)
     lead = cols.shape[: 2 + nsp]  # (N, *L, C)
     flat = reshape(cols, lead + (-1,))
-    arg = np.argmax(flat.data, axis=-1)[..., None]
+    arg = np.argmax(flat._data, axis=-1)[..., None]
     out = squeeze(apply(R["take_along_axis"], (flat, arg), {"axis": -1 % flat.ndim}), -1)
     out = permute(out, 0, 1 + nsp, *range(1, 1 + nsp))  # (N, C, *L)
     if not batched:

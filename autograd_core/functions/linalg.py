@@ -78,22 +78,22 @@ def linear(input: TensorLike, weight: TensorLike, bias: TensorLike | None = None
     """x @ weight.T + bias in one node (nn.Linear's kernel)."""
     x = input if isinstance(input, Tensor) else Tensor(input)
     w = weight if isinstance(weight, Tensor) else Tensor(weight)
-    ws = w.data.shape
-    if x.data.dtype != w.data.dtype:
+    ws = w._data.shape
+    if x._data.dtype != w._data.dtype:
         raise RuntimeError(f"linear: mat1 and mat2 must have the same dtype, but got "
                            f"{x.dtype} (input) and {w.dtype} (weight); convert the input with "
                            f".to({w.dtype}) or the layer with .to({x.dtype})")
-    if len(ws) != 2 or not x.data.ndim or x.data.shape[-1] != ws[1]:
+    if len(ws) != 2 or not x._data.ndim or x._data.shape[-1] != ws[1]:
         raise ValueError(f"linear: input of shape {x.shape} does not fit weight of shape "
                          f"{w.shape} (expected input (..., {ws[-1] if ws else '?'}))")
     if bias is not None:
         bias = bias if isinstance(bias, Tensor) else Tensor(bias)
-        if bias.data.shape != ws[:1] and bias.data.shape != ():
+        if bias._data.shape != ws[:1] and bias._data.shape != ():
             raise ValueError(f"linear: bias of shape {bias.shape} does not fit weight of "
                              f"shape {w.shape}")
-        out = _LINEAR_FWD(x.data, w.data, bias.data)
+        out = _LINEAR_FWD(x._data, w._data, bias._data)
         if (x.requires_grad or w.requires_grad or bias.requires_grad) and _state.enabled:
-            return _node(out, _LINEAR, (x, w, bias), (x.data, w.data, bias.data), {})
+            return _node(out, _LINEAR, (x, w, bias), (x._data, w._data, bias._data), {})
         return _leaf(out)
     return apply(_LINEAR, (x, w, None), {})
 

@@ -133,27 +133,11 @@ def minimum(input: TensorLike, other: TensorLike) -> Tensor:
 def where(condition: TensorLike, input: TensorLike = None, other: TensorLike = None) -> Any:
     if input is None and other is None:
         return tuple(_leaf(i) for i in np.nonzero(np.asarray(condition)))
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     return apply(R["where"], (cond.astype(bool, copy=False), input, other), {}, promote=(1, 2))
 
 
 def heaviside(input: TensorLike, values: TensorLike = 0.0) -> Tensor:
     """Step function: no gradient, as in PyTorch."""
-    v = values.data if isinstance(values, Tensor) else values
-    return _leaf(np.heaviside(_t(input).data, v))
-
-
-def isnan(input: TensorLike) -> Tensor:
-    return _leaf(np.isnan(_t(input).data))
-
-
-def isinf(input: TensorLike) -> Tensor:
-    return _leaf(np.isinf(_t(input).data))
-
-
-def isfinite(input: TensorLike) -> Tensor:
-    return _leaf(np.isfinite(_t(input).data))
-
-
-def allclose(a: TensorLike, b: TensorLike, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
-    return bool(np.allclose(np.asarray(a), np.asarray(b), rtol=rtol, atol=atol))
+    v = values._data if isinstance(values, Tensor) else values
+    return _leaf(np.heaviside(_t(input)._data, v))

@@ -97,7 +97,7 @@ def _max_min(input: TensorLike, dim: Any, keepdim: bool, axis: Any, keepdims: bo
     keep = bool(keepdim or keepdims)
     if x.ndim == 0:  # PyTorch: a 0-d Tensor is its own maximum, at index 0
         return MaxResult(x, _leaf(np.zeros((), dtype=np.int64)))
-    arg = (np.argmax if which == "max" else np.argmin)(x.data, axis=d, keepdims=True)
+    arg = (np.argmax if which == "max" else np.argmin)(x._data, axis=d, keepdims=True)
     values = apply(R["take_along_axis"], (x, arg), {"axis": d})
     if not keep:
         values = squeeze(values, d)
@@ -121,9 +121,9 @@ def _arg_extreme(input: TensorLike, dim: Any, keepdim: bool, axis: Any, keepdims
     x = _t(input)
     d = pick(dim, axis)
     if d is None:
-        return _leaf(np.asarray(find(x.data), dtype=np.int64))
+        return _leaf(np.asarray(find(x._data), dtype=np.int64))
     d = check_dim(int(d), x.ndim, name)
-    return _leaf(find(x.data, axis=d, keepdims=bool(keepdim or keepdims)).astype(np.int64))
+    return _leaf(find(x._data, axis=d, keepdims=bool(keepdim or keepdims)).astype(np.int64))
 
 
 def argmax(input: TensorLike, dim: int | None = None, keepdim: bool = False, *,

@@ -21,7 +21,7 @@ Dim = int | tuple[int, ...] | None
 def reshape(input: TensorLike, *shape: Any) -> Tensor:
     x = _t(input)
     new = tuple(int(n) for n in _sizes(shape))
-    size = x.data.size
+    size = x._data.size
     if new.count(-1) > 1 or any(n < -1 for n in new):
         raise ValueError(f"reshape: invalid shape {new}")
     if -1 in new:
@@ -304,7 +304,7 @@ def repeat_interleave(input: TensorLike, repeats: int, dim: int | None = None) -
 def gather(input: TensorLike, dim: int, index: TensorLike) -> Tensor:
     x = _t(input)
     d = check_dim(dim, x.ndim, "gather")
-    idx = index.data if isinstance(index, Tensor) else np.asarray(index)
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
     return apply(R["take_along_axis"], (x, idx.astype(np.int64, copy=False)), {"axis": d})
 
 
@@ -315,8 +315,8 @@ def clone(input: TensorLike) -> Tensor:
     """A copy that stays in the graph."""
     x = _t(input)
     y = x * 1
-    if y.data is x.data:
-        y.data = y.data.copy()
+    if y._data is x._data:
+        y._data = y._data.copy()
     return y
 
 
@@ -326,5 +326,5 @@ def cast(input: TensorLike, dtype: Any) -> Tensor:
     if dt == x.dtype:
         return x
     if dt.kind not in "fc":
-        return _leaf(x.data.astype(dt))
+        return _leaf(x._data.astype(dt))
     return _unary(R["cast"], x, dtype=dt)

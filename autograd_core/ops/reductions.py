@@ -83,7 +83,7 @@ def _prod_others(x, axis):
 def _prod_others_tensor(x, axis):
     """Differentiable version, from Tensor methods: row i of a (..., n, n) stack is x with its
     element i replaced by 1, and the product along each row is the product of the others."""
-    if x.data.size == 0:
+    if x._data.size == 0:
         return x * 0
     axes = _axes(axis, x.ndim)
     rest = [a for a in range(x.ndim) if a not in axes]

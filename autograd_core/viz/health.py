@@ -176,4 +176,4 @@ def describe(h: GradHealth) -> str:
 
 def tensor_grads(t: Any) -> list[np.ndarray]:
     g = getattr(t, "grad", None)
-    return [] if g is None else [np.asarray(getattr(g, "data", g))]
+    return [] if g is None else [np.asarray(g)]

@@ -63,7 +63,7 @@ def tensor_title(t: Any, names: ModuleNames) -> str | None:
 
 def _grad_array(t: Any) -> np.ndarray | None:
     g = t.grad
-    return None if g is None else np.asarray(getattr(g, "data", g))
+    return None if g is None else np.asarray(g)
 
 
 def _grad_missing_reason(t: Any) -> str:
@@ -78,7 +78,7 @@ def _data_grad_cells(t: Any, opts: Options) -> list[str]:
     """`data | grad` side by side, as micrograd draws its values."""
     cells = []
     if opts.show_values:
-        cells.append(_cell("data", summary_lines(t.data)))
+        cells.append(_cell("data", summary_lines(t._data)))
     if opts.show_grads:
         g = _grad_array(t)
         cells.append(_cell("grad", ["\u2014"] if g is None else summary_lines(g)))

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from .walk import TensorGraph
 
 Chain = tuple[int, ...]  # ids of the modules in a scope, outermost first
@@ -130,5 +132,5 @@ def _count(module: Any) -> int | None:
         if id(p) in seen:
             continue
         seen.add(id(p))
-        total += int(getattr(p, "data", p).size)
+        total += int(np.size(p))
     return total

@@ -42,7 +42,7 @@ class Embedding(Module):
                                     requires_grad=not _freeze)
             self.reset_parameters()
         else:
-            w = _weight.data if isinstance(_weight, ag.Tensor) else np.asarray(_weight)
+            w = _weight._data if isinstance(_weight, ag.Tensor) else np.asarray(_weight)
             if w.shape != (self.num_embeddings, self.embedding_dim):
                 raise ValueError("Shape of weight does not match num_embeddings and "
                                  "embedding_dim")
@@ -52,14 +52,14 @@ class Embedding(Module):
         init.normal_(self.weight)
         if self.padding_idx is not None:
             with ag.no_grad():
-                self.weight.data[self.padding_idx] = 0
+                self.weight._data[self.padding_idx] = 0
 
     @classmethod
     def from_pretrained(cls, embeddings: Any, freeze: bool = True,
                         padding_idx: int | None = None, max_norm: float | None = None,
                         norm_type: float = 2.0, scale_grad_by_freq: bool = False,
                         sparse: bool = False) -> Embedding:
-        w = embeddings.data if isinstance(embeddings, ag.Tensor) else np.asarray(embeddings)
+        w = embeddings._data if isinstance(embeddings, ag.Tensor) else np.asarray(embeddings)
         if w.ndim != 2:
             raise ValueError("Embeddings parameter is expected to be 2-dimensional")
         return cls(w.shape[0], w.shape[1], padding_idx, max_norm, norm_type, scale_grad_by_freq,

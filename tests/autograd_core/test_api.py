@@ -70,23 +70,23 @@ def test_creation_defaults_dtype_and_requires_grad(make, shape, fill):
     t = make()
     assert t.shape == shape and t.dtype == np.float32 and not t.requires_grad and t.is_leaf
     if fill is not None:
-        assert np.all(t.data == fill)
+        assert np.all(t._data == fill)
     ag.manual_seed(5)
     d = make(dtype=np.float64, requires_grad=True)
     assert d.dtype == np.float64 and d.requires_grad and d.is_leaf and d.grad is None
-    np.testing.assert_allclose(d.data, t.data, rtol=1e-6)
+    np.testing.assert_allclose(d._data, t._data, rtol=1e-6)
 
 
 def test_creation_values():
-    np.testing.assert_allclose(ag.linspace(0, 1, 5).data, [0, 0.25, 0.5, 0.75, 1.0])
-    np.testing.assert_array_equal(ag.arange(4).data, [0, 1, 2, 3])
+    np.testing.assert_allclose(ag.linspace(0, 1, 5)._data, [0, 0.25, 0.5, 0.75, 1.0])
+    np.testing.assert_array_equal(ag.arange(4)._data, [0, 1, 2, 3])
     assert ag.arange(4).dtype == np.int64
     assert ag.full((2,), 3).dtype == np.int64
-    np.testing.assert_array_equal(ag.eye(2, 3).data, np.eye(2, 3))
+    np.testing.assert_array_equal(ag.eye(2, 3)._data, np.eye(2, 3))
     assert ag.zeros_like(ag.ones(2, dtype=np.float64)).dtype == np.float64
-    r = ag.rand(1000).data
+    r = ag.rand(1000)._data
     assert 0.0 <= r.min() and r.max() < 1.0 and abs(r.mean() - 0.5) < 0.05
-    n = ag.randn(2000).data
+    n = ag.randn(2000)._data
     assert abs(n.mean()) < 0.1 and abs(n.std() - 1.0) < 0.1
 
 
@@ -94,29 +94,29 @@ def test_manual_seed_repeats_random_tensors():
     ag.manual_seed(123)
     a, b = ag.rand(3), ag.randn(3)
     ag.manual_seed(123)
-    np.testing.assert_array_equal(ag.rand(3).data, a.data)
-    np.testing.assert_array_equal(ag.randn(3).data, b.data)
+    np.testing.assert_array_equal(ag.rand(3)._data, a._data)
+    np.testing.assert_array_equal(ag.randn(3)._data, b._data)
     ag.manual_seed(124)
-    assert not np.array_equal(ag.rand(3).data, a.data)
+    assert not np.array_equal(ag.rand(3)._data, a._data)
 
 
 def test_tensor_copies_and_Tensor_wraps():
     arr = np.array([1.0, 2.0])
-    assert not np.shares_memory(ag.tensor(arr).data, arr)
-    assert ag.Tensor(arr).data is arr
+    assert not np.shares_memory(ag.tensor(arr)._data, arr)
+    assert ag.Tensor(arr)._data is arr
     assert ag.tensor(ag.tensor(arr)).dtype == np.float64
 
 
 # -- attributes ----------------------------------------------------------------------------------
 def test_attributes():
     t = ag.Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True, name="w")
-    assert isinstance(t.data, np.ndarray)
+    assert isinstance(t._data, np.ndarray)
     assert t.grad is None and t.is_leaf and t.grad_fn is None and t.requires_grad
     assert t.shape == (2, 3) and isinstance(t.shape, tuple) and t.ndim == 2
     assert t.dtype == np.float64 and isinstance(t.dtype, np.dtype)
     assert t.name == "w"
     assert t.T.shape == (3, 2)
-    np.testing.assert_array_equal(t.T.data, t.data.T)
+    np.testing.assert_array_equal(t.T._data, t._data.T)
     assert t.size() == (2, 3) and t.size(1) == 3 and t.size(-2) == 2 and t.numel() == 6
     y = t * 2
     assert not y.is_leaf and y.grad_fn is not None and y.requires_grad
@@ -129,7 +129,7 @@ def test_methods_detach_numpy_item_tolist_requires_grad():
     t = ag.tensor([[1.5, 2.5]], requires_grad=True)
     with pytest.raises(RuntimeError, match="detach"):
         t.numpy()
-    assert t.detach().numpy() is t.data
+    assert t.detach().numpy() is t._data
     assert ag.tensor([[3.5]]).item() == 3.5 and isinstance(ag.tensor([2]).item(), int)
     with pytest.raises(ValueError, match="one element"):
         t.item()
@@ -148,10 +148,10 @@ def test_operators_match_numpy():
     for got, want in [(x + y, a + b), (x - y, a - b), (x * y, a * b), (x / y, a / b),
                       (y**x, b**a), (x**2, a**2), (2**x, 2**a), (-x, -a), (abs(x), abs(a)),
                       (x @ x.T, a @ a.T), (1 - x, 1 - a), (1 / y, 1 / b)]:
-        np.testing.assert_allclose(got.data, want)
+        np.testing.assert_allclose(got._data, want)
     for got, want in [(x < 1, a < 1), (x <= 1, a <= 1), (x > 1, a > 1), (x >= 1, a >= 1),
                       (x == 3, a == 3), (x != 3, a != 3)]:
-        np.testing.assert_array_equal(got.data, want)
+        np.testing.assert_array_equal(got._data, want)
         assert got.dtype == np.bool_
 
 
@@ -162,18 +162,18 @@ def test_var_and_std_are_unbiased_by_default():
     np.testing.assert_allclose(ag.std(x).item(), np.sqrt(5 / 3))
     np.testing.assert_allclose(x.var(unbiased=False).item(), 1.25)
     np.testing.assert_allclose(x.var(correction=0).item(), 1.25)
-    np.testing.assert_allclose(ag.var(ag.tensor(np.ones((2, 3))), 1).data, [0.0, 0.0])
+    np.testing.assert_allclose(ag.var(ag.tensor(np.ones((2, 3))), 1)._data, [0.0, 0.0])
 
 
 def test_repeat_tiles_split_takes_sizes_pad_takes_torch_tuple():
-    np.testing.assert_array_equal(ag.tensor([1, 2]).repeat(2).data, [1, 2, 1, 2])
-    np.testing.assert_array_equal(ag.tensor([1, 2]).repeat(2, 1).data, [[1, 2], [1, 2]])
-    np.testing.assert_array_equal(ag.tile(ag.tensor([1, 2]), (2,)).data, [1, 2, 1, 2])
+    np.testing.assert_array_equal(ag.tensor([1, 2]).repeat(2)._data, [1, 2, 1, 2])
+    np.testing.assert_array_equal(ag.tensor([1, 2]).repeat(2, 1)._data, [[1, 2], [1, 2]])
+    np.testing.assert_array_equal(ag.tile(ag.tensor([1, 2]), (2,))._data, [1, 2, 1, 2])
     parts = ag.split(ag.arange(5), [2, 3])
     assert [p.tolist() for p in parts] == [[0, 1], [2, 3, 4]]
     assert [p.tolist() for p in ag.split(ag.arange(5), 2)] == [[0, 1], [2, 3], [4]]
     padded = ag.pad(ag.ones(1, 2), (1, 2), value=7.0)  # last dimension: 1 before, 2 after
-    np.testing.assert_array_equal(padded.data, [[7, 1, 1, 7, 7]])
+    np.testing.assert_array_equal(padded._data, [[7, 1, 1, 7, 7]])
     assert ag.pad(ag.ones(2, 3), (0, 0, 1, 0)).shape == (3, 3)
 
 
@@ -181,17 +181,17 @@ def test_max_and_min_with_dim_return_a_named_pair():
     x = ag.tensor(np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]]), requires_grad=True)
     values, indices = ag.max(x, dim=1)
     r = x.max(dim=1)
-    np.testing.assert_array_equal(r.values.data, [5.0, 7.0])
-    np.testing.assert_array_equal(r.indices.data, [1, 0])
+    np.testing.assert_array_equal(r.values._data, [5.0, 7.0])
+    np.testing.assert_array_equal(r.indices._data, [1, 0])
     assert r.indices.dtype == np.int64 and not r.indices.requires_grad
-    np.testing.assert_array_equal(values.data, r.values.data)
-    np.testing.assert_array_equal(indices.data, r.indices.data)
+    np.testing.assert_array_equal(values._data, r.values._data)
+    np.testing.assert_array_equal(indices._data, r.indices._data)
     m = x.min(dim=0, keepdim=True)
     assert m.values.shape == (1, 3)
-    np.testing.assert_array_equal(m.indices.data, [[0, 1, 0]])
+    np.testing.assert_array_equal(m.indices._data, [[0, 1, 0]])
     assert x.max().item() == 7.0  # no dim: the largest value alone
     r.values.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[0, 1, 0], [1, 0, 0]])
+    np.testing.assert_array_equal(x.grad._data, [[0, 1, 0], [1, 0, 0]])
 
 
 def test_dim_and_axis_spellings_agree():
@@ -200,8 +200,8 @@ def test_dim_and_axis_spellings_agree():
         a = getattr(x, name)(dim=(0, 2), keepdim=True)
         b = getattr(ag, name)(x, axis=(0, 2), keepdims=True)
         assert a.shape == (1, 3, 1)
-        np.testing.assert_allclose(a.data, b.data)
-    np.testing.assert_allclose(x.sum(-1).data, x.data.sum(-1))
+        np.testing.assert_allclose(a._data, b._data)
+    np.testing.assert_allclose(x.sum(-1)._data, x._data.sum(-1))
 
 
 def test_argmax_argmin_carry_no_gradient():
@@ -209,67 +209,67 @@ def test_argmax_argmin_carry_no_gradient():
     for r in (x.argmax(), x.argmin(dim=1), ag.argmax(x, dim=0, keepdim=True)):
         assert not r.requires_grad and r.dtype == np.int64
     assert x.argmax().item() == 2
-    np.testing.assert_array_equal(ag.argmin(x, dim=1).data, [0, 1])
+    np.testing.assert_array_equal(ag.argmin(x, dim=1)._data, [0, 1])
 
 
 
 def test_kernels_closed_forms():
     x = ag.tensor(np.arange(1.0, 5.0).reshape(1, 1, 4))
     w = ag.tensor(np.array([[[1.0, 0.0, -1.0]]]))
-    np.testing.assert_array_equal(ag.conv1d(x, w).data, [[[-2.0, -2.0]]])
-    np.testing.assert_array_equal(ag.conv1d(x, w, padding=1).data, [[[-2, -2, -2, 3]]])
+    np.testing.assert_array_equal(ag.conv1d(x, w)._data, [[[-2.0, -2.0]]])
+    np.testing.assert_array_equal(ag.conv1d(x, w, padding=1)._data, [[[-2, -2, -2, 3]]])
     np.testing.assert_array_equal(ag.conv1d(x, w, bias=ag.tensor(np.array([1.0])), stride=2,
-                                            padding=1).data, [[[-1.0, -1.0]]])
+                                            padding=1)._data, [[[-1.0, -1.0]]])
     r = ag.tensor(np.arange(6.0).reshape(1, 1, 6))
-    np.testing.assert_array_equal(ag.max_pool1d(r, 2).data, [[[1, 3, 5]]])
-    np.testing.assert_array_equal(ag.avg_pool1d(r, 2).data, [[[0.5, 2.5, 4.5]]])
+    np.testing.assert_array_equal(ag.max_pool1d(r, 2)._data, [[[1, 3, 5]]])
+    np.testing.assert_array_equal(ag.avg_pool1d(r, 2)._data, [[[0.5, 2.5, 4.5]]])
     sq = ag.tensor(np.arange(16.0).reshape(1, 1, 4, 4))
-    np.testing.assert_array_equal(ag.max_pool2d(sq, 2).data, [[[[5, 7], [13, 15]]]])
-    np.testing.assert_array_equal(ag.avg_pool2d(sq, 2).data, [[[[2.5, 4.5], [10.5, 12.5]]]])
+    np.testing.assert_array_equal(ag.max_pool2d(sq, 2)._data, [[[[5, 7], [13, 15]]]])
+    np.testing.assert_array_equal(ag.avg_pool2d(sq, 2)._data, [[[[2.5, 4.5], [10.5, 12.5]]]])
     ones = ag.ones(1, 1, 4, dtype=np.float64)
-    np.testing.assert_allclose(ag.avg_pool1d(ones, 3, stride=1, padding=1).data,
+    np.testing.assert_allclose(ag.avg_pool1d(ones, 3, stride=1, padding=1)._data,
                                [[[2 / 3, 1, 1, 2 / 3]]])
     np.testing.assert_allclose(ag.avg_pool1d(ones, 3, stride=1, padding=1,
-                                             count_include_pad=False).data, [[[1, 1, 1, 1]]])
+                                             count_include_pad=False)._data, [[[1, 1, 1, 1]]])
     k = ag.tensor(np.ones((1, 1, 2, 2)))
-    np.testing.assert_array_equal(ag.conv2d(sq, k, stride=2).data, [[[[10, 18], [42, 50]]]])
+    np.testing.assert_array_equal(ag.conv2d(sq, k, stride=2)._data, [[[[10, 18], [42, 50]]]])
 
 
 def test_pooling_when_the_stride_does_not_reach_the_end():
     r = ag.tensor(np.arange(6.0).reshape(1, 1, 6))
-    np.testing.assert_array_equal(ag.max_pool1d(r, 3, stride=2, padding=1).data, [[[1, 3, 5]]])
+    np.testing.assert_array_equal(ag.max_pool1d(r, 3, stride=2, padding=1)._data, [[[1, 3, 5]]])
 
 
 def test_linear_algebra_and_softmax_closed_forms():
     a = ag.tensor(np.array([[1.0, 2.0], [3.0, 4.0]]))
     v = ag.tensor(np.array([1.0, -1.0]))
-    np.testing.assert_array_equal(ag.matmul(a, v).data, [-1.0, -1.0])
-    np.testing.assert_array_equal((v @ a).data, [-2.0, -2.0])
+    np.testing.assert_array_equal(ag.matmul(a, v)._data, [-1.0, -1.0])
+    np.testing.assert_array_equal((v @ a)._data, [-2.0, -2.0])
     assert ag.dot(v, v).item() == 2.0
-    np.testing.assert_array_equal(ag.outer(v, ag.tensor([2.0, 3.0])).data, [[2, 3], [-2, -3]])
+    np.testing.assert_array_equal(ag.outer(v, ag.tensor([2.0, 3.0]))._data, [[2, 3], [-2, -3]])
     assert ag.einsum("ii", a).item() == 5.0
-    np.testing.assert_array_equal(ag.einsum("ij->j", a).data, [4.0, 6.0])
-    np.testing.assert_array_equal(ag.einsum("ij,jk", a, a).data, a.data @ a.data)
+    np.testing.assert_array_equal(ag.einsum("ij->j", a)._data, [4.0, 6.0])
+    np.testing.assert_array_equal(ag.einsum("ij,jk", a, a)._data, a._data @ a._data)
     s = ag.softmax(ag.tensor(np.array([[0.0, np.log(3.0)]])), dim=1)
-    np.testing.assert_allclose(s.data, [[0.25, 0.75]])
+    np.testing.assert_allclose(s._data, [[0.25, 0.75]])
     ls = ag.log_softmax(ag.tensor(np.array([0.0, np.log(3.0)])), dim=0)
-    np.testing.assert_allclose(ls.data, np.log([0.25, 0.75]))
+    np.testing.assert_allclose(ls._data, np.log([0.25, 0.75]))
     big = ag.log_softmax(ag.tensor(np.array([1000.0, 0.0])), dim=0)
-    np.testing.assert_allclose(big.data, [0.0, -1000.0])
+    np.testing.assert_allclose(big._data, [0.0, -1000.0])
     np.testing.assert_allclose(ag.logsumexp(ag.tensor(np.array([1000.0, 1000.0])), 0).item(),
                                1000.0 + np.log(2.0))
 
 
 def test_elementwise_parameters_closed_forms():
     x = ag.tensor(np.array([-2.0, 0.5, 30.0]))
-    np.testing.assert_allclose(ag.leaky_relu(x).data, [-0.02, 0.5, 30.0])
-    np.testing.assert_allclose(ag.leaky_relu(x, 0.5).data, [-1.0, 0.5, 30.0])
-    np.testing.assert_allclose(ag.softplus(x).data, [np.log1p(np.exp(-2.0)),
+    np.testing.assert_allclose(ag.leaky_relu(x)._data, [-0.02, 0.5, 30.0])
+    np.testing.assert_allclose(ag.leaky_relu(x, 0.5)._data, [-1.0, 0.5, 30.0])
+    np.testing.assert_allclose(ag.softplus(x)._data, [np.log1p(np.exp(-2.0)),
                                                      np.log1p(np.exp(0.5)), 30.0])
-    np.testing.assert_allclose(ag.softplus(x, beta=2.0, threshold=0.8).data,
+    np.testing.assert_allclose(ag.softplus(x, beta=2.0, threshold=0.8)._data,
                                [np.log1p(np.exp(-4.0)) / 2, 0.5, 30.0])
-    np.testing.assert_array_equal(ag.clamp(x, -1.0, 1.0).data, [-1.0, 0.5, 1.0])
-    np.testing.assert_array_equal(ag.clip(x, max=0.0).data, [-2.0, 0.0, 0.0])
+    np.testing.assert_array_equal(ag.clamp(x, -1.0, 1.0)._data, [-1.0, 0.5, 1.0])
+    np.testing.assert_array_equal(ag.clip(x, max=0.0)._data, [-2.0, 0.0, 0.0])
     np.testing.assert_allclose(ag.norm(ag.tensor(np.array([3.0, -4.0]))).item(), 5.0)
     np.testing.assert_allclose(ag.tensor(np.array([3.0, -4.0])).norm(p=1).item(), 7.0)
 
@@ -510,13 +510,13 @@ def test_values_and_gradients_match_torch(ag_fn, torch_fn, shapes, domain):
         expected = t.detach().numpy()
         if t.dtype.is_floating_point:
             assert o.dtype == np.float64
-            np.testing.assert_allclose(o.data, expected, rtol=1e-10, atol=1e-12)
+            np.testing.assert_allclose(o._data, expected, rtol=1e-10, atol=1e-12)
             w = rng.normal(size=o.shape)
             loss_ours.append((o * ag.tensor(w)).sum())
             loss_theirs.append((t * torch.tensor(w)).sum())
         else:
             assert o.dtype == expected.dtype or (o.dtype.kind == expected.dtype.kind == "b")
-            np.testing.assert_array_equal(o.data, expected)
+            np.testing.assert_array_equal(o._data, expected)
             assert not o.requires_grad
     if not loss_ours or not any(t.requires_grad for t in loss_theirs):
         return
@@ -524,7 +524,7 @@ def test_values_and_gradients_match_torch(ag_fn, torch_fn, shapes, domain):
     sum(loss_theirs[1:], loss_theirs[0]).backward()
     for x, t in zip(xs, ts):
         want = np.zeros(t.shape) if t.grad is None else t.grad.numpy()
-        got = np.zeros(x.shape) if x.grad is None else x.grad.data
+        got = np.zeros(x.shape) if x.grad is None else x.grad._data
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
 
 
@@ -547,4 +547,4 @@ def test_kernels_agree_with_torch_in_float32_too():
     theirs = torch.nn.functional.max_pool2d(
         torch.relu(torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), padding=1)), 2)
     assert ours.dtype == np.float32
-    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(ours._data, theirs.numpy(), rtol=1e-4, atol=1e-5)

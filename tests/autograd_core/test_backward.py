@@ -74,7 +74,7 @@ def test_gradients_add_up_where_a_tensor_is_used_more_than_once():
     b = a + a
     c = b + b
     c.sum().backward()
-    np.testing.assert_array_equal(a.grad.data, [4.0, 4.0])
+    np.testing.assert_array_equal(a.grad._data, [4.0, 4.0])
 
     x = f64(3.0)
     (x * x * x).backward()  # x used three times through two nodes
@@ -84,17 +84,17 @@ def test_gradients_add_up_where_a_tensor_is_used_more_than_once():
 def test_gradients_of_different_tensors_never_share_memory():
     x, y = f64([1.0, 2.0]), f64([3.0, 4.0])
     (x + y).sum().backward()
-    assert not np.shares_memory(x.grad.data, y.grad.data)
+    assert not np.shares_memory(x.grad._data, y.grad._data)
 
     # passthrough ops hand the incoming gradient on unchanged: still separate arrays
     x, y = f64([[1.0, 2.0]]), f64([3.0, 4.0])
     seed = np.array([1.0, 2.0])
     (x.reshape(2) + y.reshape(2)).backward(gradient=seed)
-    assert not np.shares_memory(x.grad.data, y.grad.data)
-    assert not np.shares_memory(x.grad.data, seed)
-    assert not np.shares_memory(y.grad.data, seed)
-    x.grad.data[...] = 0  # writing one gradient leaves the other and the seed alone
-    np.testing.assert_array_equal(y.grad.data, [1.0, 2.0])
+    assert not np.shares_memory(x.grad._data, y.grad._data)
+    assert not np.shares_memory(x.grad._data, seed)
+    assert not np.shares_memory(y.grad._data, seed)
+    x.grad._data[...] = 0  # writing one gradient leaves the other and the seed alone
+    np.testing.assert_array_equal(y.grad._data, [1.0, 2.0])
     np.testing.assert_array_equal(seed, [1.0, 2.0])
 
 
@@ -102,13 +102,13 @@ def test_leaf_grad_accumulates_across_backward_calls_like_pytorch():
     x = f64([1.0, 2.0])
     (x * x).sum().backward()
     first = x.grad
-    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])
+    np.testing.assert_array_equal(x.grad._data, [2.0, 4.0])
     (x * 3.0).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [5.0, 7.0])
+    np.testing.assert_array_equal(x.grad._data, [5.0, 7.0])
     assert x.grad is first  # accumulated in place, as PyTorch does without create_graph
     x.grad = None
     (x * 3.0).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+    np.testing.assert_array_equal(x.grad._data, [3.0, 3.0])
 
 
 def test_second_backward_through_a_freed_graph_is_a_clear_error():
@@ -124,13 +124,13 @@ def test_retain_graph_allows_a_second_backward():
     y = (x * x).sum()
     y.backward(retain_graph=True)
     y.backward()
-    np.testing.assert_array_equal(x.grad.data, [4.0, 8.0])
+    np.testing.assert_array_equal(x.grad._data, [4.0, 8.0])
 
 
 def test_saved_arrays_are_released_once_used():
     x = f64(np.ones(5))
     h = x.exp()
-    saved = weakref.ref(h.data)
+    saved = weakref.ref(h._data)
     y = (h * h).sum()
     del h
     gc.collect()
@@ -138,13 +138,13 @@ def test_saved_arrays_are_released_once_used():
     y.backward()
     gc.collect()
     assert saved() is None, "an intermediate array outlived the backward pass"
-    assert y.data is not None  # the root itself is alive
+    assert y._data is not None  # the root itself is alive
 
 
 def test_retain_graph_keeps_saved_arrays():
     x = f64(np.ones(5))
     h = x.exp()
-    saved = weakref.ref(h.data)
+    saved = weakref.ref(h._data)
     y = (h * h).sum()
     del h
     y.backward(retain_graph=True)
@@ -155,7 +155,7 @@ def test_retain_graph_keeps_saved_arrays():
 def test_backward_inputs_limits_which_leaves_accumulate():
     x, y = f64([1.0, 2.0]), f64([3.0, 4.0])
     (x * y).sum().backward(inputs=[x])
-    np.testing.assert_array_equal(x.grad.data, [3.0, 4.0])
+    np.testing.assert_array_equal(x.grad._data, [3.0, 4.0])
     assert y.grad is None
 
 
@@ -164,13 +164,13 @@ def test_autograd_grad_leaves_grad_alone_and_reaches_non_leaves():
     m = x * 3.0
     z = (m * m).sum() + (y * 0).sum()
     gm, gx = ag.autograd.grad(z, [m, x], retain_graph=True)
-    np.testing.assert_array_equal(gm.data, 2 * m.data)
-    np.testing.assert_array_equal(gx.data, 18 * x.data)
+    np.testing.assert_array_equal(gm._data, 2 * m._data)
+    np.testing.assert_array_equal(gx._data, 18 * x._data)
     assert x.grad is None and m.grad is None
     with pytest.raises(RuntimeError, match="allow_unused"):
         ag.autograd.grad((x * 2).sum(), [x, y])
     gx, gy = ag.autograd.grad((x * 2).sum(), [x, y], allow_unused=True)
-    assert gy is None and not np.shares_memory(gx.data, x.data)
+    assert gy is None and not np.shares_memory(gx._data, x._data)
 
 
 # -- retain_grad and hooks ---------------------------------------------------------------------
@@ -181,23 +181,23 @@ def test_retain_grad_keeps_the_gradient_of_a_non_leaf():
     assert m.retains_grad
     other = x * 3.0
     (m * m + other).sum().backward()
-    np.testing.assert_allclose(m.grad.data, [6.0, 12.0])
+    np.testing.assert_allclose(m.grad._data, [6.0, 12.0])
     assert other.grad is None
-    np.testing.assert_allclose(x.grad.data, [21.0, 39.0])
+    np.testing.assert_allclose(x.grad._data, [21.0, 39.0])
 
 
 def test_hook_on_a_leaf_sees_and_replaces_the_gradient():
     x = f64([1.0, 2.0])
     seen = []
-    x.register_hook(lambda g: seen.append(g.data.copy()))
+    x.register_hook(lambda g: seen.append(g._data.copy()))
     handle = x.register_hook(lambda g: g * 10.0)
     (x * 2.0).sum().backward()
     np.testing.assert_array_equal(seen[0], [2.0, 2.0])
-    np.testing.assert_array_equal(x.grad.data, [20.0, 20.0])
+    np.testing.assert_array_equal(x.grad._data, [20.0, 20.0])
     handle.remove()
     x.grad = None
     (x * 2.0).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+    np.testing.assert_array_equal(x.grad._data, [2.0, 2.0])
     assert len(seen) == 2
 
 
@@ -205,18 +205,18 @@ def test_hook_on_a_non_leaf_changes_what_flows_further():
     x = f64([1.0, 2.0])
     m = x * 2.0
     seen = []
-    m.register_hook(lambda g: seen.append(g.data.copy()))
+    m.register_hook(lambda g: seen.append(g._data.copy()))
     m.register_hook(lambda g: ag.ones_like(g))
     (m * m).sum().backward()
     np.testing.assert_array_equal(seen[0], [4.0, 8.0])
-    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+    np.testing.assert_array_equal(x.grad._data, [2.0, 2.0])
 
 
 def test_hook_returning_none_keeps_the_gradient_and_bad_shapes_are_errors():
     x = f64([1.0, 2.0])
     x.register_hook(lambda g: None)
     (x * 2.0).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+    np.testing.assert_array_equal(x.grad._data, [2.0, 2.0])
     y = f64([1.0, 2.0])
     y.register_hook(lambda g: ag.ones(3))
     with pytest.raises(RuntimeError, match="shape"):
@@ -237,7 +237,7 @@ def test_gradient_argument_for_non_scalar_outputs():
     with pytest.raises(RuntimeError, match=r"shape \(3,\)"):
         y.backward(gradient=ag.ones(3))
     y.backward(gradient=f64([1.0, 0.5], requires_grad=False))
-    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+    np.testing.assert_array_equal(x.grad._data, [2.0, 2.0])
 
 
 def test_backward_on_a_tensor_that_does_not_require_grad_is_an_error():
@@ -333,7 +333,7 @@ def test_without_detect_anomaly_nan_flows_silently():
     x = f64([0.0, 4.0])
     with np.errstate(all="ignore"):
         (ag.sqrt(x) * 0.0).sum().backward()
-    assert np.isnan(x.grad.data[0]) and x.grad.data[1] == 0.0
+    assert np.isnan(x.grad._data[0]) and x.grad._data[1] == 0.0
     assert not ag.is_anomaly_enabled()
 
 
@@ -345,7 +345,7 @@ def test_in_place_change_of_a_tensor_that_requires_grad_is_refused_under_grad_mo
             change()
     with ag.no_grad():
         x.add_(1.0)
-    np.testing.assert_array_equal(x.data, [2.0, 3.0])
+    np.testing.assert_array_equal(x._data, [2.0, 3.0])
     assert x.requires_grad and x.is_leaf
 
 
@@ -371,7 +371,7 @@ def test_changing_an_unrelated_tensor_in_place_is_fine():
     other = f64([0.0, 0.0], requires_grad=False)
     other.add_(1.0)
     y.backward()
-    np.testing.assert_array_equal(x.grad.data, [3.0, 4.0])
+    np.testing.assert_array_equal(x.grad._data, [3.0, 4.0])
 
 
 def _wrong_shape_op():
@@ -482,9 +482,9 @@ def test_detach_cuts_history_and_shares_data():
     y = x * 3.0
     d = y.detach()
     assert not d.requires_grad and d.is_leaf and d.grad_fn is None
-    assert np.shares_memory(d.data, y.data)
+    assert np.shares_memory(d._data, y._data)
     (y * d).sum().backward()  # d is a constant here
-    np.testing.assert_array_equal(x.grad.data, 3.0 * d.data)
+    np.testing.assert_array_equal(x.grad._data, 3.0 * d._data)
 
 
 # -- dtype rules -------------------------------------------------------------------------------
@@ -528,11 +528,11 @@ def test_broadcast_gradients_are_summed_back_to_each_input(sa, sb):
     out = a * b
     u = rng.normal(size=out.shape)
     out.backward(gradient=u)
-    full_a = np.broadcast_to(b.data, out.shape) * u
-    full_b = np.broadcast_to(a.data, out.shape) * u
+    full_a = np.broadcast_to(b._data, out.shape) * u
+    full_b = np.broadcast_to(a._data, out.shape) * u
     assert a.grad.shape == sa and b.grad.shape == sb
-    np.testing.assert_allclose(a.grad.data, _sum_to(full_a, sa), rtol=1e-12)
-    np.testing.assert_allclose(b.grad.data, _sum_to(full_b, sb), rtol=1e-12)
+    np.testing.assert_allclose(a.grad._data, _sum_to(full_a, sa), rtol=1e-12)
+    np.testing.assert_allclose(b.grad._data, _sum_to(full_b, sb), rtol=1e-12)
 
 
 def _sum_to(g: np.ndarray, shape: tuple) -> np.ndarray:
@@ -543,20 +543,20 @@ def _sum_to(g: np.ndarray, shape: tuple) -> np.ndarray:
 def test_indexing_gradient_sums_repeated_indices():
     x = f64(np.arange(4.0))
     x[[0, 0, 1, 0, 3]].sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [3.0, 1.0, 0.0, 1.0])
+    np.testing.assert_array_equal(x.grad._data, [3.0, 1.0, 0.0, 1.0])
 
     m = f64(np.zeros((3, 2)))
     rows, cols = np.array([2, 2, 0]), np.array([1, 1, 0])
     (m[rows, cols] * f64([1.0, 2.0, 5.0], requires_grad=False)).sum().backward()
-    np.testing.assert_array_equal(m.grad.data, [[5.0, 0.0], [0.0, 0.0], [0.0, 3.0]])
+    np.testing.assert_array_equal(m.grad._data, [[5.0, 0.0], [0.0, 0.0], [0.0, 3.0]])
 
     b = f64(np.arange(6.0).reshape(2, 3))
-    b[b.data > 2].sum().backward()
-    np.testing.assert_array_equal(b.grad.data, [[0, 0, 0], [1, 1, 1]])
+    b[b._data > 2].sum().backward()
+    np.testing.assert_array_equal(b.grad._data, [[0, 0, 0], [1, 1, 1]])
 
     t = f64(np.arange(6.0).reshape(2, 3))
     t[ag.tensor([1, 1])][:, ::2].sum().backward()  # Tensor index, then a strided slice
-    np.testing.assert_array_equal(t.grad.data, [[0, 0, 0], [2, 0, 2]])
+    np.testing.assert_array_equal(t.grad._data, [[0, 0, 0], [2, 0, 2]])
 
 
 def test_comparisons_carry_no_gradient():
@@ -564,16 +564,16 @@ def test_comparisons_carry_no_gradient():
     for cmp in (x < 2, x <= 2, x > 2, x >= 2, x == 2, x != 2, x < x * 2):
         assert cmp.dtype == np.bool_
         assert not cmp.requires_grad and cmp.grad_fn is None
-    np.testing.assert_array_equal((x > 1.5).data, [False, True, True])
+    np.testing.assert_array_equal((x > 1.5)._data, [False, True, True])
 
 
 def test_numpy_interop():
     x = f64([1.0, 2.0])
-    assert np.asarray(x) is x.data
+    assert np.asarray(x) is x._data
     for result in (np.ones(2) * x, np.ones(2) + x, np.ones(2) - x, np.ones(2) / x,
                    np.ones((2, 2)) @ x, np.float64(2.0) * x):
         assert isinstance(result, ag.Tensor) and result.requires_grad
     (np.array([3.0, 4.0]) * x).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [3.0, 4.0])
-    np.testing.assert_array_equal((np.ones(2) - x).data, [0.0, -1.0])
-    np.testing.assert_array_equal((np.ones(2) / x).data, [1.0, 0.5])
+    np.testing.assert_array_equal(x.grad._data, [3.0, 4.0])
+    np.testing.assert_array_equal((np.ones(2) - x)._data, [0.0, -1.0])
+    np.testing.assert_array_equal((np.ones(2) / x)._data, [1.0, 0.5])

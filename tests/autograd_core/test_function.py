@@ -61,9 +61,9 @@ def test_forward_and_backward_of_a_custom_function():
     x = f64([1.0, -2.0])
     y = ScaledCube.apply(x, 2.0)
     assert y.requires_grad and not y.is_leaf
-    np.testing.assert_array_equal(y.data, [2.0, -16.0])
+    np.testing.assert_array_equal(y._data, [2.0, -16.0])
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [6.0, 24.0])
+    np.testing.assert_array_equal(x.grad._data, [6.0, 24.0])
 
 
 def test_forward_runs_without_recording_and_inputs_without_grad_give_a_leaf():
@@ -93,8 +93,8 @@ def test_needs_input_grad_and_none_gradients():
     c = f64([0.5, 0.5])
     MulAdd.apply(a, b, c).sum().backward()
     assert MulAdd.seen_needs == (True, False, True)
-    np.testing.assert_array_equal(a.grad.data, [3.0, 4.0])
-    np.testing.assert_array_equal(c.grad.data, [1.0, 1.0])
+    np.testing.assert_array_equal(a.grad._data, [3.0, 4.0])
+    np.testing.assert_array_equal(c.grad._data, [1.0, 1.0])
     assert b.grad is None
 
 
@@ -114,29 +114,29 @@ def test_a_custom_function_inside_a_bigger_graph():
         for i in range(3):
             step = np.zeros(3)
             step[i] = eps
-            t.data[...] += step
+            t._data[...] += step
             plus = f(x, w).item()
-            t.data[...] -= 2 * step
+            t._data[...] -= 2 * step
             minus = f(x, w).item()
-            t.data[...] += step
-            np.testing.assert_allclose(t.grad.data[i], (plus - minus) / (2 * eps), rtol=1e-6)
+            t._data[...] += step
+            np.testing.assert_allclose(t.grad._data[i], (plus - minus) / (2 * eps), rtol=1e-6)
 
 
 def test_the_same_function_applied_twice_keeps_separate_contexts():
     x = f64([2.0])
     y = ScaledCube.apply(x, 1.0) + ScaledCube.apply(x * 2, 3.0)  # 1 x^3 + 3 (2x)^3
     y.backward()
-    np.testing.assert_allclose(x.grad.data, [3 * 4.0 + 3 * 3 * 16.0 * 2])
+    np.testing.assert_allclose(x.grad._data, [3 * 4.0 + 3 * 3 * 16.0 * 2])
 
 
 def test_second_order_through_a_backward_written_in_tensor_ops():
     x = f64([1.0, 2.0])
     (g,) = ag.autograd.grad(ScaledCube.apply(x, 2.0).sum(), x, create_graph=True)
-    np.testing.assert_allclose(g.data, 6 * x.data**2)
+    np.testing.assert_allclose(g._data, 6 * x._data**2)
     (h,) = ag.autograd.grad(g.sum(), x)
-    np.testing.assert_allclose(h.data, 12 * x.data)
+    np.testing.assert_allclose(h._data, 12 * x._data)
     third = ag.grad(lambda t: ag.grad(lambda s: ScaledCube.apply(s, 1.0).sum())(t).sum())
-    np.testing.assert_allclose(third(np.array([0.5, 1.5])).data, [3.0, 9.0])
+    np.testing.assert_allclose(third(np.array([0.5, 1.5]))._data, [3.0, 9.0])
 
 
 def test_backward_with_a_wrong_number_of_gradients_is_a_clear_error():
@@ -171,7 +171,7 @@ def test_forward_must_return_a_tensor():
     class NotATensor(ag.Function):
         @staticmethod
         def forward(ctx, a):
-            return a.data * 2
+            return a._data * 2
 
         @staticmethod
         def backward(ctx, grad):
@@ -197,7 +197,7 @@ def test_backward_never_aliases_the_users_arrays():
     ReturnsKept.apply(x).sum().backward()
     ReturnsKept.apply(x).sum().backward()  # accumulates into .grad in place
     np.testing.assert_array_equal(kept, [5.0, 5.0])
-    np.testing.assert_array_equal(x.grad.data, [10.0, 10.0])
+    np.testing.assert_array_equal(x.grad._data, [10.0, 10.0])
 
 
 # -- gradcheck ---------------------------------------------------------------------------------
@@ -255,7 +255,7 @@ def test_gradcheck_leaves_the_inputs_as_they_were():
     values = np.array([0.3, -0.7, 1.1])
     x = f64(values)
     ag.gradcheck(lambda t: ag.sin(t) * t, (x,))
-    np.testing.assert_array_equal(x.data, values)
+    np.testing.assert_array_equal(x._data, values)
     assert x.grad is None
 
 
@@ -263,6 +263,6 @@ def test_gradcheck_on_non_contiguous_inputs():
     data = np.arange(1.0, 7.0).reshape(2, 3).T
     x = ag.Tensor(data, requires_grad=True)
     assert ag.gradcheck(lambda t: t * t, (x,))
-    np.testing.assert_array_equal(x.data, np.arange(1.0, 7.0).reshape(2, 3).T)
+    np.testing.assert_array_equal(x._data, np.arange(1.0, 7.0).reshape(2, 3).T)
     with pytest.raises(ag.GradcheckError):
         ag.gradcheck(lambda t: WrongBackward.apply(t), (ag.Tensor(data, requires_grad=True),))

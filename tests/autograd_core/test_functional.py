@@ -23,7 +23,7 @@ def test_grad_matches_the_closed_form():
     x = arr(4)
     g = ag.grad(lambda t: (ag.sin(t) * t).sum())(x)
     assert isinstance(g, ag.Tensor) and g.shape == (4,) and g.dtype == np.float64
-    np.testing.assert_allclose(g.data, np.cos(x) * x + np.sin(x), rtol=1e-12)
+    np.testing.assert_allclose(g._data, np.cos(x) * x + np.sin(x), rtol=1e-12)
     assert not g.requires_grad  # a plain result outside any other transform
 
 
@@ -33,20 +33,20 @@ def test_grad_argnums_int_tuple_and_negative():
 
     x, y, z = arr(3), arr(3), arr(3)
     gy = ag.grad(f, argnums=1)(x, y, z)
-    np.testing.assert_allclose(gy.data, 2 * x * y)
+    np.testing.assert_allclose(gy._data, 2 * x * y)
     gx, gz = ag.grad(f, argnums=(0, 2))(x, y, z)
-    np.testing.assert_allclose(gx.data, y * y)
-    np.testing.assert_allclose(gz.data, np.ones(3))
+    np.testing.assert_allclose(gx._data, y * y)
+    np.testing.assert_allclose(gz._data, np.ones(3))
     (only,) = ag.grad(f, argnums=(1,))(x, y, z)  # a one-element tuple gives a tuple
-    np.testing.assert_allclose(only.data, 2 * x * y)
-    np.testing.assert_allclose(ag.grad(f, argnums=-1)(x, y, z).data, np.ones(3))
+    np.testing.assert_allclose(only._data, 2 * x * y)
+    np.testing.assert_allclose(ag.grad(f, argnums=-1)(x, y, z)._data, np.ones(3))
     with pytest.raises(ValueError, match="argnums"):
         ag.grad(f, argnums=3)(x, y, z)
 
 
 def test_grad_of_an_unused_argument_is_zero():
     g = ag.grad(lambda x, y: (x * 2).sum(), argnums=1)(ag.tensor(arr(2)), arr(3))
-    np.testing.assert_array_equal(g.data, np.zeros(3))
+    np.testing.assert_array_equal(g._data, np.zeros(3))
 
 
 def test_grad_needs_a_scalar_output_and_float_inputs():
@@ -60,7 +60,7 @@ def test_value_and_grad_and_has_aux():
     x = arr(3)
     value, g = ag.value_and_grad(lambda t: (t**2).sum())(x)
     np.testing.assert_allclose(value.item(), (x**2).sum())
-    np.testing.assert_allclose(g.data, 2 * x)
+    np.testing.assert_allclose(g._data, 2 * x)
 
     def with_aux(t):
         loss = (t**2).sum()
@@ -69,15 +69,15 @@ def test_value_and_grad_and_has_aux():
     (value, aux), g = ag.value_and_grad(with_aux, has_aux=True)(x)
     np.testing.assert_allclose(value.item(), (x**2).sum())
     np.testing.assert_allclose(aux["mean"].item(), x.mean())
-    np.testing.assert_allclose(g.data, 2 * x)
+    np.testing.assert_allclose(g._data, 2 * x)
     g2, aux2 = ag.grad(with_aux, has_aux=True)(x)
-    np.testing.assert_allclose(g2.data, 2 * x)
+    np.testing.assert_allclose(g2._data, 2 * x)
     np.testing.assert_allclose(aux2["mean"].item(), x.mean())
 
 
 def test_keyword_arguments_pass_through():
     g = ag.grad(lambda x, scale=1.0: (x * scale).sum())(arr(2), scale=3.0)
-    np.testing.assert_allclose(g.data, [3.0, 3.0])
+    np.testing.assert_allclose(g._data, [3.0, 3.0])
 
 
 def test_python_floats_become_float32_inputs_and_arrays_keep_float64():
@@ -95,13 +95,13 @@ def f_vector(x, y):
 def test_vjp_is_u_times_the_jacobian():
     x, y, u = arr(3), arr(3), arr(2)
     out, vjp_fn = ag.vjp(f_vector, x, y)
-    np.testing.assert_allclose(out.data, f_vector(ag.tensor(x), ag.tensor(y)).data)
+    np.testing.assert_allclose(out._data, f_vector(ag.tensor(x), ag.tensor(y))._data)
     gx, gy = vjp_fn(u)
     jx, jy = ag.jacobian(f_vector, argnums=(0, 1))(x, y)
-    np.testing.assert_allclose(gx.data, u @ jx.data, rtol=1e-12)
-    np.testing.assert_allclose(gy.data, u @ jy.data, rtol=1e-12)
+    np.testing.assert_allclose(gx._data, u @ jx._data, rtol=1e-12)
+    np.testing.assert_allclose(gy._data, u @ jy._data, rtol=1e-12)
     gx2, _ = vjp_fn(2 * u)  # vjp_fn can be called again
-    np.testing.assert_allclose(gx2.data, 2 * gx.data, rtol=1e-12)
+    np.testing.assert_allclose(gx2._data, 2 * gx._data, rtol=1e-12)
     with pytest.raises(ValueError, match="shape"):
         vjp_fn(arr(3))
 
@@ -109,25 +109,25 @@ def test_vjp_is_u_times_the_jacobian():
 def test_vjp_with_several_outputs():
     x = arr(3)
     (a, b), vjp_fn = ag.vjp(lambda t: (t * 2, t.sum()), x)
-    np.testing.assert_allclose(a.data, 2 * x)
+    np.testing.assert_allclose(a._data, 2 * x)
     (g,) = vjp_fn((np.ones(3), np.array(5.0)))
-    np.testing.assert_allclose(g.data, 2 + 5 * np.ones(3))
+    np.testing.assert_allclose(g._data, 2 + 5 * np.ones(3))
 
 
 def test_jvp_is_the_jacobian_times_v():
     x, y, vx, vy = arr(3), arr(3), arr(3), arr(3)
     out, tangent = ag.jvp(f_vector, (x, y), (vx, vy))
     jx, jy = ag.jacobian(f_vector, argnums=(0, 1))(x, y)
-    np.testing.assert_allclose(out.data, f_vector(ag.tensor(x), ag.tensor(y)).data)
-    np.testing.assert_allclose(tangent.data, jx.data @ vx + jy.data @ vy, rtol=1e-12)
+    np.testing.assert_allclose(out._data, f_vector(ag.tensor(x), ag.tensor(y))._data)
+    np.testing.assert_allclose(tangent._data, jx._data @ vx + jy._data @ vy, rtol=1e-12)
 
 
 def test_jvp_single_primal_and_tuple_outputs():
     x, v = arr(4), arr(4)
     out, t = ag.jvp(lambda a: a**3, x, v)
-    np.testing.assert_allclose(t.data, 3 * x**2 * v, rtol=1e-12)
+    np.testing.assert_allclose(t._data, 3 * x**2 * v, rtol=1e-12)
     (o1, o2), (t1, t2) = ag.jvp(lambda a: (ag.exp(a), a.sum()), (x,), (v,))
-    np.testing.assert_allclose(t1.data, np.exp(x) * v, rtol=1e-12)
+    np.testing.assert_allclose(t1._data, np.exp(x) * v, rtol=1e-12)
     np.testing.assert_allclose(t2.item(), v.sum(), rtol=1e-12)
     with pytest.raises(ValueError, match="tangent"):
         ag.jvp(lambda a: a, (x,), (arr(3),))
@@ -137,7 +137,7 @@ def test_jvp_of_a_function_linear_in_its_input_and_of_a_constant():
     a = ag.tensor(arr(2, 3))
     x, v = arr(3), arr(3)
     _, t = ag.jvp(lambda z: a @ z, (x,), (v,))
-    np.testing.assert_allclose(t.data, a.data @ v, rtol=1e-12)
+    np.testing.assert_allclose(t._data, a._data @ v, rtol=1e-12)
     _, t = ag.jvp(lambda z: a.sum() + 0 * z.sum().detach(), (x,), (v,))
     assert t.item() == 0.0
 
@@ -151,7 +151,7 @@ def test_jacobian_shape_is_output_shape_then_input_shape():
     for i in range(2):
         for k in range(3):
             expected[k, i, k] = 1 - np.tanh(x[i, k]) ** 2
-    np.testing.assert_allclose(j.data, expected, rtol=1e-12)
+    np.testing.assert_allclose(j._data, expected, rtol=1e-12)
     assert ag.jacobian(lambda t: (t * t).sum())(x).shape == (2, 3)
     assert ag.jacobian(lambda t: t * 2)(np.array(1.0)).shape == ()
 
@@ -163,14 +163,14 @@ def test_hessian_equals_jacobian_of_grad_and_closed_form():
     x = arr(3)
     h = ag.hessian(f)(x)
     jg = ag.jacobian(ag.grad(f))(x)
-    np.testing.assert_allclose(h.data, jg.data, rtol=1e-12)
+    np.testing.assert_allclose(h._data, jg._data, rtol=1e-12)
     a, b, c = x
     expected = np.array([
         [2 * b, 2 * a, 0.0],
         [2 * a, -c * c * np.sin(b * c), np.cos(b * c) - b * c * np.sin(b * c)],
         [0.0, np.cos(b * c) - b * c * np.sin(b * c), -b * b * np.sin(b * c)],
     ])
-    np.testing.assert_allclose(h.data, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(h._data, expected, rtol=1e-12, atol=1e-12)
 
 
 def test_hessian_with_tuple_argnums_is_a_nested_tuple():
@@ -179,10 +179,10 @@ def test_hessian_with_tuple_argnums_is_a_nested_tuple():
 
     x, y = arr(2), arr(2)
     (hxx, hxy), (hyx, hyy) = ag.hessian(f, argnums=(0, 1))(x, y)
-    np.testing.assert_allclose(hxx.data, np.diag(2 * y))
-    np.testing.assert_allclose(hxy.data, np.diag(2 * x))
-    np.testing.assert_allclose(hyx.data, np.diag(2 * x))
-    np.testing.assert_allclose(hyy.data, np.zeros((2, 2)))
+    np.testing.assert_allclose(hxx._data, np.diag(2 * y))
+    np.testing.assert_allclose(hxy._data, np.diag(2 * x))
+    np.testing.assert_allclose(hyx._data, np.diag(2 * x))
+    np.testing.assert_allclose(hyy._data, np.zeros((2, 2)))
 
 
 def test_hvp_equals_hessian_times_v():
@@ -193,10 +193,10 @@ def test_hvp_equals_hessian_times_v():
     value, hv = ag.hvp(f, x, v)
     h = ag.hessian(f)(x)
     np.testing.assert_allclose(value.item(), f(ag.tensor(x)).item())
-    np.testing.assert_allclose(hv.data, h.data @ v, rtol=1e-10)
+    np.testing.assert_allclose(hv._data, h._data @ v, rtol=1e-10)
     _, (h1, h2) = ag.hvp(lambda a, b: (a * a * b).sum(), (x, x), (v, v))
-    np.testing.assert_allclose(h1.data, 2 * x * v + 2 * x * v, rtol=1e-12)
-    np.testing.assert_allclose(h2.data, 2 * x * v, rtol=1e-12)
+    np.testing.assert_allclose(h1._data, 2 * x * v + 2 * x * v, rtol=1e-12)
+    np.testing.assert_allclose(h2._data, 2 * x * v, rtol=1e-12)
 
 
 # -- composition -------------------------------------------------------------------------------
@@ -205,23 +205,23 @@ def test_transforms_compose():
         return (ag.sigmoid(x) * x).sum()
 
     x, v = arr(3), arr(3)
-    h = ag.hessian(f)(x).data
+    h = ag.hessian(f)(x)._data
     # grad of grad (elementwise f, so the Hessian is diagonal)
     d2 = ag.grad(lambda t: ag.grad(f)(t).sum())(x)
-    np.testing.assert_allclose(d2.data, np.diag(h), rtol=1e-12)
+    np.testing.assert_allclose(d2._data, np.diag(h), rtol=1e-12)
     # jvp of grad is hvp
     _, jg = ag.jvp(ag.grad(f), (x,), (v,))
-    np.testing.assert_allclose(jg.data, h @ v, rtol=1e-12)
+    np.testing.assert_allclose(jg._data, h @ v, rtol=1e-12)
     # vjp of grad is v^T H
     _, vjp_fn = ag.vjp(ag.grad(f), x)
     (vg,) = vjp_fn(v)
-    np.testing.assert_allclose(vg.data, v @ h, rtol=1e-12)
+    np.testing.assert_allclose(vg._data, v @ h, rtol=1e-12)
     # jacobian of jacobian is the third-derivative tensor of an elementwise map
     jj = ag.jacobian(ag.jacobian(lambda t: t**3))(x)
     expected = np.zeros((3, 3, 3))
     for i in range(3):
         expected[i, i, i] = 6 * x[i]
-    np.testing.assert_allclose(jj.data, expected, rtol=1e-12)
+    np.testing.assert_allclose(jj._data, expected, rtol=1e-12)
 
 
 def test_a_transform_inside_a_differentiated_function():
@@ -240,7 +240,7 @@ def test_a_transform_inside_a_differentiated_function():
     numeric = np.array([(outer(ag.tensor(x + eps * e)).item()
                          - outer(ag.tensor(x - eps * e)).item()) / (2 * eps)
                         for e in np.eye(2)])
-    np.testing.assert_allclose(got.data, numeric, rtol=1e-6)
+    np.testing.assert_allclose(got._data, numeric, rtol=1e-6)
 
 
 # -- PyTorch as the oracle ----------------------------------------------------------------------
@@ -272,20 +272,20 @@ def test_transforms_agree_with_torch_func(name):
     def f_t(t):
         return fn(torch, t)
 
-    np.testing.assert_allclose(ag.grad(f_ag)(x).data, tf.grad(f_t)(xt).numpy(), rtol=1e-10)
-    np.testing.assert_allclose(ag.hessian(f_ag)(x).data, tf.hessian(f_t)(xt).numpy(),
+    np.testing.assert_allclose(ag.grad(f_ag)(x)._data, tf.grad(f_t)(xt).numpy(), rtol=1e-10)
+    np.testing.assert_allclose(ag.hessian(f_ag)(x)._data, tf.hessian(f_t)(xt).numpy(),
                                rtol=1e-9, atol=1e-12)
     _, hv = ag.hvp(f_ag, x, v)
     _, hv_t = torch.autograd.functional.hvp(f_t, xt, vt)
-    np.testing.assert_allclose(hv.data, hv_t.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(hv._data, hv_t.numpy(), rtol=1e-9, atol=1e-12)
     grad_ag, grad_t = ag.grad(f_ag), tf.grad(f_t)
     _, jv = ag.jvp(grad_ag, (x,), (v,))
     _, jv_t = tf.jvp(grad_t, (xt,), (vt,))
-    np.testing.assert_allclose(jv.data, jv_t.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(jv._data, jv_t.numpy(), rtol=1e-9, atol=1e-12)
     _, vjp_fn = ag.vjp(grad_ag, x)
     _, vjp_t = tf.vjp(grad_t, xt)
-    np.testing.assert_allclose(vjp_fn(v)[0].data, vjp_t(vt)[0].numpy(), rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(ag.jacobian(grad_ag)(x).data, tf.jacrev(grad_t)(xt).numpy(),
+    np.testing.assert_allclose(vjp_fn(v)[0]._data, vjp_t(vt)[0].numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ag.jacobian(grad_ag)(x)._data, tf.jacrev(grad_t)(xt).numpy(),
                                rtol=1e-9, atol=1e-12)
 
 
@@ -301,10 +301,10 @@ def test_argnums_and_aux_agree_with_torch_func():
     gx, gy = ag.grad(lambda a, b: f(ag, a, b), argnums=(0, 1))(x, y)
     tx, ty = tf.grad(lambda a, b: f(torch, a, b), argnums=(0, 1))(torch.tensor(x),
                                                                   torch.tensor(y))
-    np.testing.assert_allclose(gx.data, tx.numpy(), rtol=1e-12)
-    np.testing.assert_allclose(gy.data, ty.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(gx._data, tx.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(gy._data, ty.numpy(), rtol=1e-12)
     (hxx, hxy), (hyx, hyy) = ag.hessian(lambda a, b: f(ag, a, b), argnums=(0, 1))(x, y)
     t_h = tf.hessian(lambda a, b: f(torch, a, b), argnums=(0, 1))(torch.tensor(x),
                                                                   torch.tensor(y))
     for got, want in zip((hxx, hxy, hyx, hyy), (t_h[0][0], t_h[0][1], t_h[1][0], t_h[1][1])):
-        np.testing.assert_allclose(got.data, want.numpy(), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(got._data, want.numpy(), rtol=1e-12, atol=1e-12)

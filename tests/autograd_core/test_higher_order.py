@@ -117,10 +117,10 @@ def test_backward_with_create_graph_then_backward_again():
     (x**3).sum().backward(create_graph=True)
     g = x.grad
     assert g.requires_grad and g.grad_fn is not None
-    np.testing.assert_allclose(g.data, 3 * x.data**2)
+    np.testing.assert_allclose(g._data, 3 * x._data**2)
     x.grad = None
     g.sum().backward()
-    np.testing.assert_allclose(x.grad.data, 6 * x.data)
+    np.testing.assert_allclose(x.grad._data, 6 * x._data)
 
 
 def test_create_graph_accumulates_gradient_tensors():
@@ -128,9 +128,9 @@ def test_create_graph_accumulates_gradient_tensors():
     (x**2).sum().backward(create_graph=True)
     (x**3).sum().backward(create_graph=True)
     g = x.grad  # 2x + 3x^2, still a graph
-    np.testing.assert_allclose(g.data, [16.0])
+    np.testing.assert_allclose(g._data, [16.0])
     (dg,) = ag.autograd.grad(g.sum(), x)
-    np.testing.assert_allclose(dg.data, [2 + 6 * 2.0])
+    np.testing.assert_allclose(dg._data, [2 + 6 * 2.0])
 
 
 def test_create_graph_retains_the_graph_by_default():
@@ -138,7 +138,7 @@ def test_create_graph_retains_the_graph_by_default():
     y = (x.exp() * x).sum()
     (g,) = ag.autograd.grad(y, x, create_graph=True)
     (g2,) = ag.autograd.grad(y, x)  # the same graph again: retained by create_graph
-    np.testing.assert_allclose(g.data, g2.data)
+    np.testing.assert_allclose(g._data, g2._data)
 
 
 def test_hessian_of_a_quadratic_form_is_its_symmetric_matrix():
@@ -147,11 +147,11 @@ def test_hessian_of_a_quadratic_form_is_its_symmetric_matrix():
     a = ag.tensor(m + m.T)
     f = lambda x: 0.5 * (x @ (a @ x))  # noqa: E731
     h = ag.hessian(f)(rng.normal(size=4))
-    np.testing.assert_allclose(h.data, a.data, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(h._data, a._data, rtol=1e-12, atol=1e-12)
 
     b = ag.tensor(m)  # not symmetric: the Hessian of 0.5 x^T B x is (B + B^T) / 2
     h = ag.hessian(lambda x: 0.5 * (x @ (b @ x)))(rng.normal(size=4))
-    np.testing.assert_allclose(h.data, (m + m.T) / 2, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(h._data, (m + m.T) / 2, rtol=1e-12, atol=1e-12)
 
 
 def test_hessian_by_double_backward_row_by_row():
@@ -159,8 +159,8 @@ def test_hessian_by_double_backward_row_by_row():
     x = f64(rng.normal(size=3))
     y = ag.logsumexp(x, dim=0)
     (g,) = ag.autograd.grad(y, x, create_graph=True)
-    rows = [ag.autograd.grad(g[i], x, retain_graph=True)[0].data for i in range(3)]
-    p = np.exp(x.data - np.logaddexp.reduce(x.data))
+    rows = [ag.autograd.grad(g[i], x, retain_graph=True)[0]._data for i in range(3)]
+    p = np.exp(x._data - np.logaddexp.reduce(x._data))
     np.testing.assert_allclose(np.stack(rows), np.diag(p) - np.outer(p, p), atol=1e-12)
 
 
@@ -191,9 +191,9 @@ def test_second_derivative_through_matmul_sum_and_broadcasting():
         return ((xs @ w + b) ** 2).sum()
 
     h = ag.hessian(loss, argnums=0)(rng.normal(size=3), np.array(0.4))
-    np.testing.assert_allclose(h.data, 2 * xs.data.T @ xs.data, rtol=1e-12)
+    np.testing.assert_allclose(h._data, 2 * xs._data.T @ xs._data, rtol=1e-12)
     hb = ag.hessian(loss, argnums=1)(rng.normal(size=3), np.array(0.4))
-    np.testing.assert_allclose(hb.data, 10.0)
+    np.testing.assert_allclose(hb._data, 10.0)
 
 
 def test_piecewise_ops_have_zero_second_derivative_away_from_kinks():
@@ -203,7 +203,7 @@ def test_piecewise_ops_have_zero_second_derivative_away_from_kinks():
         (g,) = ag.autograd.grad(fn(x).sum(), x, create_graph=True)
         if g.requires_grad:
             (h,) = ag.autograd.grad(g.sum(), x, allow_unused=True)
-            assert h is None or not np.any(h.data)
+            assert h is None or not np.any(h._data)
 
 
 def test_gradient_of_a_gradient_norm():
@@ -212,4 +212,4 @@ def test_gradient_of_a_gradient_norm():
     (g,) = ag.autograd.grad((x**3).sum(), x, create_graph=True)
     penalty = (g * g).sum()
     penalty.backward()
-    np.testing.assert_allclose(x.grad.data, 36 * x.data**3, rtol=1e-12)
+    np.testing.assert_allclose(x.grad._data, 36 * x._data**3, rtol=1e-12)

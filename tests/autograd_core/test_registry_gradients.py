@@ -118,7 +118,7 @@ def engine_vjp(op: Op, case: rs.Case, xs: list, u: np.ndarray) -> list[np.ndarra
             result.append(np.zeros_like(x))
             continue
         assert g.shape == x.shape and g.dtype == x.dtype, (g.shape, x.shape, g.dtype)
-        result.append(g.data)
+        result.append(g._data)
     return result
 
 
@@ -199,7 +199,7 @@ def assert_full_jacobian(op: Op, case: rs.Case, xs: list, out: np.ndarray) -> No
             g = engine.grad(y, [ts[k]], grad_outputs=onehot.reshape(out.shape),
                             retain_graph=True, allow_unused=True)[0]
             if g is not None:
-                analytic[r] = g.data.reshape(-1)
+                analytic[r] = g._data.reshape(-1)
         np.testing.assert_allclose(
             analytic, numeric, rtol=1e-5, atol=1e-6,
             err_msg=f"{op.name} {case}: Jacobian with respect to input {case.diff[k]}")
@@ -225,7 +225,7 @@ def test_second_order_matches_central_differences(name, data):
     first = engine.grad(y, ts, grad_outputs=ut, create_graph=True, allow_unused=True)
     plain = engine_vjp(op, case, xs, u)
     for k, (g, p) in enumerate(zip(first, plain)):
-        got = np.zeros_like(p) if g is None else g.data
+        got = np.zeros_like(p) if g is None else g._data
         assert got.shape == p.shape
         np.testing.assert_allclose(got, p, rtol=1e-10, atol=1e-12, err_msg=(
             f"{name} {case}: VJP of input {case.diff[k]} differs between create_graph=True "
@@ -237,7 +237,7 @@ def test_second_order_matches_central_differences(name, data):
         total = total + t
     if total is not None and total.requires_grad:
         second = engine.grad(total, ts + [ut], allow_unused=True)
-        analytic = vdot([np.zeros_like(a) if g is None else g.data
+        analytic = vdot([np.zeros_like(a) if g is None else g._data
                          for g, a in zip(second, xs + [u])], vs + [vu])
     else:
         analytic = 0.0
@@ -276,7 +276,7 @@ def test_float32_inputs_give_float32_outputs_and_gradients(name, data):
             continue
         assert g.dtype == np.float32, f"{name} {case}: gradient dtype {g.dtype}"
         scale = 1.0 + float(np.abs(ref).max(initial=0.0))
-        np.testing.assert_allclose(g.data, ref, rtol=1e-3, atol=1e-4 * scale,
+        np.testing.assert_allclose(g._data, ref, rtol=1e-3, atol=1e-4 * scale,
                                    err_msg=f"{name} {case}: float32 gradient")
 
 
@@ -390,10 +390,10 @@ def test_backward_with_a_read_only_seed_accumulates_into_fresh_memory(name, data
         apply(op, tuple(with_inputs(case, ts)), case.params).backward(gradient=seed)
     once = engine_vjp(op, case, [x.copy() for x in xs], seed_copy)
     np.testing.assert_array_equal(seed, seed_copy)
-    grads = [t.grad.data for t in ts if t.grad is not None]
+    grads = [t.grad._data for t in ts if t.grad is not None]
     for t, g1 in zip(ts, once):
         if t.grad is not None:
-            np.testing.assert_allclose(t.grad.data, 2 * g1, rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(t.grad._data, 2 * g1, rtol=1e-12, atol=1e-12)
     for k, g in enumerate(grads):
         assert not np.shares_memory(g, seed), f"{name}: .grad shares memory with the seed"
         for x in xs:
@@ -480,8 +480,8 @@ def test_subgradient_at_kinks_is_pytorchs(case, create_graph):
         out = fn(*ts).sum()
         grads = engine.grad(out, ts, create_graph=create_graph, allow_unused=True)
     for g, e in zip(grads, expected):
-        assert np.isfinite(g.data).all()
-        np.testing.assert_allclose(g.data, np.array(e), rtol=1e-12, atol=1e-12)
+        assert np.isfinite(g._data).all()
+        np.testing.assert_allclose(g._data, np.array(e), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.torch
@@ -499,17 +499,17 @@ def test_var_of_one_element_with_correction_gives_nan_like_torch():
     x = ag.tensor(np.array([[1.0], [2.0]]), requires_grad=True)
     with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
         y = ag.var(x, dim=1)
-    assert np.isnan(y.data).all()
+    assert np.isnan(y._data).all()
     with np.errstate(all="ignore"):
         y.sum().backward()
-    assert np.isnan(x.grad.data).all()
+    assert np.isnan(x.grad._data).all()
 
 
 def test_loss_rules_give_broadcast_shaped_gradients():
     x = ag.tensor(np.array([0.3]), requires_grad=True)
     y = ag.tensor(np.array([0.2, 0.9, 0.5]), requires_grad=True)
     apply(REGISTRY["binary_cross_entropy"], (x, y), {"reduction": "sum"}).backward()
-    np.testing.assert_allclose(y.grad.data, np.full(3, np.log1p(-0.3) - np.log(0.3)))
+    np.testing.assert_allclose(y.grad._data, np.full(3, np.log1p(-0.3) - np.log(0.3)))
 
 
 def test_cast_rule_returns_the_input_dtype():
@@ -518,4 +518,4 @@ def test_cast_rule_returns_the_input_dtype():
     assert y.dtype == np.float64
     (y * ag.tensor(np.array([3.0, 4.0]))).sum().backward()
     assert x.grad.dtype == np.float32
-    np.testing.assert_array_equal(x.grad.data, np.array([3.0, 4.0], dtype=np.float32))
+    np.testing.assert_array_equal(x.grad._data, np.array([3.0, 4.0], dtype=np.float32))

@@ -47,9 +47,9 @@ def test_fans_include_the_receptive_field():
 def test_uniform_initializers_fill_the_bound(fn, kwargs, shape, bound):
     w = weight(*shape)
     fn(w, **kwargs)
-    assert np.abs(w.data).max() <= bound * (1 + 1e-6)
-    assert abs(w.data.std() - bound / math.sqrt(3)) < 0.03 * bound
-    assert abs(w.data.mean()) < 0.03 * bound
+    assert np.abs(w._data).max() <= bound * (1 + 1e-6)
+    assert abs(w._data.std() - bound / math.sqrt(3)) < 0.03 * bound
+    assert abs(w._data.mean()) < 0.03 * bound
 
 
 @pytest.mark.parametrize("fn,kwargs,shape,std", [
@@ -62,19 +62,19 @@ def test_uniform_initializers_fill_the_bound(fn, kwargs, shape, bound):
 def test_normal_initializers_have_the_right_spread(fn, kwargs, shape, std):
     w = weight(*shape)
     fn(w, **kwargs)
-    assert abs(w.data.std() - std) < 0.03 * std
-    assert abs(w.data.mean()) < 0.03 * std
+    assert abs(w._data.std() - std) < 0.03 * std
+    assert abs(w._data.mean()) < 0.03 * std
 
 
 def test_initializers_work_in_place_without_recording_a_graph():
     w = weight(4, 5)
-    array = w.data
-    assert init.xavier_uniform_(w) is w and w.data is array
+    array = w._data
+    assert init.xavier_uniform_(w) is w and w._data is array
     assert w.is_leaf and w.requires_grad and w.dtype == np.float32
     assert ag.is_grad_enabled()
-    assert init.zeros_(w) is w and not w.data.any()
-    assert init.ones_(w) is w and np.all(w.data == 1)
-    assert init.constant_(w, 0.25) is w and np.all(w.data == 0.25)
+    assert init.zeros_(w) is w and not w._data.any()
+    assert init.ones_(w) is w and np.all(w._data == 1)
+    assert init.constant_(w, 0.25) is w and np.all(w._data == 0.25)
     with pytest.raises(TypeError, match="Tensor"):
         init.normal_(np.zeros(3))
 
@@ -85,14 +85,14 @@ def test_initializers_follow_the_global_seed():
     init.kaiming_normal_(a)
     ag.manual_seed(11)
     init.kaiming_normal_(b)
-    np.testing.assert_array_equal(a.data, b.data)
+    np.testing.assert_array_equal(a._data, b._data)
 
 
 @pytest.mark.parametrize("shape", [(6, 6), (4, 9), (9, 4), (5, 2, 3)])
 def test_orthogonal_gives_orthonormal_rows_or_columns(shape):
     w = weight(*shape, dtype=np.float64)
     init.orthogonal_(w, gain=2.0)
-    m = w.data.reshape(shape[0], -1) / 2.0
+    m = w._data.reshape(shape[0], -1) / 2.0
     rows, cols = m.shape
     gram = m @ m.T if rows <= cols else m.T @ m
     np.testing.assert_allclose(gram, np.eye(min(rows, cols)), atol=1e-12)
@@ -101,14 +101,14 @@ def test_orthogonal_gives_orthonormal_rows_or_columns(shape):
 def test_trunc_normal_eye_and_dirac():
     w = weight(200, 50)
     init.trunc_normal_(w, std=1.0, a=-0.5, b=1.0)
-    assert w.data.min() >= -0.5 and w.data.max() <= 1.0
+    assert w._data.min() >= -0.5 and w._data.max() <= 1.0
     e = weight(3, 4)
     init.eye_(e)
-    np.testing.assert_array_equal(e.data, np.eye(3, 4))
+    np.testing.assert_array_equal(e._data, np.eye(3, 4))
     conv = nn.Conv1d(3, 3, 3, padding=1, bias=False)
     init.dirac_(conv.weight)
     x = ag.randn(2, 3, 7)
-    np.testing.assert_allclose(conv(x).data, x.data, rtol=1e-6)
+    np.testing.assert_allclose(conv(x)._data, x._data, rtol=1e-6)
 
 
 def test_empty_tensors_are_left_alone():
@@ -119,7 +119,7 @@ def test_empty_tensors_are_left_alone():
 # -- LSUV ------------------------------------------------------------------------------------
 def _layer_output_vars(model, x, kinds=(nn.Linear, nn.Conv1d, nn.Conv2d)):
     seen = []
-    handles = [m.register_forward_hook(lambda m, a, out: seen.append(float(out.data.var())))
+    handles = [m.register_forward_hook(lambda m, a, out: seen.append(float(out._data.var())))
                for m in model.modules() if isinstance(m, kinds)]
     with ag.no_grad():
         model(x)
@@ -147,7 +147,7 @@ def test_lsuv_makes_every_layer_output_unit_variance(make, shape):
     assert model.training
     for m in model.modules():
         if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d)):
-            assert not m.bias.data.any()
+            assert not m.bias._data.any()
 
 
 def test_lsuv_follows_the_forward_order_of_a_custom_module():

@@ -93,7 +93,7 @@ def test_embedding_weight_gradient_sums_repeated_indices():
     idx = np.array([[0, 2, 2], [4, 2, 0]])
     assert ag.gradcheck(lambda w: emb(idx), [emb.weight])
     emb(idx).sum().backward()
-    np.testing.assert_array_equal(emb.weight.grad.data[:, 0], [2, 0, 3, 0, 1])
+    np.testing.assert_array_equal(emb.weight.grad._data[:, 0], [2, 0, 3, 0, 1])
 
 
 @pytest.mark.parametrize("kwargs,shape", [
@@ -117,7 +117,7 @@ def test_linear_is_x_w_transposed_plus_b():
     lin = nn.Linear(3, 2)
     x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
     out = lin(ag.tensor(x))
-    np.testing.assert_allclose(out.data, x @ lin.weight.data.T + lin.bias.data, rtol=1e-6)
+    np.testing.assert_allclose(out._data, x @ lin.weight._data.T + lin.bias._data, rtol=1e-6)
     assert out._op.name == "linear"  # one fused node
     assert lin.weight.shape == (2, 3) and lin.weight.dtype == np.float32
 
@@ -130,8 +130,8 @@ def test_default_init_is_uniform_within_one_over_sqrt_fan_in(make, fan_in):
     layer = make()
     bound = 1 / math.sqrt(fan_in)
     for p in layer.parameters():
-        assert np.abs(p.data).max() <= bound
-    assert np.abs(layer.weight.data).max() > 0.7 * bound  # spread over the whole interval
+        assert np.abs(p._data).max() <= bound
+    assert np.abs(layer.weight._data).max() > 0.7 * bound  # spread over the whole interval
 
 
 def test_default_init_is_reproducible_under_manual_seed():
@@ -139,15 +139,15 @@ def test_default_init_is_reproducible_under_manual_seed():
     a = nn.Linear(4, 3)
     ag.manual_seed(123)
     b = nn.Linear(4, 3)
-    np.testing.assert_array_equal(a.weight.data, b.weight.data)
-    np.testing.assert_array_equal(a.bias.data, b.bias.data)
+    np.testing.assert_array_equal(a.weight._data, b.weight._data)
+    np.testing.assert_array_equal(a.bias._data, b.bias._data)
     c = nn.Linear(4, 3)
-    assert not np.array_equal(a.weight.data, c.weight.data)
+    assert not np.array_equal(a.weight._data, c.weight._data)
 
 
 @pytest.mark.parametrize("make", [lambda: nn.Linear(0, 3), lambda: nn.Conv1d(0, 3, 2)])
 def test_zero_fan_in_gives_a_zero_bias_as_in_pytorch(make):
-    np.testing.assert_array_equal(make().bias.data, np.zeros(3, np.float32))
+    np.testing.assert_array_equal(make().bias._data, np.zeros(3, np.float32))
 
 
 def test_default_init_draws_the_weight_then_the_bias():
@@ -157,8 +157,8 @@ def test_default_init_draws_the_weight_then_the_bias():
     bound = 1 / math.sqrt(2 * 4)
     weight = nn.init.uniform_(ag.tensor(np.empty((3, 2, 4))), -bound, bound)
     bias = nn.init.uniform_(ag.tensor(np.empty(3)), -bound, bound)
-    np.testing.assert_allclose(conv.weight.data, weight.data, rtol=1e-6)
-    np.testing.assert_allclose(conv.bias.data, bias.data, rtol=1e-6)
+    np.testing.assert_allclose(conv.weight._data, weight._data, rtol=1e-6)
+    np.testing.assert_allclose(conv.bias._data, bias._data, rtol=1e-6)
 
 
 def test_layers_take_a_dtype():
@@ -200,15 +200,15 @@ def test_conv_argument_errors():
 # -- activations ----------------------------------------------------------------------------
 def test_activation_values():
     x = ag.tensor([-2.0, -0.5, 0.0, 0.5, 3.0])
-    np.testing.assert_allclose(nn.ReLU()(x).data, [0, 0, 0, 0.5, 3])
-    np.testing.assert_allclose(nn.LeakyReLU(0.1)(x).data, [-0.2, -0.05, 0, 0.5, 3], rtol=1e-6)
-    np.testing.assert_allclose(nn.Sigmoid()(x).data, 1 / (1 + np.exp(-x.data)), rtol=1e-6)
-    np.testing.assert_allclose(nn.Tanh()(x).data, np.tanh(x.data), rtol=1e-6)
-    np.testing.assert_allclose(nn.Softplus()(x).data, np.log1p(np.exp(x.data)), rtol=1e-6)
-    np.testing.assert_allclose(nn.PReLU()(x).data, [-0.5, -0.125, 0, 0.5, 3])
-    s = nn.Softmax(dim=0)(x).data
-    np.testing.assert_allclose(s, np.exp(x.data) / np.exp(x.data).sum(), rtol=1e-6)
-    np.testing.assert_allclose(nn.LogSoftmax(dim=0)(x).data, np.log(s), rtol=1e-5)
+    np.testing.assert_allclose(nn.ReLU()(x)._data, [0, 0, 0, 0.5, 3])
+    np.testing.assert_allclose(nn.LeakyReLU(0.1)(x)._data, [-0.2, -0.05, 0, 0.5, 3], rtol=1e-6)
+    np.testing.assert_allclose(nn.Sigmoid()(x)._data, 1 / (1 + np.exp(-x._data)), rtol=1e-6)
+    np.testing.assert_allclose(nn.Tanh()(x)._data, np.tanh(x._data), rtol=1e-6)
+    np.testing.assert_allclose(nn.Softplus()(x)._data, np.log1p(np.exp(x._data)), rtol=1e-6)
+    np.testing.assert_allclose(nn.PReLU()(x)._data, [-0.5, -0.125, 0, 0.5, 3])
+    s = nn.Softmax(dim=0)(x)._data
+    np.testing.assert_allclose(s, np.exp(x._data) / np.exp(x._data).sum(), rtol=1e-6)
+    np.testing.assert_allclose(nn.LogSoftmax(dim=0)(x)._data, np.log(s), rtol=1e-5)
     assert nn.Identity(3, unused=True)(x) is x
 
 
@@ -216,10 +216,10 @@ def test_prelu_slope_gradient_is_sum_of_negative_inputs():
     prelu = nn.PReLU()
     x = ag.tensor([[-2.0, 1.0], [-0.5, 3.0]])
     prelu(x).sum().backward()
-    np.testing.assert_allclose(prelu.weight.grad.data, [-2.5])
+    np.testing.assert_allclose(prelu.weight.grad._data, [-2.5])
     per_channel = nn.PReLU(2)
     per_channel(x).sum().backward()
-    np.testing.assert_allclose(per_channel.weight.grad.data, [-2.5, 0.0])
+    np.testing.assert_allclose(per_channel.weight.grad._data, [-2.5, 0.0])
     with pytest.raises(ValueError, match="channels"):
         nn.PReLU(3)(x)
 
@@ -228,7 +228,7 @@ def test_prelu_slope_gradient_is_sum_of_negative_inputs():
 def test_dropout_train_masks_and_scales_eval_is_identity():
     drop = nn.Dropout(0.3)
     x = ag.ones(200, 50)
-    out = drop(x).data
+    out = drop(x)._data
     zero_frac = (out == 0).mean()
     assert abs(zero_frac - 0.3) < 0.02
     np.testing.assert_allclose(out[out != 0], 1 / 0.7, rtol=1e-6)
@@ -236,16 +236,16 @@ def test_dropout_train_masks_and_scales_eval_is_identity():
     drop.eval()
     assert drop(x) is x
     assert nn.Dropout(0.0)(x) is x
-    assert not nn.Dropout(1.0)(x).data.any()
+    assert not nn.Dropout(1.0)(x)._data.any()
     with pytest.raises(ValueError, match="between 0 and 1"):
         nn.Dropout(1.5)
 
 
 def test_dropout_follows_the_global_seed():
     ag.manual_seed(7)
-    a = nn.Dropout()(ag.ones(50)).data
+    a = nn.Dropout()(ag.ones(50))._data
     ag.manual_seed(7)
-    b = nn.Dropout()(ag.ones(50)).data
+    b = nn.Dropout()(ag.ones(50))._data
     np.testing.assert_array_equal(a, b)
 
 
@@ -253,10 +253,10 @@ def test_model_train_and_eval_switch_dropout_and_batchnorm():
     model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Dropout(0.5))
     x = ag.randn(16, 4)
     model.eval()
-    np.testing.assert_array_equal(model(x).data, model(x).data)
+    np.testing.assert_array_equal(model(x)._data, model(x)._data)
     assert model[1].num_batches_tracked.item() == 0
     model.train()
-    assert not np.array_equal(model(x).data, model(x).data)
+    assert not np.array_equal(model(x)._data, model(x)._data)
     assert model[1].num_batches_tracked.item() == 2
 
 
@@ -264,16 +264,16 @@ def test_model_train_and_eval_switch_dropout_and_batchnorm():
 def test_batchnorm_training_normalizes_with_biased_variance_and_updates_running_stats():
     bn = nn.BatchNorm1d(3).double()
     x = np.random.default_rng(0).standard_normal((6, 3)) * [1.0, 2.0, 3.0] + [0.0, 1.0, -2.0]
-    out = bn(ag.tensor(x)).data
+    out = bn(ag.tensor(x))._data
     mean, var = x.mean(0), x.var(0)
     np.testing.assert_allclose(out, (x - mean) / np.sqrt(var + 1e-5), rtol=1e-10)
-    np.testing.assert_allclose(bn.running_mean.data, 0.1 * mean, rtol=1e-12)
-    np.testing.assert_allclose(bn.running_var.data, 0.9 + 0.1 * x.var(0, ddof=1), rtol=1e-12)
+    np.testing.assert_allclose(bn.running_mean._data, 0.1 * mean, rtol=1e-12)
+    np.testing.assert_allclose(bn.running_var._data, 0.9 + 0.1 * x.var(0, ddof=1), rtol=1e-12)
     assert bn.num_batches_tracked.item() == 1 and bn.num_batches_tracked.dtype == np.int64
     bn.eval()
     y = np.random.default_rng(1).standard_normal((2, 3))
-    expected = (y - bn.running_mean.data) / np.sqrt(bn.running_var.data + 1e-5)
-    np.testing.assert_allclose(bn(ag.tensor(y)).data, expected, rtol=1e-10)
+    expected = (y - bn.running_mean._data) / np.sqrt(bn.running_var._data + 1e-5)
+    np.testing.assert_allclose(bn(ag.tensor(y))._data, expected, rtol=1e-10)
 
 
 def test_batchnorm2d_statistics_are_per_channel_over_batch_and_space():
@@ -282,7 +282,7 @@ def test_batchnorm2d_statistics_are_per_channel_over_batch_and_space():
         bn.weight.copy_(np.array([2.0, 3.0]))
         bn.bias.copy_(np.array([0.5, -1.0]))
     x = np.random.default_rng(2).standard_normal((3, 2, 4, 5)) * 4 + 1
-    out = bn(ag.tensor(x)).data
+    out = bn(ag.tensor(x))._data
     np.testing.assert_allclose(out.mean(axis=(0, 2, 3)), [0.5, -1.0], atol=1e-12)
     np.testing.assert_allclose(out.std(axis=(0, 2, 3)), [2.0, 3.0], rtol=1e-4)
 
@@ -292,14 +292,14 @@ def test_batchnorm_momentum_none_keeps_the_cumulative_average():
     batches = [np.random.default_rng(s).standard_normal((5, 2)) + s for s in range(3)]
     for b in batches:
         bn(ag.tensor(b))
-    np.testing.assert_allclose(bn.running_mean.data, np.mean([b.mean(0) for b in batches], 0))
+    np.testing.assert_allclose(bn.running_mean._data, np.mean([b.mean(0) for b in batches], 0))
 
 
 def test_batchnorm_without_running_stats_uses_batch_stats_in_eval():
     bn = nn.BatchNorm1d(2, track_running_stats=False).eval()
     assert bn.running_mean is None and "running_mean" not in bn.state_dict()
     x = ag.randn(8, 2)
-    np.testing.assert_allclose(bn(x).data.mean(0), 0, atol=1e-6)
+    np.testing.assert_allclose(bn(x)._data.mean(0), 0, atol=1e-6)
 
 
 def test_batchnorm_errors():
@@ -319,7 +319,7 @@ def test_layernorm_closed_form():
     x = np.random.default_rng(0).standard_normal((4, 2, 3)) * 3
     flat = x.reshape(4, -1)
     expected = (flat - flat.mean(1, keepdims=True)) / np.sqrt(flat.var(1, keepdims=True) + 1e-5)
-    np.testing.assert_allclose(ln(ag.tensor(x)).data, expected.reshape(x.shape), rtol=1e-10)
+    np.testing.assert_allclose(ln(ag.tensor(x))._data, expected.reshape(x.shape), rtol=1e-10)
     with pytest.raises(ValueError, match="normalized_shape"):
         ln(ag.randn(4, 3, 2))
 
@@ -327,21 +327,21 @@ def test_layernorm_closed_form():
 # -- embedding ------------------------------------------------------------------------------
 def test_embedding_lookup_padding_and_errors():
     emb = nn.Embedding(4, 2, padding_idx=1)
-    assert not emb.weight.data[1].any()
+    assert not emb.weight._data[1].any()
     idx = ag.tensor(np.array([[1, 2], [3, 1]]))
     out = emb(idx)
     assert out.shape == (2, 2, 2)
-    np.testing.assert_array_equal(out.data[0, 1], emb.weight.data[2])
+    np.testing.assert_array_equal(out._data[0, 1], emb.weight._data[2])
     out.sum().backward()
-    np.testing.assert_array_equal(emb.weight.grad.data[1], [0, 0])
-    np.testing.assert_array_equal(emb.weight.grad.data[2], [1, 1])
+    np.testing.assert_array_equal(emb.weight.grad._data[1], [0, 0])
+    np.testing.assert_array_equal(emb.weight.grad._data[2], [1, 1])
     with pytest.raises(IndexError, match="out of range"):
         emb(np.array([4]))
     with pytest.raises(TypeError, match="integers"):
         emb(np.array([0.5]))
     frozen = nn.Embedding.from_pretrained(np.eye(3, dtype=np.float32))
     assert not frozen.weight.requires_grad
-    np.testing.assert_array_equal(frozen(np.array([2])).data, [[0, 0, 1]])
+    np.testing.assert_array_equal(frozen(np.array([2]))._data, [[0, 0, 1]])
 
 
 # -- containers -----------------------------------------------------------------------------
@@ -352,7 +352,7 @@ def test_sequential_indexing_slicing_and_editing():
     tail = seq[1:]
     assert isinstance(tail, nn.Sequential) and list(tail._modules) == ["1", "2"]
     x = ag.randn(4, 2)
-    np.testing.assert_array_equal(seq(x).data, c(b(a(x))).data)
+    np.testing.assert_array_equal(seq(x)._data, c(b(a(x)))._data)
     seq.append(nn.Sigmoid())
     assert len(seq) == 4 and list(seq._modules) == ["0", "1", "2", "3"]
     del seq[1]
@@ -414,9 +414,9 @@ def test_gru_matches_the_documented_equations_with_gates_r_z_n():
     x = np.random.default_rng(0).standard_normal((5, 2, 3))
     h0 = np.random.default_rng(1).standard_normal((1, 2, 4))
     out, h_n = gru(ag.tensor(x), ag.tensor(h0))
-    ref_out, ref_h = _gru_reference(x, h0[0], *(p.data for p in gru.parameters()))
-    np.testing.assert_allclose(out.data, ref_out, rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(h_n.data[0], ref_h, rtol=1e-12, atol=1e-15)
+    ref_out, ref_h = _gru_reference(x, h0[0], *(p._data for p in gru.parameters()))
+    np.testing.assert_allclose(out._data, ref_out, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(h_n._data[0], ref_h, rtol=1e-12, atol=1e-15)
     assert [n for n, _ in gru.named_parameters()] == ["weight_ih_l0", "weight_hh_l0",
                                                       "bias_ih_l0", "bias_hh_l0"]
     assert gru.weight_ih_l0.shape == (12, 3) and gru.weight_hh_l0.shape == (12, 4)
@@ -441,9 +441,9 @@ def test_gru_batch_first_is_a_transpose_and_last_output_is_h_n():
     x = np.random.default_rng(0).standard_normal((4, 2, 2))
     out, h_n = gru(ag.tensor(x))
     out_bf, h_n_bf = gru_bf(ag.tensor(x.transpose(1, 0, 2)))
-    np.testing.assert_allclose(out_bf.data, out.data.transpose(1, 0, 2))
-    np.testing.assert_allclose(h_n_bf.data, h_n.data)
-    np.testing.assert_allclose(h_n.data[0], out.data[-1])
+    np.testing.assert_allclose(out_bf._data, out._data.transpose(1, 0, 2))
+    np.testing.assert_allclose(h_n_bf._data, h_n._data)
+    np.testing.assert_allclose(h_n._data[0], out._data[-1])
 
 
 def test_gru_errors():

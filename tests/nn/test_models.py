@@ -20,7 +20,7 @@ def test_mlp_layout_matches_an_equivalent_sequential():
                         nn.Linear(8, 3))
     seq.load_state_dict(mlp.state_dict())
     x = ag.randn(5, 4)
-    np.testing.assert_array_equal(mlp(x).data, seq(x).data)
+    np.testing.assert_array_equal(mlp(x)._data, seq(x)._data)
 
 
 def test_mlp_options_place_batchnorm_activation_and_dropout_per_hidden_layer():
@@ -30,7 +30,7 @@ def test_mlp_options_place_batchnorm_activation_and_dropout_per_hidden_layer():
                                                "Linear", "Sigmoid"]
     assert mlp[0].bias is None
     out = mlp.eval()(ag.randn(3, 4))
-    assert out.shape == (3, 2) and ((out.data > 0) & (out.data < 1)).all()
+    assert out.shape == (3, 2) and ((out._data > 0) & (out._data < 1)).all()
 
 
 def test_mlp_residual_blocks_are_only_where_sizes_match():
@@ -45,8 +45,8 @@ def test_mlp_residual_forward_is_the_mnist1d_mlpbase():
     l1, l2, l3 = mlp[0], mlp[2], mlp[4]
     h = l1(x).relu()
     h = h + l2(h).relu()
-    np.testing.assert_allclose(mlp(x).data, l3(h).data, rtol=1e-12)
-    assert ag.gradcheck(lambda z: mlp(z), [ag.tensor(x.data[:2], requires_grad=True)])
+    np.testing.assert_allclose(mlp(x)._data, l3(h)._data, rtol=1e-12)
+    assert ag.gradcheck(lambda z: mlp(z), [ag.tensor(x._data[:2], requires_grad=True)])
 
 
 def test_mlp_activation_specs():
@@ -77,8 +77,8 @@ def test_mlp_learns_xor_with_adam_written_inline():
     ag.manual_seed(0)
     model = nn.MLP([2, 8, 1], activation="tanh")
     params = list(model.parameters())
-    m = [np.zeros_like(p.data) for p in params]
-    v = [np.zeros_like(p.data) for p in params]
+    m = [np.zeros_like(p._data) for p in params]
+    v = [np.zeros_like(p._data) for p in params]
     lr, b1, b2, eps = 0.05, 0.9, 0.999, 1e-8
     x, y = ag.tensor(XOR_X), ag.tensor(XOR_Y)
     first = None
@@ -89,13 +89,13 @@ def test_mlp_learns_xor_with_adam_written_inline():
         first = first if first is not None else loss.item()
         with ag.no_grad():
             for p, mi, vi in zip(params, m, v):
-                g = p.grad.data
+                g = p.grad._data
                 mi[...] = b1 * mi + (1 - b1) * g
                 vi[...] = b2 * vi + (1 - b2) * g * g
                 mhat, vhat = mi / (1 - b1**step), vi / (1 - b2**step)
-                p.data -= lr * mhat / (np.sqrt(vhat) + eps)
+                p._data -= lr * mhat / (np.sqrt(vhat) + eps)
     assert loss.item() < 0.05 < first
-    pred = (model(x).data > 0).astype(np.float32)
+    pred = (model(x)._data > 0).astype(np.float32)
     np.testing.assert_array_equal(pred, XOR_Y)
 
 
@@ -108,9 +108,9 @@ def test_mlp_learns_xor_with_plain_sgd():
         loss = F.cross_entropy(model(x), t)
         loss.backward()
         for p in model.parameters():
-            p.data -= 0.5 * p.grad.data
+            p._data -= 0.5 * p.grad._data
     assert loss.item() < 0.05
-    np.testing.assert_array_equal(model(x).data.argmax(1), t)
+    np.testing.assert_array_equal(model(x)._data.argmax(1), t)
 
 
 # -- Autoencoder ----------------------------------------------------------------------------
@@ -122,8 +122,8 @@ def test_autoencoder_mirrors_the_encoder_and_exposes_encode_decode():
     z = ae.encode(x)
     assert z.shape == (5, 2)
     out = ae(x)
-    assert out.shape == (5, 12) and ((out.data > 0) & (out.data < 1)).all()
-    np.testing.assert_array_equal(ae.decode(z).data, out.data)
+    assert out.shape == (5, 12) and ((out._data > 0) & (out._data < 1)).all()
+    np.testing.assert_array_equal(ae.decode(z)._data, out._data)
     assert ae.last_code.shape == (5, 2)
 
 
@@ -139,7 +139,7 @@ def test_l1_penalty_is_the_mean_over_the_batch_of_the_summed_absolute_code():
     ae = nn.Autoencoder([6, 4, 3], l1_penalty=0.1, code_activation="relu").double()
     x = ag.tensor(np.random.default_rng(0).standard_normal((5, 6)))
     ae(x)
-    z = ae.last_code.data
+    z = ae.last_code._data
     assert ae.penalty().item() == pytest.approx(0.1 * np.abs(z).sum(1).mean())
     assert ag.gradcheck(lambda *ps: (ae(x), ae.penalty())[1],
                         [p for p in ae.encoder.parameters()])
@@ -163,9 +163,9 @@ def _train_autoencoder(l1_penalty):
         (recon + ae.penalty()).backward()
         first = first if first is not None else recon.item()
         for p in ae.parameters():
-            p.data -= 0.05 * p.grad.data
+            p._data -= 0.05 * p.grad._data
     with ag.no_grad():
-        code = ae.encode(data).data
+        code = ae.encode(data)._data
     return first, recon.item(), np.abs(code).mean()
 
 

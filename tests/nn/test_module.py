@@ -30,11 +30,11 @@ def test_parameter_is_a_leaf_tensor_that_requires_grad_and_shares_memory():
     t = ag.randn(2, 3)
     p = nn.Parameter(t)
     assert isinstance(p, ag.Tensor) and p.requires_grad and p.is_leaf and p.grad_fn is None
-    assert p.data is t.data
+    assert p._data is t._data
     frozen = nn.Parameter(np.zeros(3), requires_grad=False)
     assert not frozen.requires_grad and frozen.dtype == np.float64
     (p * 2).sum().backward()
-    np.testing.assert_array_equal(p.grad.data, np.full((2, 3), 2.0))
+    np.testing.assert_array_equal(p.grad._data, np.full((2, 3), 2.0))
     assert repr(p).startswith("Parameter containing:\ntensor(")
     assert nn.Parameter().shape == (0,)
 
@@ -78,7 +78,7 @@ def test_state_dict_values_are_detached_tensors_sharing_memory():
     net = Net()
     sd = net.state_dict()
     assert all(isinstance(v, ag.Tensor) and not v.requires_grad for v in sd.values())
-    assert sd["fc1.weight"].data is net.fc1.weight.data
+    assert sd["fc1.weight"]._data is net.fc1.weight._data
     kept = net.state_dict(keep_vars=True)
     assert kept["fc1.weight"] is net.fc1.weight
 
@@ -162,7 +162,7 @@ def test_zero_grad_sets_to_none_or_zeros_in_place():
     assert all(g is not None for g in grads.values())
     net.zero_grad(set_to_none=False)
     for n, p in net.named_parameters():
-        assert p.grad is grads[n] and not p.grad.data.any()
+        assert p.grad is grads[n] and not p.grad._data.any()
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
 
@@ -205,25 +205,25 @@ def test_double_and_float_cast_params_grads_and_float_buffers_in_place():
 
 # -- load_state_dict ------------------------------------------------------------------------
 def _values(model):
-    return {k: np.array(v.data, copy=True) for k, v in model.state_dict().items()}
+    return {k: np.array(v._data, copy=True) for k, v in model.state_dict().items()}
 
 
 def _assert_untouched(model, before):
     for k, v in model.state_dict().items():
-        np.testing.assert_array_equal(v.data, before[k], err_msg=k)
+        np.testing.assert_array_equal(v._data, before[k], err_msg=k)
 
 
 def test_load_state_dict_round_trip_accepts_tensors_and_numpy_arrays():
     a, b = Net(), Net()
     b.load_state_dict(a.state_dict())
     for (k, va), vb in zip(a.state_dict().items(), b.state_dict().values()):
-        np.testing.assert_array_equal(va.data, vb.data, err_msg=k)
+        np.testing.assert_array_equal(va._data, vb._data, err_msg=k)
     c = Net()
     w = c.fc1.weight
-    result = c.load_state_dict({k: np.array(v.data) for k, v in a.state_dict().items()})
+    result = c.load_state_dict({k: np.array(v._data) for k, v in a.state_dict().items()})
     assert result.missing_keys == [] and result.unexpected_keys == []
     assert c.fc1.weight is w  # copied in place: optimizers keep their references
-    np.testing.assert_array_equal(w.data, a.fc1.weight.data)
+    np.testing.assert_array_equal(w._data, a.fc1.weight._data)
     assert c.block[1].num_batches_tracked.dtype == np.int64
 
 
@@ -239,7 +239,7 @@ def test_load_state_dict_round_trip_accepts_tensors_and_numpy_arrays():
 ])
 def test_load_state_dict_errors_leave_the_model_untouched(mutate, message):
     source, target = Net(), Net()
-    sd = {k: np.array(v.data) + 1 if v.dtype.kind == "f" else np.array(v.data)
+    sd = {k: np.array(v._data) + 1 if v.dtype.kind == "f" else np.array(v._data)
           for k, v in source.state_dict().items()}
     mutate(sd)
     before = _values(target)
@@ -250,7 +250,7 @@ def test_load_state_dict_errors_leave_the_model_untouched(mutate, message):
 
 def test_load_state_dict_reports_every_problem_at_once():
     net = Net()
-    sd = {k: np.array(v.data) for k, v in net.state_dict().items()}
+    sd = {k: np.array(v._data) for k, v in net.state_dict().items()}
     sd.pop("scale")
     sd["bogus"] = np.ones(2)
     sd["fc2.weight"] = np.ones((3, 3), np.float32)
@@ -262,31 +262,31 @@ def test_load_state_dict_reports_every_problem_at_once():
 
 def test_load_state_dict_non_strict_returns_the_mismatched_keys():
     net = Net()
-    sd = {k: np.array(v.data) * 0 for k, v in net.state_dict().items() if k != "fc2.bias"}
+    sd = {k: np.array(v._data) * 0 for k, v in net.state_dict().items() if k != "fc2.bias"}
     sd["other"] = np.ones(1)
     result = net.load_state_dict(sd, strict=False)
     assert result.missing_keys == ["fc2.bias"] and result.unexpected_keys == ["other"]
-    assert not net.fc1.weight.data.any() and net.fc2.bias.data.any()
+    assert not net.fc1.weight._data.any() and net.fc2.bias._data.any()
     with pytest.raises(RuntimeError, match="size mismatch"):  # shapes are checked even so
         net.load_state_dict({"fc2.bias": np.ones(5)}, strict=False)
 
 
 def test_load_state_dict_casts_between_float_widths_like_torch():
     net = Net()
-    sd = {k: np.asarray(v.data).astype(np.float64) if v.dtype.kind == "f" else v.data
+    sd = {k: np.asarray(v._data).astype(np.float64) if v.dtype.kind == "f" else v._data
           for k, v in net.state_dict().items()}
     sd["fc1.bias"] = np.array([1, 2, 3, 4])  # integers into float: a safe cast
     net.load_state_dict(sd)
     assert net.fc1.weight.dtype == np.float32
-    np.testing.assert_array_equal(net.fc1.bias.data, [1, 2, 3, 4])
+    np.testing.assert_array_equal(net.fc1.bias._data, [1, 2, 3, 4])
 
 
 def test_load_state_dict_with_assign_adopts_values():
     net = Net()
-    sd = {k: np.array(v.data) for k, v in net.state_dict().items()}
+    sd = {k: np.array(v._data) for k, v in net.state_dict().items()}
     sd["fc1.weight"] = np.full((4, 3), 7.0, np.float32)
     net.load_state_dict(sd, assign=True)
-    assert np.all(net.fc1.weight.data == 7) and net.fc1.weight.data is not sd["fc1.weight"]
+    assert np.all(net.fc1.weight._data == 7) and net.fc1.weight._data is not sd["fc1.weight"]
 
 
 def test_loading_after_a_forward_invalidates_that_graph_instead_of_corrupting_it():
@@ -326,10 +326,10 @@ def test_forward_hooks_can_replace_inputs_and_outputs_and_be_removed():
     h1 = lin.register_forward_pre_hook(lambda m, args: (args[0] * 0,))
     h2 = lin.register_forward_hook(lambda m, args, out: out + 1)
     out = lin(ag.ones(1, 2))
-    np.testing.assert_allclose(out.data, lin.bias.data[None] + 1, rtol=1e-6)
+    np.testing.assert_allclose(out._data, lin.bias._data[None] + 1, rtol=1e-6)
     h1.remove()
     h2.remove()
-    np.testing.assert_allclose(lin(ag.zeros(1, 2)).data, lin.bias.data[None], rtol=1e-6)
+    np.testing.assert_allclose(lin(ag.zeros(1, 2))._data, lin.bias._data[None], rtol=1e-6)
 
 
 # -- printing and copying -------------------------------------------------------------------
@@ -344,8 +344,8 @@ def test_deepcopy_gives_independent_parameters():
     net = Net()
     twin = copy.deepcopy(net)
     assert isinstance(twin.fc1.weight, nn.Parameter)
-    twin.fc1.weight.data[...] = 0
-    assert net.fc1.weight.data.any()
+    twin.fc1.weight._data[...] = 0
+    assert net.fc1.weight._data.any()
     x = ag.randn(2, 3)
     net.eval()
     twin.eval()
@@ -367,17 +367,17 @@ def test_clip_grad_norm_scales_by_max_norm_over_total_norm_plus_eps():
     total = nn.utils.clip_grad_norm_(params, max_norm=1.0)
     assert isinstance(total, ag.Tensor) and total.item() == pytest.approx(5.0)
     coef = 1.0 / (5.0 + 1e-6)
-    np.testing.assert_allclose(params[0].grad.data, [3 * coef, 0.0])
-    np.testing.assert_allclose(params[1].grad.data, [[4 * coef]])
+    np.testing.assert_allclose(params[0].grad._data, [3 * coef, 0.0])
+    np.testing.assert_allclose(params[1].grad._data, [[4 * coef]])
 
 
 def test_clip_grad_norm_leaves_small_gradients_and_supports_other_norms():
     params = _with_grads([0.3, -0.4])
     assert nn.utils.clip_grad_norm_(params, 10.0).item() == pytest.approx(0.5)
-    np.testing.assert_allclose(params[0].grad.data, [0.3, -0.4])
+    np.testing.assert_allclose(params[0].grad._data, [0.3, -0.4])
     params = _with_grads([1.0, -3.0], [2.0])
     assert nn.utils.clip_grad_norm_(params, 1.5, norm_type=math.inf).item() == 3.0
-    np.testing.assert_allclose(params[0].grad.data, np.array([1.0, -3.0]) * 1.5 / (3 + 1e-6))
+    np.testing.assert_allclose(params[0].grad._data, np.array([1.0, -3.0]) * 1.5 / (3 + 1e-6))
     params = _with_grads([1.0, -3.0], [2.0])
     assert nn.utils.clip_grad_norm_(params, 100, norm_type=1).item() == pytest.approx(6.0)
     nan = _with_grads([np.nan])
@@ -389,19 +389,19 @@ def test_clip_grad_norm_leaves_small_gradients_and_supports_other_norms():
 def test_clip_grad_value_clamps_elementwise():
     params = _with_grads([-3.0, 0.5, 2.0])
     nn.utils.clip_grad_value_(params, 1.0)
-    np.testing.assert_array_equal(params[0].grad.data, [-1.0, 0.5, 1.0])
+    np.testing.assert_array_equal(params[0].grad._data, [-1.0, 0.5, 1.0])
 
 
 def test_parameters_to_vector_and_back():
     net = nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 1))
     vec = nn.utils.parameters_to_vector(net.parameters())
     assert vec.shape == (net.num_parameters(),) and vec.requires_grad
-    np.testing.assert_array_equal(vec.data[:6], net[0].weight.data.reshape(-1))
+    np.testing.assert_array_equal(vec._data[:6], net[0].weight._data.reshape(-1))
     (vec * ag.arange(vec.shape[0], dtype=np.float32)).sum().backward()
-    np.testing.assert_array_equal(net[0].weight.grad.data.reshape(-1), np.arange(6))
+    np.testing.assert_array_equal(net[0].weight.grad._data.reshape(-1), np.arange(6))
     new = np.arange(vec.shape[0], dtype=np.float32)
     nn.utils.vector_to_parameters(ag.tensor(new), net.parameters())
-    np.testing.assert_array_equal(net[1].bias.data, [new[-1]])
-    np.testing.assert_array_equal(net[0].bias.data, new[6:8])
+    np.testing.assert_array_equal(net[1].bias._data, [new[-1]])
+    np.testing.assert_array_equal(net[0].bias._data, new[6:8])
     with pytest.raises(ValueError, match="elements"):
         nn.utils.vector_to_parameters(ag.zeros(3), net.parameters())

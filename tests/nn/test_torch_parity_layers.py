@@ -51,15 +51,15 @@ def _run_both(ours, theirs, x, *extra, seed=0, train=True):
 
 
 def _assert_parity(ours, theirs, out_o, out_t, xo, xt, rtol=RTOL, atol=ATOL):
-    np.testing.assert_allclose(out_o.data, out_t.detach().numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(out_o._data, out_t.detach().numpy(), rtol=rtol, atol=atol)
     if xt.requires_grad:
-        np.testing.assert_allclose(xo.grad.data, xt.grad.numpy(), rtol=rtol, atol=atol)
+        np.testing.assert_allclose(xo.grad._data, xt.grad.numpy(), rtol=rtol, atol=atol)
     tparams = dict(theirs.named_parameters())
     for name, p in ours.named_parameters():
         tp = tparams[name]
         assert (p.grad is None) == (tp.grad is None), name
         if p.grad is not None:
-            np.testing.assert_allclose(p.grad.data, tp.grad.numpy(), rtol=rtol, atol=atol,
+            np.testing.assert_allclose(p.grad._data, tp.grad.numpy(), rtol=rtol, atol=atol,
                                        err_msg=name)
 
 
@@ -151,13 +151,13 @@ def test_activations(ours, theirs):
 
 def test_prelu_per_channel_learns_the_same_slopes():
     ours, theirs = check(nn.PReLU(3), torch.nn.PReLU(3), randn(4, 3, 5))
-    np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), rtol=RTOL)
+    np.testing.assert_allclose(ours.weight.grad._data, theirs.weight.grad.numpy(), rtol=RTOL)
 
 
 def test_dropout_in_eval_is_identity_and_in_training_matches_torch_scaling():
     check(nn.Dropout(0.3), torch.nn.Dropout(0.3), randn(5, 6), train=False)
     x = np.ones((2000,))
-    out = nn.Dropout(0.25)(ag.tensor(x)).data
+    out = nn.Dropout(0.25)(ag.tensor(x))._data
     kept = out[out != 0]
     np.testing.assert_allclose(kept, 1 / 0.75)  # torch scales survivors by 1/(1-p) as well
 
@@ -221,16 +221,16 @@ def test_embedding(kwargs):
     proj = randn(*out_t.shape)
     (out_o * ag.tensor(proj)).sum().backward()
     (out_t * torch.tensor(proj)).sum().backward()
-    np.testing.assert_allclose(out_o.data, out_t.detach().numpy())
-    np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), rtol=RTOL)
+    np.testing.assert_allclose(out_o._data, out_t.detach().numpy())
+    np.testing.assert_allclose(ours.weight.grad._data, theirs.weight.grad.numpy(), rtol=RTOL)
 
 
 def test_embedding_max_norm_renormalizes_rows_like_torch():
     ours, theirs = _twin(nn.Embedding(6, 3, max_norm=1.0), torch.nn.Embedding(6, 3, max_norm=1.0))
     idx = np.array([0, 3, 3, 5])
     out_o, out_t = ours(ag.tensor(idx)), theirs(torch.tensor(idx))
-    np.testing.assert_allclose(out_o.data, out_t.detach().numpy(), rtol=1e-7)
-    np.testing.assert_allclose(ours.weight.data, theirs.weight.detach().numpy(), rtol=1e-7)
+    np.testing.assert_allclose(out_o._data, out_t.detach().numpy(), rtol=1e-7)
+    np.testing.assert_allclose(ours.weight._data, theirs.weight.detach().numpy(), rtol=1e-7)
 
 
 # -- GRU ------------------------------------------------------------------------------------
@@ -258,14 +258,14 @@ def test_gru(kwargs, shape):
         h0t = torch.tensor(h0, requires_grad=True)
         out_o, hn_o = ours(xo, h0o) if with_h0 else ours(xo)
         out_t, hn_t = theirs(xt, h0t) if with_h0 else theirs(xt)
-        np.testing.assert_allclose(out_o.data, out_t.detach().numpy(), rtol=RTOL, atol=ATOL)
-        np.testing.assert_allclose(hn_o.data, hn_t.detach().numpy(), rtol=RTOL, atol=ATOL)
+        np.testing.assert_allclose(out_o._data, out_t.detach().numpy(), rtol=RTOL, atol=ATOL)
+        np.testing.assert_allclose(hn_o._data, hn_t.detach().numpy(), rtol=RTOL, atol=ATOL)
         p1, p2 = randn(*out_t.shape, seed=2), randn(*hn_t.shape, seed=3)
         ((out_o * ag.tensor(p1)).sum() + (hn_o * ag.tensor(p2)).sum()).backward()
         ((out_t * torch.tensor(p1)).sum() + (hn_t * torch.tensor(p2)).sum()).backward()
         _assert_parity(ours, theirs, out_o, out_t, xo, xt)
         if with_h0:
-            np.testing.assert_allclose(h0o.grad.data, h0t.grad.numpy(), rtol=RTOL, atol=ATOL)
+            np.testing.assert_allclose(h0o.grad._data, h0t.grad.numpy(), rtol=RTOL, atol=ATOL)
 
 
 def test_gru_cell():
@@ -370,7 +370,7 @@ def test_mnist1d_mlpbase_is_mlp_with_residual():
     lt.backward()
     assert abs(lo.item() - lt.item()) < 1e-12
     for p, tp in zip(ours.parameters(), theirs.parameters()):
-        np.testing.assert_allclose(p.grad.data, tp.grad.numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(p.grad._data, tp.grad.numpy(), rtol=1e-9, atol=1e-12)
 
 
 # -- losses ---------------------------------------------------------------------------------
@@ -378,12 +378,12 @@ def _loss_parity(ours_fn, theirs_fn, *arrays, grad=(0,), rtol=RTOL, atol=1e-12):
     ins_o = [ag.tensor(a, requires_grad=i in grad) for i, a in enumerate(arrays)]
     ins_t = [torch.tensor(a, requires_grad=i in grad) for i, a in enumerate(arrays)]
     lo, lt = ours_fn(*ins_o), theirs_fn(*ins_t)
-    np.testing.assert_allclose(lo.data, lt.detach().numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(lo._data, lt.detach().numpy(), rtol=rtol, atol=atol)
     proj = randn(*lt.shape, seed=4)
     (lo * ag.tensor(proj)).sum().backward()
     (lt * torch.tensor(proj)).sum().backward()
     for i in grad:
-        np.testing.assert_allclose(ins_o[i].grad.data, ins_t[i].grad.numpy(), rtol=rtol,
+        np.testing.assert_allclose(ins_o[i].grad._data, ins_t[i].grad.numpy(), rtol=rtol,
                                    atol=atol, err_msg=f"input {i}")
 
 
@@ -503,9 +503,9 @@ def test_functional_norms_and_distances_match_torch():
     _loss_parity(lambda a, b: F.prelu(a, b), lambda a, b: TF.prelu(a, b), randn(2, 3, 4), w,
                  grad=(0, 1))
     idx = np.array([3, 0, 2])
-    assert np.array_equal(F.one_hot(ag.tensor(idx)).data,
+    assert np.array_equal(F.one_hot(ag.tensor(idx))._data,
                           TF.one_hot(torch.tensor(idx)).numpy())
-    assert np.array_equal(F.one_hot(ag.tensor(idx), 6).data,
+    assert np.array_equal(F.one_hot(ag.tensor(idx), 6)._data,
                           TF.one_hot(torch.tensor(idx), 6).numpy())
 
 
@@ -517,8 +517,8 @@ def test_functional_batch_and_layer_norm_match_torch():
     _loss_parity(lambda a, ww, bb: F.batch_norm(a, rm_o, rv_o, ww, bb, True, 0.2),
                  lambda a, ww, bb: TF.batch_norm(a, rm_t, rv_t, ww, bb, True, 0.2),
                  x, w, b, grad=(0, 1, 2))
-    np.testing.assert_allclose(rm_o.data, rm_t.numpy(), rtol=1e-12)
-    np.testing.assert_allclose(rv_o.data, rv_t.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(rm_o._data, rm_t.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(rv_o._data, rv_t.numpy(), rtol=1e-12)
     _loss_parity(lambda a, ww, bb: F.batch_norm(a, rm_o, rv_o, ww, bb, False),
                  lambda a, ww, bb: TF.batch_norm(a, rm_t, rv_t, ww, bb, False),
                  x, w, b, grad=(0, 1, 2))
@@ -536,7 +536,7 @@ def test_default_init_bounds_and_spread_match_torch(make, fan_in):
     ours, theirs = make(nn), make(torch.nn)
     bound = 1 / math.sqrt(fan_in)
     for name, tp in theirs.named_parameters():
-        ap = getattr(ours, name).data
+        ap = getattr(ours, name)._data
         assert ap.dtype == np.float32 and ap.shape == tuple(tp.shape)
         assert np.abs(ap).max() <= bound
         assert np.abs(tp.detach().numpy()).max() <= bound
@@ -550,9 +550,9 @@ def test_gru_and_embedding_default_init_match_torch_distributions():
     ours, theirs = nn.GRU(8, 20), torch.nn.GRU(8, 20)
     bound = 1 / math.sqrt(20)
     for name, tp in theirs.named_parameters():
-        ap = getattr(ours, name).data
+        ap = getattr(ours, name)._data
         assert ap.shape == tuple(tp.shape) and np.abs(ap).max() <= bound
-    emb = nn.Embedding(200, 10, padding_idx=3).weight.data
+    emb = nn.Embedding(200, 10, padding_idx=3).weight._data
     assert abs(emb.std() - 1) < 0.1 and abs(emb.mean()) < 0.1
     assert not emb[3].any()
 

@@ -94,7 +94,7 @@ def _scale_trainer(curve=None, lr=0.1, **kwargs):
 def _weights_per_epoch(model):
     weights = []
     recorder = LambdaCallback(
-        on_epoch_end=lambda trainer, epoch, logs: weights.append(model.w.data.copy())
+        on_epoch_end=lambda trainer, epoch, logs: weights.append(model.w._data.copy())
     )
     return weights, recorder
 
@@ -303,7 +303,7 @@ def test_early_stopping_restores_the_best_weights():
     trainer.callbacks = [recorder, EarlyStopping(patience=2, restore_best=True)]
     trainer.fit(_train_loader(), epochs=10, val_loader=ScriptedVal([4.0, 1.0, 2.0, 3.0]))
     assert len(weights) == 4 and not np.array_equal(weights[1], weights[3])
-    np.testing.assert_array_equal(model.w.data, weights[1])
+    np.testing.assert_array_equal(model.w._data, weights[1])
 
 
 def test_early_stopping_without_restore_keeps_the_last_weights():
@@ -311,7 +311,7 @@ def test_early_stopping_without_restore_keeps_the_last_weights():
     weights, recorder = _weights_per_epoch(model)
     trainer.callbacks = [recorder, EarlyStopping(patience=2, restore_best=False)]
     trainer.fit(_train_loader(), epochs=10, val_loader=ScriptedVal([4.0, 1.0, 2.0, 3.0]))
-    np.testing.assert_array_equal(model.w.data, weights[-1])
+    np.testing.assert_array_equal(model.w._data, weights[-1])
 
 
 def test_a_monitored_quantity_that_is_not_logged_is_named():
@@ -331,8 +331,8 @@ def test_model_checkpoint_keeps_the_best_weights(tmp_path):
     assert saver.saved == [str(path)] * 3 and saver.best_epoch == 3
     fresh = Scale(7.0)
     fresh.load_state_dict(nn.load(path))
-    np.testing.assert_array_equal(fresh.w.data, weights[3])
-    assert not np.array_equal(model.w.data, weights[3])
+    np.testing.assert_array_equal(fresh.w._data, weights[3])
+    assert not np.array_equal(model.w._data, weights[3])
 
 
 def test_model_checkpoint_every_epoch_with_optimizer_state_and_formatted_names(tmp_path):
@@ -345,7 +345,7 @@ def test_model_checkpoint_every_epoch_with_optimizer_state_and_formatted_names(t
     state = nn.load(saver.saved[1])
     assert state["epoch"] == 2 and state["val_loss"] == pytest.approx(4.0)
     assert set(state) == {"model", "optimizer", "epoch", "val_loss"}
-    np.testing.assert_array_equal(np.asarray(state["model"]["w"]), model.w.data)
+    np.testing.assert_array_equal(np.asarray(state["model"]["w"]), model.w._data)
     assert state["optimizer"]["param_groups"][0]["lr"] == 0.1
 
 

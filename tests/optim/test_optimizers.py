@@ -17,7 +17,7 @@ def param(values, dtype=np.float64):
 
 
 def set_grad(p, g):
-    p.grad = ag.tensor(np.asarray(g, dtype=p.data.dtype))
+    p.grad = ag.tensor(np.asarray(g, dtype=p._data.dtype))
 
 
 # -- closed forms -------------------------------------------------------------------------------
@@ -30,7 +30,7 @@ def test_sgd_on_a_quadratic_follows_the_geometric_trajectory():
         opt.zero_grad()
         (0.5 * ag.tensor(a) * p * p).sum().backward()
         opt.step()
-        np.testing.assert_allclose(p.data, x0 * (1 - 0.1 * a) ** t, rtol=1e-12)
+        np.testing.assert_allclose(p._data, x0 * (1 - 0.1 * a) ** t, rtol=1e-12)
 
 
 def test_sgd_momentum_is_the_heavy_ball_linear_recurrence():
@@ -41,9 +41,9 @@ def test_sgd_momentum_is_the_heavy_ball_linear_recurrence():
     step = np.array([[1 - lr * a, -lr * mu], [a, mu]])  # acts on (x, b)
     xs = []
     for _ in range(25):
-        set_grad(p, a * p.data)
+        set_grad(p, a * p._data)
         opt.step()
-        xs.append(p.data[0])
+        xs.append(p._data[0])
     start = np.array([x0 - lr * a * x0, a * x0])  # after step 1 the buffer is the gradient
     for t in range(1, 25):
         expected = np.linalg.matrix_power(step, t) @ start
@@ -56,20 +56,20 @@ def test_sgd_nesterov_and_dampening_first_two_steps_by_hand():
     opt = optim.SGD([p], lr=lr, momentum=mu, dampening=tau)
     set_grad(p, [g1])
     opt.step()
-    assert p.data[0] == pytest.approx(-lr * g1)  # buffer starts as the raw gradient
+    assert p._data[0] == pytest.approx(-lr * g1)  # buffer starts as the raw gradient
     set_grad(p, [g2])
     opt.step()
-    assert p.data[0] == pytest.approx(-lr * g1 - lr * (mu * g1 + (1 - tau) * g2))
+    assert p._data[0] == pytest.approx(-lr * g1 - lr * (mu * g1 + (1 - tau) * g2))
 
     q = param([0.0])
     nest = optim.SGD([q], lr=lr, momentum=mu, nesterov=True)
     set_grad(q, [g1])
     nest.step()
-    assert q.data[0] == pytest.approx(-lr * (g1 + mu * g1))
+    assert q._data[0] == pytest.approx(-lr * (g1 + mu * g1))
     set_grad(q, [g2])
     nest.step()
     b2 = mu * g1 + g2
-    assert q.data[0] == pytest.approx(-lr * (g1 + mu * g1) - lr * (g2 + mu * b2))
+    assert q._data[0] == pytest.approx(-lr * (g1 + mu * g1) - lr * (g2 + mu * b2))
 
 
 def test_sgd_weight_decay_adds_an_l2_gradient():
@@ -77,7 +77,7 @@ def test_sgd_weight_decay_adds_an_l2_gradient():
     opt = optim.SGD([p], lr=0.1, weight_decay=0.5)
     set_grad(p, [1.0, 1.0])
     opt.step()
-    np.testing.assert_allclose(p.data, [3.0 - 0.1 * (1 + 1.5), -1.0 - 0.1 * (1 - 0.5)])
+    np.testing.assert_allclose(p._data, [3.0 - 0.1 * (1 + 1.5), -1.0 - 0.1 * (1 - 0.5)])
 
 
 @pytest.mark.parametrize("amsgrad", [False, True])
@@ -87,8 +87,8 @@ def test_adam_first_step_moves_each_coordinate_by_lr_times_sign(amsgrad):
     opt = optim.Adam([p], lr=0.01, amsgrad=amsgrad)
     set_grad(p, g)
     opt.step()
-    np.testing.assert_allclose(p.data, -0.01 * g / (np.abs(g) + 1e-8), rtol=1e-12)
-    np.testing.assert_allclose(np.abs(p.data), 0.01, rtol=1e-4)
+    np.testing.assert_allclose(p._data, -0.01 * g / (np.abs(g) + 1e-8), rtol=1e-12)
+    np.testing.assert_allclose(np.abs(p._data), 0.01, rtol=1e-4)
 
 
 def test_adam_with_a_constant_gradient_moves_lr_per_step():
@@ -99,7 +99,7 @@ def test_adam_with_a_constant_gradient_moves_lr_per_step():
     for t in range(1, 21):
         set_grad(p, g)
         opt.step()
-        np.testing.assert_allclose(p.data, 5.0 - t * 0.05 * g / (np.abs(g) + 1e-8), rtol=1e-10)
+        np.testing.assert_allclose(p._data, 5.0 - t * 0.05 * g / (np.abs(g) + 1e-8), rtol=1e-10)
 
 
 def test_adamw_decay_is_decoupled_and_adam_decay_is_not():
@@ -115,8 +115,8 @@ def test_adamw_decay_is_decoupled_and_adam_decay_is_not():
         set_grad(a, [0.0, 0.0])
         adamw.step()
         adam.step()
-        np.testing.assert_allclose(w.data, np.array([2.0, -4.0]) * (1 - lr * wd) ** t)
-        np.testing.assert_allclose(a.data, np.array([2.0, -4.0]) - t * lr * np.sign([2, -4]),
+        np.testing.assert_allclose(w._data, np.array([2.0, -4.0]) * (1 - lr * wd) ** t)
+        np.testing.assert_allclose(a._data, np.array([2.0, -4.0]) - t * lr * np.sign([2, -4]),
                                    atol=1e-4)
     assert adamw.param_groups[0]["decoupled_weight_decay"] is True
     assert adam.param_groups[0]["decoupled_weight_decay"] is False
@@ -132,7 +132,7 @@ def test_adagrad_with_a_constant_gradient_sums_inverse_square_roots():
         set_grad(p, [g])
         opt.step()
         x -= lr / (1 + (t - 1) * decay) * g / (math.sqrt(s0 + t * g * g) + 1e-10)
-        assert p.data[0] == pytest.approx(x, rel=1e-12)
+        assert p._data[0] == pytest.approx(x, rel=1e-12)
 
 
 @pytest.mark.parametrize("centered", [False, True])
@@ -148,7 +148,7 @@ def test_rmsprop_with_a_constant_gradient(centered):
         if centered:
             v -= ((1 - alpha**t) * g) ** 2
         x -= lr * g / (math.sqrt(v) + 1e-8)
-        assert p.data[0] == pytest.approx(x, rel=1e-9)
+        assert p._data[0] == pytest.approx(x, rel=1e-9)
 
 
 def test_rmsprop_momentum_accumulates_normalized_steps():
@@ -161,7 +161,7 @@ def test_rmsprop_momentum_accumulates_normalized_steps():
         opt.step()
         b = mu * b + g / (math.sqrt((1 - alpha**t) * g * g) + 1e-8)
         x -= lr * b
-        assert p.data[0] == pytest.approx(x, rel=1e-12)
+        assert p._data[0] == pytest.approx(x, rel=1e-12)
 
 
 @pytest.mark.parametrize("cls", [optim.SGD, optim.Adagrad, optim.RMSprop, optim.Adam])
@@ -177,7 +177,7 @@ def test_maximize_mirrors_minimizing_the_negated_gradient(cls):
         # maximize negates g before adding weight decay: both see -g + wd * p
         opt_up.step()
         opt_down.step()
-        np.testing.assert_allclose(up.data, down.data, rtol=1e-13)
+        np.testing.assert_allclose(up._data, down._data, rtol=1e-13)
 
 
 # -- parameters, groups, gradients --------------------------------------------------------------
@@ -187,8 +187,8 @@ def test_parameters_without_grad_are_skipped(cls):
     opt = cls([p, q], lr=0.1)
     set_grad(p, [1.0, 1.0])
     opt.step()
-    assert q.data[0] == 3.0
-    assert not (p.data == [1.0, 2.0]).all()
+    assert q._data[0] == 3.0
+    assert not (p._data == [1.0, 2.0]).all()
     assert opt.state_dict()["state"].get(1, {}).get("step", 0) == 0
 
 
@@ -200,7 +200,7 @@ def test_param_groups_use_their_own_learning_rates(cls):
     set_grad(b, [1.0])
     opt.step()
     assert [g["lr"] for g in opt.param_groups] == [0.05, 0.5]
-    da, db = 1.0 - a.data[0], 1.0 - b.data[0]
+    da, db = 1.0 - a._data[0], 1.0 - b._data[0]
     assert db == pytest.approx(10 * da, rel=1e-6)
 
 
@@ -210,7 +210,7 @@ def test_float32_parameters_keep_float32_data_and_state(cls):
     opt = cls([p], lr=0.1, weight_decay=0.1)
     set_grad(p, np.full((2, 3), 0.5))
     opt.step()
-    assert p.data.dtype == np.float32
+    assert p._data.dtype == np.float32
     for value in opt.state[p].values():
         if isinstance(value, np.ndarray):
             assert value.dtype == np.float32
@@ -220,11 +220,11 @@ def test_float32_parameters_keep_float32_data_and_state(cls):
 def test_update_records_no_graph_and_keeps_the_tensor_version(cls):
     p = param([1.0, -1.0])
     (p * p).sum().backward()
-    version, data = p._version, p.data
+    version, data = p._version, p._data
     opt = cls([p], lr=0.1)
     opt.step()
     assert p.is_leaf and p.grad_fn is None
-    assert p.data is data  # updated in place
+    assert p._data is data  # updated in place
     assert p._version == version
     assert p.grad.grad_fn is None
 
@@ -238,7 +238,7 @@ def test_zero_dimensional_parameters(cls):
         (p * p + (q * q).sum()).backward()
         opt.step()
         opt.zero_grad()
-    assert p.data.shape == () and 0 < float(p.data) < 2.0
+    assert p._data.shape == () and 0 < float(p._data) < 2.0
 
 
 def test_zero_grad_to_none_and_to_zeros():
@@ -246,9 +246,9 @@ def test_zero_grad_to_none_and_to_zeros():
     opt = optim.SGD([p, q], lr=0.1)
     (p.sum() * 3).backward()
     opt.zero_grad(set_to_none=False)
-    assert p.grad is not None and (p.grad.data == 0).all() and q.grad is None
+    assert p.grad is not None and (p.grad._data == 0).all() and q.grad is None
     (p.sum() * 3).backward()
-    np.testing.assert_array_equal(p.grad.data, [3.0, 3.0])
+    np.testing.assert_array_equal(p.grad._data, [3.0, 3.0])
     opt.zero_grad()
     assert p.grad is None
 
@@ -265,8 +265,8 @@ def test_step_calls_the_closure_with_grad_enabled_and_returns_its_loss():
 
     with ag.no_grad():
         loss = opt.step(closure)
-    assert float(loss.data) == 4.0
-    assert p.data[0] == pytest.approx(2.0 - 0.25 * 4.0)
+    assert float(loss._data) == 4.0
+    assert p._data[0] == pytest.approx(2.0 - 0.25 * 4.0)
 
 
 def test_add_param_group_mid_training():
@@ -281,7 +281,7 @@ def test_add_param_group_mid_training():
     set_grad(a, [1.0])
     set_grad(b, [1.0])
     opt.step()
-    assert b.data[0] == pytest.approx(1.0 - 0.01, rel=1e-6)
+    assert b._data[0] == pytest.approx(1.0 - 0.01, rel=1e-6)
     assert opt.state[a]["step"] == 2 and opt.state[b]["step"] == 1
 
 
@@ -305,14 +305,14 @@ def test_flat_and_per_parameter_paths_agree_when_gradients_come_and_go():
             if t % 4 == 3 and i == 1:
                 pb.grad = ps.grad = None
                 continue
-            g = np.cos(pb.data * (t + 1)) + 0.1 * i
+            g = np.cos(pb._data * (t + 1)) + 0.1 * i
             set_grad(pb, g)
             set_grad(ps, g)
         opt_b.step()
         for o in opt_s:
             o.step()
         for pb, ps in zip(batched, single):
-            np.testing.assert_allclose(pb.data, ps.data, rtol=1e-13, atol=1e-15)
+            np.testing.assert_allclose(pb._data, ps._data, rtol=1e-13, atol=1e-15)
 
 
 # -- validation ---------------------------------------------------------------------------------
@@ -404,7 +404,7 @@ def _train(opt, params, steps, start=0):
             if i == 1 and t % 5 == 4:
                 p.grad = None
             else:
-                set_grad(p, _quartic_grad(p.data, t))
+                set_grad(p, _quartic_grad(p._data, t))
         opt.step()
 
 
@@ -418,7 +418,7 @@ def test_state_dict_round_trip_resumes_the_same_trajectory(cls, kwargs):
     opt = cls([{"params": params[:2]}, {"params": params[2:], "lr": 0.02}], **kwargs)
     _train(opt, params, 12)
     saved = opt.state_dict()
-    snapshot = [p.data.copy() for p in params]
+    snapshot = [p._data.copy() for p in params]
     _train(opt, params, 5, start=12)  # training on must not change the saved dict
 
     resumed = [ag.tensor(x, requires_grad=True) for x in snapshot]
@@ -427,7 +427,7 @@ def test_state_dict_round_trip_resumes_the_same_trajectory(cls, kwargs):
     assert fresh.param_groups[1]["lr"] == 0.02
     _train(fresh, resumed, 18, start=12)
     for a, b in zip(ref_params, resumed):
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a._data, b._data)
 
 
 def _leaves(obj):
@@ -479,7 +479,7 @@ def test_state_dict_survives_an_npz_file(tmp_path):
             back["state"].setdefault(idx, {})[name] = loaded[key]  # str keys, 0-d arrays
         else:
             back["param_groups"][int(idx)][name] = loaded[key]
-    other = [ag.tensor(p.data.copy(), requires_grad=True) for p in params]
+    other = [ag.tensor(p._data.copy(), requires_grad=True) for p in params]
     opt2 = optim.Adam(other, lr=0.05, amsgrad=True)
     opt2.load_state_dict(back)
     assert opt2.param_groups[0]["betas"] == (0.9, 0.999)
@@ -488,7 +488,7 @@ def test_state_dict_survives_an_npz_file(tmp_path):
     _train(opt, params, 3, start=4)
     _train(opt2, other, 3, start=4)
     for a, b in zip(params, other):
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a._data, b._data)
 
 
 def test_load_state_dict_rejects_mismatches_with_clear_errors():
@@ -517,7 +517,7 @@ def test_a_missing_momentum_buffer_loads_as_none_and_restarts():
                          "param_groups": [{**opt.state_dict()["param_groups"][0]}]})
     set_grad(p, [1.0, 2.0])
     opt.step()
-    np.testing.assert_allclose(p.data, [-0.1, -0.2])
+    np.testing.assert_allclose(p._data, [-0.1, -0.2])
     np.testing.assert_array_equal(opt.state[p]["momentum_buffer"], [1.0, 2.0])
 
 
@@ -563,7 +563,7 @@ def test_state_dicts_survive_an_nn_checkpoint(tmp_path):
     checkpoint.save({"optimizer": opt.state_dict(), "scheduler": sched.state_dict()},
                     tmp_path / "ckpt.npz")
 
-    other = [ag.tensor(p.data.copy(), requires_grad=True) for p in params]
+    other = [ag.tensor(p._data.copy(), requires_grad=True) for p in params]
     opt2 = optim.AdamW(other, lr=0.05, amsgrad=True)
     sched2 = lr_scheduler.SequentialLR(
         opt2, [lr_scheduler.LinearLR(opt2, start_factor=0.5, total_iters=3),
@@ -578,4 +578,4 @@ def test_state_dicts_survive_an_nn_checkpoint(tmp_path):
         sched2.step()
         assert sched2.get_last_lr() == sched.get_last_lr()
     for a, b in zip(params, other):
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a._data, b._data)

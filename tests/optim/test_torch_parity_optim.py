@@ -55,11 +55,11 @@ def _run_both(torch_cls, our_cls, kwargs, groups=None, dtype=np.float64, steps=S
                 b.grad = None
                 continue
             a.grad = torch.tensor(_grad(a.detach().numpy(), s, t, sign).astype(dtype))
-            b.grad = ag.tensor(_grad(b.data, s, t, sign).astype(dtype))
+            b.grad = ag.tensor(_grad(b._data, s, t, sign).astype(dtype))
         t_opt.step()
         o_opt.step()
         t_traj.append([a.detach().numpy().copy() for a in tp])
-        o_traj.append([b.data.copy() for b in op])
+        o_traj.append([b._data.copy() for b in op])
     return t_traj, o_traj, t_opt, o_opt
 
 
@@ -190,7 +190,7 @@ def test_torch_sgd_state_with_torch_only_group_keys_loads():
     assert opt.param_groups[0]["lr"] == 0.1 and opt.param_groups[0]["momentum"] == 0
     p.grad = ag.tensor(np.ones(3))
     opt.step()
-    np.testing.assert_allclose(p.data, -0.2)
+    np.testing.assert_allclose(p._data, -0.2)
 
 
 # -- schedules ------------------------------------------------------------------------------------

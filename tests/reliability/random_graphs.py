@@ -308,7 +308,7 @@ class Builder:
     def emit(self, op: str, args: tuple[int, ...], **params: Any) -> int:
         with ag.no_grad():
             out = AG_CATALOG[op](*(ag.tensor(self.values[a]) for a in args), **params)
-        v = np.array(out.data, dtype=np.float64)
+        v = np.array(out._data, dtype=np.float64)
         assert np.isfinite(v).all(), (
             f"generator applied {op}{args} outside its domain in\n"
             + Program(self.nodes, {}).describe())

@@ -32,7 +32,7 @@ def _model() -> nn.Module:
 
 
 def _state(model: nn.Module) -> dict[str, np.ndarray]:
-    return {k: np.array(v.data if hasattr(v, "data") else v, copy=True)
+    return {k: np.array(v._data if hasattr(v, "data") else v, copy=True)
             for k, v in model.state_dict().items()}
 
 

@@ -63,9 +63,9 @@ def _engine(program: Program, v: list[np.ndarray]) -> dict:
     zeros = [np.zeros_like(a) for a in program.leaves]
     return {
         "value": y.item(),
-        "grad": [x.grad.data if x.grad is not None else z for x, z in zip(xs, zeros)],
-        "grad_create_graph": [g.data if g is not None else z for g, z in zip(grads, zeros)],
-        "hvp": [h.data if h is not None else z for h, z in zip(hv, zeros)],
+        "grad": [x.grad._data if x.grad is not None else z for x, z in zip(xs, zeros)],
+        "grad_create_graph": [g._data if g is not None else z for g, z in zip(grads, zeros)],
+        "hvp": [h._data if h is not None else z for h, z in zip(hv, zeros)],
         "shapes": [tuple(n.shape) for n in nodes],
         "forward_ops": forward_ops,
         "second_ops": second_ops,
@@ -170,7 +170,7 @@ def test_random_graphs_match_finite_differences(program: Program, seed: int) -> 
 def _gradients(program: Program, arrays: list[np.ndarray]) -> list[np.ndarray]:
     xs = [ag.tensor(a, requires_grad=True) for a in arrays]
     run(program, xs, AG_CATALOG).backward()
-    return [x.grad.data if x.grad is not None else np.zeros_like(x.data) for x in xs]
+    return [x.grad._data if x.grad is not None else np.zeros_like(x._data) for x in xs]
 
 
 @pytest.mark.parametrize("length, kernel, stride", [(4, 1, 2), (4, 2, 3), (7, 3, 3)])
@@ -179,10 +179,10 @@ def test_avg_pool_whose_last_window_leaves_a_remainder(length, kernel, stride):
     x = ag.tensor(np.arange(float(length)).reshape(1, 1, length), requires_grad=True)
     out = ag.avg_pool1d(x, kernel, stride=stride)
     starts = range(0, length - kernel + 1, stride)
-    np.testing.assert_allclose(out.data[0, 0], [x.data[0, 0, s:s + kernel].mean()
+    np.testing.assert_allclose(out._data[0, 0], [x._data[0, 0, s:s + kernel].mean()
                                                 for s in starts])
     out.sum().backward()
     counts = np.zeros(length)
     for s in starts:
         counts[s:s + kernel] += 1 / kernel
-    np.testing.assert_allclose(x.grad.data[0, 0], counts)
+    np.testing.assert_allclose(x.grad._data[0, 0], counts)

@@ -52,7 +52,7 @@ def _graph(x: ag.Tensor) -> tuple[ag.Tensor, list]:
     w = (u @ u.T).softmax(-1)
     v = ag.maximum(w, 0.1)[:, [0, 0, 1]]
     loss = ag.logsumexp(v, dim=1).sum() + ag.var(h)
-    refs = [weakref.ref(t) for t in (h, u, w, v)] + [weakref.ref(t.data) for t in (h, u, w, v)]
+    refs = [weakref.ref(t) for t in (h, u, w, v)] + [weakref.ref(t._data) for t in (h, u, w, v)]
     return loss, refs
 
 
@@ -78,14 +78,14 @@ def test_retain_graph_keeps_saved_arrays_until_the_root_dies():
         assert _alive(refs) == len(refs)
         loss.backward()  # the retained graph works once more, then is freed
         assert _alive(refs) == 0
-        np.testing.assert_allclose(x.grad.data, 2 * _grad_once(x.data))
+        np.testing.assert_allclose(x.grad._data, 2 * _grad_once(x._data))
         del loss
 
 
 def _grad_once(x: np.ndarray) -> np.ndarray:
     t = ag.tensor(x, requires_grad=True)
     _graph(t)[0].backward()
-    return t.grad.data
+    return t.grad._data
 
 
 def test_dropped_graph_is_freed_without_the_cycle_collector():
@@ -189,8 +189,8 @@ def _raw_mlp_steps(x: np.ndarray, y: np.ndarray, steps: int, record_every: int) 
                                 requires_grad=True))
         params.append(ag.tensor(rng.uniform(-bound, bound, n_out).astype(np.float32),
                                 requires_grad=True))
-    m = [np.zeros_like(p.data) for p in params]
-    v = [np.zeros_like(p.data) for p in params]
+    m = [np.zeros_like(p._data) for p in params]
+    v = [np.zeros_like(p._data) for p in params]
     lr, b1, b2, eps = 1e-3, 0.9, 0.999, 1e-8
     rss = []
     for step in range(1, steps + 1):
@@ -204,12 +204,12 @@ def _raw_mlp_steps(x: np.ndarray, y: np.ndarray, steps: int, record_every: int) 
         loss = -logp[np.arange(100), y[i:i + 100]].mean()
         loss.backward()
         for p, mk, vk in zip(params, m, v):
-            g = p.grad.data
+            g = p.grad._data
             mk *= b1
             mk += (1 - b1) * g
             vk *= b2
             vk += (1 - b2) * g * g
-            p.data -= lr * (mk / (1 - b1**step)) / (np.sqrt(vk / (1 - b2**step)) + eps)
+            p._data -= lr * (mk / (1 - b1**step)) / (np.sqrt(vk / (1 - b2**step)) + eps)
             p.grad = None
         if step % record_every == 0:
             rss.append(rss_bytes())

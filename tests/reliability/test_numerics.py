@@ -65,7 +65,7 @@ def _value_and_grad(fn, x: np.ndarray, w: np.ndarray, dtype) -> tuple[np.ndarray
     assert y.dtype == dtype, f"{dtype.__name__} input gave a {y.dtype} result"
     (y * w.astype(dtype)).sum().backward()
     assert t.grad.dtype == dtype
-    return y.data, t.grad.data
+    return y._data, t.grad._data
 
 
 def _tol(dtype, x: np.ndarray | None = None) -> dict:
@@ -107,7 +107,7 @@ def test_second_derivatives_at_extremes_are_finite(dtype):
         x = ag.tensor(POINTS.astype(dtype), requires_grad=True)
         (g,) = ag.autograd.grad(fn(x).sum(), [x], create_graph=True)
         (h,) = ag.autograd.grad((g * g).sum(), [x], allow_unused=True)
-        assert h is None or np.isfinite(h.data).all(), f"{fn}: second derivative {h}"
+        assert h is None or np.isfinite(h._data).all(), f"{fn}: second derivative {h}"
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
@@ -129,8 +129,8 @@ def test_extremes_match_pytorch(dtype):
             tt = torch.tensor(x, dtype=tdtype, requires_grad=True)
             yt = torch_fn(tt)
             (yt * torch.tensor(np.resize(w, tuple(yt.shape)), dtype=tdtype)).sum().backward()
-            np.testing.assert_allclose(y.data, yt.detach().numpy(), **_tol(dtype))
-            np.testing.assert_allclose(t.grad.data, tt.grad.numpy(), **_tol(dtype))
+            np.testing.assert_allclose(y._data, yt.detach().numpy(), **_tol(dtype))
+            np.testing.assert_allclose(t.grad._data, tt.grad.numpy(), **_tol(dtype))
 
 
 # -- losses at the edges ---------------------------------------------------------------------------
@@ -157,9 +157,9 @@ def test_bce_on_probabilities_exactly_0_and_1(dtype):
     loss = Fn.binary_cross_entropy(p, ag.tensor(Y.astype(dtype)), reduction="none")
     loss.sum().backward()
     want_loss, want_grad = _bce_closed_form(P.astype(dtype).astype(np.float64), Y)
-    assert np.isfinite(loss.data).all() and np.isfinite(p.grad.data).all()
-    np.testing.assert_allclose(loss.data, want_loss, rtol=1e-5 if dtype == np.float32 else 1e-12)
-    np.testing.assert_allclose(p.grad.data, want_grad, rtol=1e-5 if dtype == np.float32 else 1e-12)
+    assert np.isfinite(loss._data).all() and np.isfinite(p.grad._data).all()
+    np.testing.assert_allclose(loss._data, want_loss, rtol=1e-5 if dtype == np.float32 else 1e-12)
+    np.testing.assert_allclose(p.grad._data, want_grad, rtol=1e-5 if dtype == np.float32 else 1e-12)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
@@ -171,9 +171,9 @@ def test_bce_with_logits_at_extremes(dtype):
     loss = Fn.binary_cross_entropy_with_logits(t, ag.tensor(y.astype(dtype)), reduction="none")
     loss.sum().backward()
     want = np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x)))
-    assert np.isfinite(loss.data).all() and np.isfinite(t.grad.data).all()
-    np.testing.assert_allclose(loss.data, want, **_tol(dtype))
-    np.testing.assert_allclose(t.grad.data, _sigmoid(x) - y, **_tol(dtype))
+    assert np.isfinite(loss._data).all() and np.isfinite(t.grad._data).all()
+    np.testing.assert_allclose(loss._data, want, **_tol(dtype))
+    np.testing.assert_allclose(t.grad._data, _sigmoid(x) - y, **_tol(dtype))
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
@@ -189,9 +189,9 @@ def test_cross_entropy_at_extreme_logits(dtype):
     want = np.mean(lse - logits[np.arange(4), target])
     soft = np.exp(logits - lse[:, None])
     soft[np.arange(4), target] -= 1
-    assert np.isfinite(loss.item()) and np.isfinite(t.grad.data).all()
+    assert np.isfinite(loss.item()) and np.isfinite(t.grad._data).all()
     np.testing.assert_allclose(loss.item(), want, rtol=1e-6 if dtype == np.float32 else 1e-12)
-    np.testing.assert_allclose(t.grad.data, soft / 4, **_tol(dtype, logits))
+    np.testing.assert_allclose(t.grad._data, soft / 4, **_tol(dtype, logits))
 
 
 LOGITS = np.array([-1000.0, -30.0, 0.0, 1e-8, 30.0, 1000.0])
@@ -227,7 +227,7 @@ def test_losses_at_the_edges_match_pytorch(loss, dtype):
     ref = theirs(tt)
     ref.backward()
     np.testing.assert_allclose(out.item(), ref.item(), rtol=1e-6)
-    np.testing.assert_allclose(t.grad.data, tt.grad.numpy(), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(t.grad._data, tt.grad.numpy(), rtol=1e-5, atol=1e-7)
 
 
 # -- detect_anomaly ------------------------------------------------------------------------------
@@ -268,7 +268,7 @@ def test_without_anomaly_mode_nan_flows_silently():
     x = ag.tensor([1.0, -1.0], requires_grad=True)
     with np.errstate(invalid="ignore"):
         ag.log(x).sum().backward()
-    assert np.isnan(x.grad.data).sum() == 0 and np.isnan(ag.log(x.detach()).data).sum() == 1
+    assert np.isnan(x.grad._data).sum() == 0 and np.isnan(ag.log(x.detach())._data).sum() == 1
 
 
 def test_anomaly_inside_nn_points_at_the_users_line():

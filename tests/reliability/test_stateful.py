@@ -93,7 +93,7 @@ class GraphMachine(RuleBasedStateMachine):
 
     # -- building -----------------------------------------------------------------------------
     def _add(self, t: ag.Tensor, m: Mirror, what: str) -> int:
-        np.testing.assert_allclose(t.data, m.value, rtol=1e-12, atol=1e-12, err_msg=what)
+        np.testing.assert_allclose(t._data, m.value, rtol=1e-12, atol=1e-12, err_msg=what)
         assert t.requires_grad == m.requires_grad, f"{what}: requires_grad"
         i = len(self.tensors)
         if m.requires_grad and m.parents:
@@ -125,7 +125,7 @@ class GraphMachine(RuleBasedStateMachine):
             op = "tanh"
         f, vjp = UNARY[op]
         t = f(self.tensors[x])
-        y = np.asarray(t.data)
+        y = np.asarray(t._data)
         m = Mirror(y, (x,), (vjp(xv, y),), self.mirror[x].requires_grad)
         return self._add(t, m, op)
 
@@ -136,7 +136,7 @@ class GraphMachine(RuleBasedStateMachine):
             op = "add"
         f, vjp = BINARY[op]
         t = f(self.tensors[a], self.tensors[b])
-        y = np.asarray(t.data)
+        y = np.asarray(t._data)
         rg = self.mirror[a].requires_grad or self.mirror[b].requires_grad
         return self._add(t, Mirror(y, (a, b), vjp(av, bv, y), rg), op)
 
@@ -151,7 +151,7 @@ class GraphMachine(RuleBasedStateMachine):
         else:
             axis = 0  # drops the leading dim: the result stays in the shape family
         t = getattr(ag, op)(self.tensors[x], dim=axis, keepdim=keep)
-        y = np.asarray(t.data)
+        y = np.asarray(t._data)
         if op == "sum":
             vjp = lambda g: _expand_reduced(g, xv, axis, keep)  # noqa: E731
         elif op == "mean":
@@ -186,7 +186,7 @@ class GraphMachine(RuleBasedStateMachine):
             mask[rng.choice(xv.size, size=k, replace=False)] = True
             index = mask.reshape(xv.shape)
         t = self.tensors[x][index]
-        y = np.asarray(t.data)
+        y = np.asarray(t._data)
 
         def vjp(g, index=index, shape=xv.shape):
             out = np.zeros(shape)
@@ -214,7 +214,7 @@ class GraphMachine(RuleBasedStateMachine):
         return grads
 
     def _snapshot(self) -> dict[int, np.ndarray | None]:
-        return {i: None if self.tensors[i].grad is None else self.tensors[i].grad.data.copy()
+        return {i: None if self.tensors[i].grad is None else self.tensors[i].grad._data.copy()
                 for i in self.leaves}
 
     @rule(x=nodes, retain=st.booleans(), free=st.integers(0, 9))
@@ -265,7 +265,7 @@ class GraphMachine(RuleBasedStateMachine):
             else:
                 assert got is not None, f"leaf {i}: .grad is None; expected {want}"
                 assert got.shape == want.shape, f"leaf {i}: .grad shape {got.shape}"
-                np.testing.assert_allclose(got.data, want, rtol=1e-10, atol=1e-12,
+                np.testing.assert_allclose(got._data, want, rtol=1e-10, atol=1e-12,
                                            err_msg=f".grad of leaf {i}")
 
     def teardown(self):

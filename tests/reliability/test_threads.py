@@ -115,15 +115,15 @@ def test_backward_in_two_threads_on_separate_graphs():
             loss = _loss(x, w1, w2)
             built.wait()  # both graphs exist: their backward passes overlap
             loss.backward()
-        results[seed] = [w1.grad.data.copy(), w2.grad.data.copy()]
+        results[seed] = [w1.grad._data.copy(), w2.grad._data.copy()]
 
     _run_threads(lambda: worker(1), lambda: worker(2))
     for seed in (1, 2):
         (x,), (w1, w2) = _model_grads(seed)
         for _ in range(50):
             _loss(x, w1, w2).backward()
-        np.testing.assert_allclose(results[seed][0], w1.grad.data, rtol=1e-12)
-        np.testing.assert_allclose(results[seed][1], w2.grad.data, rtol=1e-12)
+        np.testing.assert_allclose(results[seed][0], w1.grad._data, rtol=1e-12)
+        np.testing.assert_allclose(results[seed][1], w2.grad._data, rtol=1e-12)
 
 
 def test_no_grad_thread_and_training_thread_side_by_side():
@@ -144,7 +144,7 @@ def test_no_grad_thread_and_training_thread_side_by_side():
             step.wait()
             loss = _loss(x, w1, w2)
             loss.backward()
-            grads.append(float(np.abs(w1.grad.data).sum()))
+            grads.append(float(np.abs(w1.grad._data).sum()))
 
     _run_threads(evaluator, trainer)
     assert recorded == [False] * 20

@@ -432,7 +432,7 @@ def test_color_by_grad_legend_scale_and_alarms():
             + (huge * 1e6).sum() + (ag.sqrt(zero) * 0.0).sum())
     with np.errstate(divide="ignore", invalid="ignore"):  # 0 / 0 at sqrt(0): the point here
         loss.backward(retain_graph=True)
-    assert np.isnan(zero.grad.data[0])
+    assert np.isnan(zero.grad._data[0])
     pic = render(draw_graph(loss, color_by="grad"))
     legend = pic.by_class("legend")
     assert len(legend) == 1 and "gradient size (RMS)" in legend[0].text
@@ -457,7 +457,7 @@ def test_color_by_grad_on_collapsed_modules_uses_their_parameters():
     pic = render(draw_graph(loss, collapse=1, color_by="grad", vanish_threshold=1e-30,
                             explode_threshold=1e30))
     enc = pic.find("encoder")
-    grads = np.concatenate([p.grad.data.ravel() for p in model.encoder.parameters()])
+    grads = np.concatenate([p.grad._data.ravel() for p in model.encoder.parameters()])
     rms = np.sqrt(np.mean(grads.astype(np.float64) ** 2))
     assert f"grad RMS {rms:.4g}" in enc.text
     assert "grad-ok" in enc.cls

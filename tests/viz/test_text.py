@@ -136,8 +136,8 @@ def test_call_text_shows_constants():
     import autograd_core as ag
 
     t = ag.randn(3, requires_grad=True)
-    assert formatting.call_text("mul", (t, None), (t.data, 2)) == "mul(\u00b7, 2)"
-    assert formatting.call_text("add", (t, t), (t.data, t.data)) == "add"
+    assert formatting.call_text("mul", (t, None), (t._data, 2)) == "mul(\u00b7, 2)"
+    assert formatting.call_text("add", (t, t), (t._data, t._data)) == "add"
     assert formatting.call_text("mul", (None, t), None) == "mul(const, \u00b7)"
 
 
