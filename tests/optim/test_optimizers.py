@@ -549,7 +549,7 @@ def test_no_warnings_in_a_plain_training_step():
 
 
 def test_state_dicts_survive_an_nn_checkpoint(tmp_path):
-    checkpoint = pytest.importorskip("nn.checkpoint")
+    from nn import checkpoint
     from optim import lr_scheduler
 
     params = _fresh_params()
