@@ -19,12 +19,21 @@ from .tensor import GradFn, MaxResult, Tensor
 from .functions import *  # noqa: F403  (the names are listed in functions.__all__)
 from .functions import __all__ as _function_names
 from .creation import (
-    arange, empty, eye, full, full_like, linspace, ones, ones_like, rand, randint, randn,
-    randperm, tensor, zeros, zeros_like,
+    arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones,
+    ones_like, rand, rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like,
+)
+from . import devices
+from .devices import accelerator, backends, cuda, device, get_default_device, set_default_device
+from . import dtypes
+from .dtypes import get_default_dtype, promote_types, set_default_dtype
+from .unsupported import (
+    cdouble, cfloat, chalf, complex32, complex64, complex128, sparse, sparse_coo_tensor,
+    sparse_csr_tensor, view_as_complex, view_as_real,
 )
 from .rng import default_generator, manual_seed
 from .modes import (
-    detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad, set_grad_enabled,
+    detect_anomaly, enable_grad, inference_mode, is_anomaly_enabled, is_grad_enabled, no_grad,
+    set_grad_enabled,
 )
 from . import engine
 from . import engine as autograd  # ag.autograd.grad, as torch.autograd.grad
@@ -35,14 +44,29 @@ from .ops.registry import REGISTRY
 from . import interop
 from . import viz  # graphviz itself is imported only when drawing
 
-float16 = _np.float16
-float32 = _np.float32
-float64 = _np.float64
-int32 = _np.int32
-int64 = _np.int64
-bool_ = _np.bool_
-long = int64
-double = float64
+dtype = _np.dtype  # a dtype is a NumPy dtype: ag.float32 == np.float32
+float16 = half = _np.dtype(_np.float16)
+float32 = _np.dtype(_np.float32)
+float64 = double = _np.dtype(_np.float64)
+uint8 = _np.dtype(_np.uint8)
+int8 = _np.dtype(_np.int8)
+int16 = short = _np.dtype(_np.int16)
+int32 = _np.dtype(_np.int32)
+int64 = long = _np.dtype(_np.int64)
+bool_ = _np.dtype(_np.bool_)
+
+
+def is_tensor(obj: object) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> int:
+    return input.numel()
+
+
+def is_floating_point(input: Tensor) -> bool:
+    return input.is_floating_point()
+
 
 __version__ = "0.1.0"
 
@@ -54,5 +78,17 @@ __all__ = [
     "Function", "FunctionCtx", "grad", "hessian", "hvp", "jacobian", "jvp", "value_and_grad",
     "vjp", "GradcheckError", "gradcheck", "REGISTRY", "ops", "viz", "check_dim",
     "float16", "float32", "float64", "int32", "int64", "bool_", "long", "double",
+    "as_tensor", "from_numpy", "empty_like", "rand_like", "randn_like", "devices", "device",
+    "accelerator", "backends", "cuda", "get_default_device", "set_default_device", "dtypes",
+    "get_default_dtype", "set_default_dtype", "promote_types", "inference_mode", "dtype",
+    "half", "uint8", "int8", "int16", "short", "is_tensor", "numel", "is_floating_point",
+    "float", "int", "bool", "cdouble", "cfloat", "chalf", "complex32", "complex64",
+    "complex128", "sparse", "sparse_coo_tensor", "sparse_csr_tensor", "view_as_complex",
+    "view_as_real",
     *_function_names,
 ]
+
+# PyTorch's short names, bound last: inside this module they would hide the builtins
+float = float32  # noqa: A001
+int = int32  # noqa: A001
+bool = bool_  # noqa: A001

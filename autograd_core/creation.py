@@ -1,5 +1,6 @@
-"""Creation functions, with torch's defaults: float32 unless told otherwise, shapes given as
-varargs or one tuple, and one seeded global generator (`manual_seed`)."""
+"""Creation functions, with torch's signatures and defaults: the default float dtype unless told
+otherwise, shapes given as varargs or one tuple, `device=` (the CPU), and one seeded global
+generator (`manual_seed`)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,20 @@ from typing import Any
 
 import numpy as np
 
+from . import devices as _device
 from .dtypes import get_default_dtype
 from .rng import default_generator
 from .tensor import Tensor, _holds_float64, _leaf
 
+Device = Any
 
-def _shape(size: tuple) -> tuple[int, ...]:
+
+def _shape(size: tuple, where: str = "size") -> tuple[int, ...]:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     for n in size:
         if not isinstance(n, (int, np.integer)) or n < 0:
-            raise ValueError(f"sizes must be non-negative integers; got {size}")
+            raise ValueError(f"{where}: sizes must be non-negative integers; got {size}")
     return tuple(int(n) for n in size)
 
 
@@ -32,104 +36,169 @@ def _finish(arr: np.ndarray, requires_grad: bool, name: str | None = None) -> Te
 def _dtype(dtype: Any, default: Any = None) -> np.dtype:
     if dtype is None:
         return np.dtype(get_default_dtype() if default is None else default)
-    return np.dtype(_as_np_dtype(dtype))
+    return np.dtype(dtype)
 
 
-def _as_np_dtype(dtype: Any) -> Any:
-    # accept torch-style names such as "float32" and NumPy dtypes alike
-    return getattr(dtype, "numpy_dtype", dtype)
-
-
-def tensor(data: Any, requires_grad: bool = False, dtype: Any = None,
+def tensor(data: Any, *, dtype: Any = None, device: Device = None, requires_grad: bool = False,
            name: str | None = None) -> Tensor:
-    """Copies data into a new Tensor (torch.tensor)."""
+    """Copies data into a new Tensor (torch.tensor): Python floats give the default dtype."""
+    _device.check(device, "tensor")
     if isinstance(data, Tensor):
         data = data._data
-    arr = np.array(data, dtype=_as_np_dtype(dtype) if dtype is not None else None, copy=True)
-    t = Tensor(arr if dtype is not None or not _is_py_float(data, arr) else
-               arr.astype(get_default_dtype()), requires_grad=requires_grad, name=name)
-    return t
+    arr = np.array(data, dtype=dtype, copy=True)
+    if arr.dtype.kind not in "biuf":
+        return Tensor(arr)  # the Tensor names what is wrong with the data
+    if dtype is None and _is_py_float(data, arr):
+        arr = arr.astype(get_default_dtype())
+    return Tensor(arr, requires_grad=requires_grad, name=name)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Device = None) -> Tensor:
+    """Shares memory with an ndarray or Tensor of the right dtype; copies otherwise."""
+    _device.check(device, "as_tensor")
+    if isinstance(data, Tensor):
+        return data if dtype is None or np.dtype(dtype) == data.dtype else data.to(dtype)
+    if isinstance(data, np.ndarray):
+        return _leaf(data if dtype is None else np.asarray(data, dtype=dtype))
+    return tensor(data, dtype=dtype)
+
+
+def from_numpy(ndarray: np.ndarray) -> Tensor:
+    """A Tensor that shares the array's memory: a change to either shows in the other."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray (got {type(ndarray).__name__})")
+    if ndarray.dtype.kind not in "biuf":
+        raise TypeError(f"from_numpy: can't convert np.ndarray of type {ndarray.dtype}; the "
+                        "supported types are bool, integers and floats (complex and object "
+                        "arrays have no Tensor here)")
+    return _leaf(ndarray)
 
 
 def _is_py_float(data: Any, arr: np.ndarray) -> bool:
     if arr.dtype != np.float64 or isinstance(data, (np.ndarray, np.generic)):
         return False
-
     return not _holds_float64(data)
 
 
-def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.zeros(_shape(size), dtype=_dtype(dtype)), requires_grad)
+def zeros(*size: Any, dtype: Any = None, device: Device = None,
+          requires_grad: bool = False) -> Tensor:
+    _device.check(device, "zeros")
+    return _finish(np.zeros(_shape(size, "zeros"), dtype=_dtype(dtype)), requires_grad)
 
 
-def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.ones(_shape(size), dtype=_dtype(dtype)), requires_grad)
+def ones(*size: Any, dtype: Any = None, device: Device = None,
+         requires_grad: bool = False) -> Tensor:
+    _device.check(device, "ones")
+    return _finish(np.ones(_shape(size, "ones"), dtype=_dtype(dtype)), requires_grad)
 
 
-def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+def empty(*size: Any, dtype: Any = None, device: Device = None,
+          requires_grad: bool = False) -> Tensor:
+    """Zeros: the values of torch.empty are unspecified, and zeros are a safe choice of them."""
+    _device.check(device, "empty")
+    return _finish(np.zeros(_shape(size, "empty"), dtype=_dtype(dtype)), requires_grad)
 
 
-def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def full(size: Any, fill_value: Any, dtype: Any = None, device: Device = None,
+         requires_grad: bool = False) -> Tensor:
+    _device.check(device, "full")
     if dtype is None:
         dtype = np.asarray(fill_value).dtype
         if dtype == np.float64 and isinstance(fill_value, float):
             dtype = get_default_dtype()
-    shape = _shape((size,) if not isinstance(size, (tuple, list)) else (tuple(size),))
-    return _finish(np.full(shape, fill_value, dtype=_as_np_dtype(dtype)), requires_grad)
+    shape = _shape((size,) if not isinstance(size, (tuple, list)) else (tuple(size),), "full")
+    return _finish(np.full(shape, fill_value, dtype=dtype), requires_grad)
 
 
-def zeros_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    a = np.asarray(t)
-    return _finish(np.zeros(a.shape, dtype=_dtype(dtype, a.dtype)), requires_grad)
+def _like(t: Any, dtype: Any, device: Device, where: str) -> tuple[tuple, np.dtype]:
+    _device.check(device, where)
+    a = t._data if isinstance(t, Tensor) else np.asarray(t)
+    return a.shape, _dtype(dtype, a.dtype)
 
 
-def ones_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    a = np.asarray(t)
-    return _finish(np.ones(a.shape, dtype=_dtype(dtype, a.dtype)), requires_grad)
+def zeros_like(input: Any, dtype: Any = None, device: Device = None,
+               requires_grad: bool = False) -> Tensor:
+    shape, dt = _like(input, dtype, device, "zeros_like")
+    return _finish(np.zeros(shape, dtype=dt), requires_grad)
 
 
-def full_like(t: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    a = np.asarray(t)
-    return _finish(np.full(a.shape, fill_value, dtype=_dtype(dtype, a.dtype)), requires_grad)
+def ones_like(input: Any, dtype: Any = None, device: Device = None,
+              requires_grad: bool = False) -> Tensor:
+    shape, dt = _like(input, dtype, device, "ones_like")
+    return _finish(np.ones(shape, dtype=dt), requires_grad)
 
 
-def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
+def empty_like(input: Any, dtype: Any = None, device: Device = None,
+               requires_grad: bool = False) -> Tensor:
+    shape, dt = _like(input, dtype, device, "empty_like")
+    return _finish(np.zeros(shape, dtype=dt), requires_grad)
+
+
+def full_like(input: Any, fill_value: Any, dtype: Any = None, device: Device = None,
+              requires_grad: bool = False) -> Tensor:
+    shape, dt = _like(input, dtype, device, "full_like")
+    return _finish(np.full(shape, fill_value, dtype=dt), requires_grad)
+
+
+def rand_like(input: Any, dtype: Any = None, device: Device = None,
+              requires_grad: bool = False) -> Tensor:
+    shape, dt = _like(input, dtype, device, "rand_like")
+    return _finish(default_generator().random(shape).astype(dt), requires_grad)
+
+
+def randn_like(input: Any, dtype: Any = None, device: Device = None,
+               requires_grad: bool = False) -> Tensor:
+    shape, dt = _like(input, dtype, device, "randn_like")
+    return _finish(default_generator().standard_normal(shape).astype(dt), requires_grad)
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device: Device = None,
            requires_grad: bool = False) -> Tensor:
+    _device.check(device, "arange")
     if end is None:
         start, end = 0, start
     if dtype is None:
         is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if is_int else get_default_dtype()
     arr = np.arange(start, end, step, dtype=np.float64 if np.dtype(dtype).kind == "f" else None)
-    return _finish(arr.astype(_as_np_dtype(dtype)), requires_grad)
+    return _finish(arr.astype(dtype), requires_grad)
 
 
-def linspace(start: float, end: float, steps: int, dtype: Any = None,
+def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Device = None,
              requires_grad: bool = False) -> Tensor:
+    _device.check(device, "linspace")
     return _finish(np.linspace(start, end, steps).astype(_dtype(dtype)), requires_grad)
 
 
-def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def eye(n: int, m: int | None = None, dtype: Any = None, device: Device = None,
+        requires_grad: bool = False) -> Tensor:
+    _device.check(device, "eye")
     return _finish(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
 
 
-def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _finish(default_generator().random(_shape(size)).astype(_dtype(dtype)), requires_grad)
-
-
-def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    draws = default_generator().standard_normal(_shape(size))
+def rand(*size: Any, dtype: Any = None, device: Device = None,
+         requires_grad: bool = False) -> Tensor:
+    _device.check(device, "rand")
+    draws = default_generator().random(_shape(size, "rand"))
     return _finish(draws.astype(_dtype(dtype)), requires_grad)
 
 
-def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None) -> Tensor:
+def randn(*size: Any, dtype: Any = None, device: Device = None,
+          requires_grad: bool = False) -> Tensor:
+    _device.check(device, "randn")
+    draws = default_generator().standard_normal(_shape(size, "randn"))
+    return _finish(draws.astype(_dtype(dtype)), requires_grad)
+
+
+def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None,
+            device: Device = None) -> Tensor:
+    _device.check(device, "randint")
     if high is None:
         low, high = 0, low
-    return _leaf(default_generator().integers(low, high, _shape((size,) if isinstance(size, int)
-                                                      else (tuple(size),)),
-                                     dtype=_as_np_dtype(dtype or np.int64)))
+    shape = _shape((size,) if isinstance(size, int) else (tuple(size),), "randint")
+    return _leaf(default_generator().integers(low, high, shape, dtype=dtype or np.int64))
 
 
-def randperm(n: int) -> Tensor:
-    return _leaf(default_generator().permutation(n).astype(np.int64))
+def randperm(n: int, dtype: Any = None, device: Device = None) -> Tensor:
+    _device.check(device, "randperm")
+    return _leaf(default_generator().permutation(n).astype(dtype or np.int64))

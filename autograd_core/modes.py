@@ -86,6 +86,13 @@ class no_grad(_GradModeContext):
     _target = False
 
 
+class inference_mode(_GradModeContext):
+    """torch.inference_mode: like no_grad here (no graph is recorded); mode=False records."""
+
+    def __init__(self, mode: bool = True) -> None:
+        self._target = not mode
+
+
 class enable_grad(_GradModeContext):
     """Re-enables recording inside a `no_grad` block."""
 

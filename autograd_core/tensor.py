@@ -26,6 +26,7 @@ from .arguments import check_dim
 from .modes import _anomaly, state
 from .ops import REGISTRY, TENSOR_HELPERS, Op
 from .rng import default_generator
+from .unsupported import complex_error
 
 _ndarray = np.ndarray
 _asarray = np.asarray
@@ -48,14 +49,18 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data._data
     if isinstance(data, np.ndarray):
-        return data if dtype is None or data.dtype == dtype else data.astype(dtype)
-    if isinstance(data, np.generic):
-        return np.asarray(data, dtype=dtype)
-    arr = np.array(data, dtype=dtype)
-    if dtype is None and arr.dtype == np.float64 and not _holds_float64(data):
-        arr = arr.astype(dtypes.get_default_dtype())  # Python floats: the default, as in torch
-    if arr.dtype == object:
-        raise TypeError(f"cannot make a Tensor from {type(data).__name__}: not numeric data")
+        arr = data if dtype is None or data.dtype == dtype else data.astype(dtype)
+    elif isinstance(data, np.generic):
+        arr = np.asarray(data, dtype=dtype)
+    else:
+        arr = np.array(data, dtype=dtype)
+        if dtype is None and arr.dtype == np.float64 and not _holds_float64(data):
+            arr = arr.astype(dtypes.get_default_dtype())  # Python floats: the default dtype
+    if arr.dtype.kind not in "biuf":
+        if arr.dtype.kind == "c":
+            raise complex_error("tensor")
+        raise TypeError(f"cannot make a Tensor from {type(data).__name__}: not numeric data "
+                        f"(NumPy reads it as dtype {arr.dtype})")
     return arr
 
 
@@ -385,6 +390,73 @@ class Tensor:
     def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
         self._check_inplace("normal_")
         self._data[...] = default_generator().normal(mean, std, self._data.shape)
+        return self
+
+    def _write(self, what: str, values: Any) -> Tensor:
+        """Stores an in-place result, refusing a dtype change as PyTorch does."""
+        self._check_inplace(what)
+        values = np.asarray(values)
+        if not np.can_cast(values.dtype, self._data.dtype, casting="same_kind"):
+            raise RuntimeError(f"{what}: result type {values.dtype} can't be cast to the "
+                               f"desired output type {self._data.dtype}")
+        np.copyto(self._data, values, casting="same_kind")
+        return self
+
+    def masked_fill_(self, mask: Any, value: Any) -> Tensor:
+        m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+        if m.dtype != np.bool_:
+            raise RuntimeError(f"masked_fill_: expected a bool mask; got dtype {m.dtype}")
+        v = value._data if isinstance(value, Tensor) else value
+        return self._write("masked_fill_", np.where(m, v, self._data))
+
+    def pow_(self, exponent: Any) -> Tensor:
+        return self._write("pow_", np.power(self._data, _plain(exponent)))
+
+    def sqrt_(self) -> Tensor:
+        return self._write("sqrt_", np.sqrt(self._data))
+
+    def exp_(self) -> Tensor:
+        return self._write("exp_", np.exp(self._data))
+
+    def log_(self) -> Tensor:
+        return self._write("log_", np.log(self._data))
+
+    def abs_(self) -> Tensor:
+        return self._write("abs_", np.abs(self._data))
+
+    def neg_(self) -> Tensor:
+        return self._write("neg_", np.negative(self._data))
+
+    def relu_(self) -> Tensor:
+        return self._write("relu_", np.maximum(self._data, 0))
+
+    def sigmoid_(self) -> Tensor:
+        return self._write("sigmoid_", SIGMOID.forward(self._data))
+
+    def tanh_(self) -> Tensor:
+        return self._write("tanh_", np.tanh(self._data))
+
+    def clamp_min_(self, min: Any) -> Tensor:  # noqa: A002
+        return self.clamp_(min=min)
+
+    def clamp_max_(self, max: Any) -> Tensor:  # noqa: A002
+        return self.clamp_(max=max)
+
+    def addcmul_(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
+        return self._write("addcmul_", self._data + value * _plain(tensor1) * _plain(tensor2))
+
+    def addcdiv_(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
+        return self._write("addcdiv_", self._data + value * _plain(tensor1) / _plain(tensor2))
+
+    def lerp_(self, end: Any, weight: Any) -> Tensor:
+        return self._write("lerp_", self._data + _plain(weight) * (_plain(end) - self._data))
+
+    def bernoulli_(self, p: float = 0.5) -> Tensor:
+        return self._write("bernoulli_", default_generator().random(self._data.shape) < _plain(p))
+
+    def fill_diagonal_(self, fill_value: Any, wrap: bool = False) -> Tensor:
+        self._check_inplace("fill_diagonal_")
+        np.fill_diagonal(self._data, fill_value, wrap=wrap)
         return self
 
     # augmented assignment: in place where no graph is being recorded (`w -= lr * w.grad`
@@ -770,16 +842,47 @@ class Tensor:
         return self._data.dtype.kind == "f"
 
     # -- dtype and device ---------------------------------------------------------------------
+    @property
+    def device(self) -> Any:
+        return ag.devices.CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    def get_device(self) -> int:
+        return -1  # PyTorch's answer for a CPU Tensor
+
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
-        """Casts to a dtype; device strings ("cpu") are accepted and change nothing."""
-        dtype = kwargs.get("dtype")
+        """to(dtype), to(device), to(device, dtype), to(other): a cast where the dtype changes.
+
+        Every Tensor is on the CPU, so a device only needs to be the CPU; `copy=True` returns a
+        copy even when nothing changes, as in PyTorch.
+        """
+        dtype, dev = kwargs.pop("dtype", None), kwargs.pop("device", None)
+        copy = bool(kwargs.pop("copy", False))
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("memory_format", None)
+        if kwargs:
+            raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
         for a in args:
-            if isinstance(a, str) and a in ("cpu",):
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif ag.devices.is_device_like(a):
+                dev = a
+            elif isinstance(a, bool):  # to(dtype, non_blocking, copy) positionally
                 continue
-            dtype = a
-        return self if dtype is None else ag.cast(self, dtype)
+            else:
+                dtype = a
+        ag.devices.check(dev, "to")
+        out = self if dtype is None or np.dtype(dtype) == self._data.dtype else ag.cast(self, dtype)
+        return ag.clone(out) if copy and out is self else out
 
     def cpu(self) -> Tensor:
+        return self
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:
+        ag.devices.check("cuda", "cuda")
         return self
 
     def type(self, dtype: Any = None) -> Any:

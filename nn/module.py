@@ -390,26 +390,33 @@ class Module:
         return self._cast(np.float16)
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
-        """Accepts a dtype (cast as float()/double() do) or a device name ("cpu": no-op)."""
-        dtype = kwargs.get("dtype")
+        """to(device), to(dtype), to(device, dtype), to(tensor), as in PyTorch: floating
+        parameters and buffers take the dtype; the device must be the CPU."""
+        dtype, device = kwargs.pop("dtype", None), kwargs.pop("device", None)
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
         for a in args:
-            if isinstance(a, str) and a.startswith("cpu"):
-                continue
             if isinstance(a, Tensor):
                 dtype = a.dtype
-                continue
-            dtype = a
-        device = kwargs.get("device")
-        if device is not None and not str(device).startswith("cpu"):
-            raise ValueError(f"to: only the 'cpu' device exists here; got {device!r}")
+            elif ag.devices.is_device_like(a):
+                device = a
+            elif not isinstance(a, bool):
+                dtype = a
+        ag.devices.check(device, f"{type(self).__name__}.to")
         if dtype is None:
             return self
         dt = np.dtype(dtype)
         if dt.kind not in "fc":
-            raise TypeError(f"Module.to only accepts floating point dtypes; got {dt}")
+            raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired "
+                            f"dtype={dt}")
         return self._cast(dt)
 
     def cpu(self) -> Module:
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        ag.devices.check("cuda", f"{type(self).__name__}.cuda")
         return self
 
     def type(self, dst_type: Any) -> Module:
