@@ -263,7 +263,7 @@ def test_blas_threads_limits_and_restores_without_threadpoolctl(monkeypatch):
 
 
 def test_blas_threads_with_threadpoolctl():
-    threadpoolctl = pytest.importorskip("threadpoolctl")
+    import threadpoolctl
     with threads.blas_threads(1) as limited:
         assert limited
         counts = [i["num_threads"] for i in threadpoolctl.threadpool_info()

@@ -19,11 +19,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 import autograd_core as ag
-
-try:
-    import nn.functional as NF
-except ImportError:  # the engine alone: graphs without the fused losses
-    NF = None
+import nn.functional as NF
 
 MAX_NUMEL = 48  # keeps every node small, so a graph costs milliseconds
 MAX_ABS = 20.0  # larger values are scaled back down (exp of a node stays finite)
@@ -138,21 +134,20 @@ def _ag_catalog() -> dict[str, Callable[..., Any]]:
         "avg_pool1d": lambda x, k, stride, padding:
             A.avg_pool1d(x, k, stride=stride, padding=padding),
     }
-    if NF is not None:
-        catalog.update({
-            "mse_loss": lambda x, target, reduction:
-                NF.mse_loss(x, target, reduction=reduction),
-            "huber_loss": lambda x, target, reduction, delta:
-                NF.huber_loss(x, target, reduction=reduction, delta=delta),
-            "bce": lambda x, target, reduction:
-                NF.binary_cross_entropy(x, target, reduction=reduction),
-            "bce_with_logits": lambda x, target, reduction, pos_weight:
-                NF.binary_cross_entropy_with_logits(x, target, reduction=reduction,
-                                                    pos_weight=pos_weight),
-            "cross_entropy": lambda x, target, reduction, label_smoothing:
-                NF.cross_entropy(x, target, reduction=reduction,
-                                 label_smoothing=label_smoothing),
-        })
+    catalog.update({
+        "mse_loss": lambda x, target, reduction:
+            NF.mse_loss(x, target, reduction=reduction),
+        "huber_loss": lambda x, target, reduction, delta:
+            NF.huber_loss(x, target, reduction=reduction, delta=delta),
+        "bce": lambda x, target, reduction:
+            NF.binary_cross_entropy(x, target, reduction=reduction),
+        "bce_with_logits": lambda x, target, reduction, pos_weight:
+            NF.binary_cross_entropy_with_logits(x, target, reduction=reduction,
+                                                pos_weight=pos_weight),
+        "cross_entropy": lambda x, target, reduction, label_smoothing:
+            NF.cross_entropy(x, target, reduction=reduction,
+                             label_smoothing=label_smoothing),
+    })
     return catalog
 
 
@@ -840,7 +835,7 @@ def gen_loss(b: Builder) -> bool:
 
 
 GENERATORS = [gen_unary, gen_unary, gen_kink, gen_binary, gen_binary, gen_reduce, gen_softmax,
-              gen_shape, gen_index, gen_join, gen_linalg] + ([gen_loss] if NF else [])
+              gen_shape, gen_index, gen_join, gen_linalg, gen_loss]
 
 
 @st.composite

@@ -20,8 +20,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-nn = pytest.importorskip("nn")
-CheckpointError = pytest.importorskip("nn.checkpoint").CheckpointError
+import nn
+from nn.checkpoint import CheckpointError
 
 
 def _model() -> nn.Module:

@@ -173,7 +173,8 @@ def rss_bytes() -> int:
 
 
 def _mnist1d() -> tuple[np.ndarray, np.ndarray]:
-    nn = pytest.importorskip("nn")
+    import nn
+
     d = nn.datasets.load_mnist1d()
     return d["x"], d["y"]
 
@@ -217,9 +218,9 @@ def _raw_mlp_steps(x: np.ndarray, y: np.ndarray, steps: int, record_every: int) 
 
 
 def _nn_mlp_steps(x: np.ndarray, y: np.ndarray, steps: int, record_every: int) -> list[int]:
-    nn = pytest.importorskip("nn")
-    optim = pytest.importorskip("optim")
+    import nn
     import nn.functional as F
+    import optim
 
     ag.manual_seed(0)
     model = nn.Sequential(nn.Linear(40, 100), nn.ReLU(), nn.Linear(100, 100), nn.ReLU(),

@@ -308,7 +308,8 @@ def cluster_titled(pic, title):
 
 @needs_dot
 def test_mlp_clusters_per_layer_with_parameter_counts_and_names():
-    nn = pytest.importorskip("nn")
+    import nn
+
     model = nn.MLP([4, 8, 3])
     x = ag.randn(2, 4)
     x.name = "batch"
@@ -341,7 +342,8 @@ def test_params_argument_names_parameters():
 
 
 def autoencoder():
-    nn = pytest.importorskip("nn")
+    import nn
+
     model = nn.Autoencoder([8, 6, 2])
     x = ag.randn(5, 8)
     x.name = "x"
@@ -400,7 +402,8 @@ def test_collapse_zero_draws_the_whole_model_as_one_node():
 
 
 def test_a_fifty_layer_network_collapses_to_fifty_boxes():
-    nn = pytest.importorskip("nn")
+    import nn
+
     layers = []
     for _ in range(25):
         layers += [nn.Linear(4, 4), nn.Tanh()]
