@@ -212,12 +212,14 @@ def _propagate(
                 continue
             if create_graph and not isinstance(gi, Tensor):
                 gi = _leaf(np.asarray(gi))
-            fresh = gi is not g and gi.__class__ is _ndarray and gi.base is None
-            if gi.shape != p.shape:
-                gi = _summed(F, gi, p.shape, t, i)
+            pd = p._data
+            if gi.shape != pd.shape:
+                gi = _summed(F, gi, pd.shape, t, i)
                 fresh = gi.__class__ is _ndarray
-            if gi.dtype != p.dtype:
-                gi = F.cast(gi, dtype=p.dtype)
+            else:
+                fresh = gi is not g and gi.__class__ is _ndarray and gi.base is None
+            if gi.dtype != pd.dtype:
+                gi = F.cast(gi, dtype=pd.dtype)
                 fresh = gi.__class__ is _ndarray
             if check_anomaly:
                 check_backward(t, i, gi)

@@ -1135,7 +1135,11 @@ def _binary(op: Op, a: Tensor, b: Any) -> Tensor:
         if (a.requires_grad or b.requires_grad) and state.enabled:
             return _node(out, op, (a, b), (ad, bd), _EMPTY)
         return _leaf(out)
-    ad, bd = _with_constant(op, ad, _const(b))
+    cls = b.__class__
+    if (cls is float and ad.dtype.kind not in "iub") or (cls is int and ad.dtype.kind != "b"):
+        bd = b  # a weak Python number that leaves the dtype alone: the common case
+    else:
+        ad, bd = _with_constant(op, ad, _const(b))
     try:
         out = op.forward(ad, bd)
     except ValueError as e:
