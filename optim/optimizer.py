@@ -19,11 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from autograd_core import Tensor, enable_grad
+from autograd_core import Tensor, enable_grad, get_default_dtype
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
 
 _SCALARS = (bool, int, float, str)
+# Options that are pairs of numbers, which an .npz file or torch hands back as arrays.
+_PAIR_OPTIONS = ("betas", "etas", "step_sizes")
 
 
 class _RequiredParameter:
@@ -45,12 +47,15 @@ def reject_differentiable(owner: str, differentiable: bool) -> None:
 
 
 def check_range(owner: str, label: str, value: Any, low: float = 0.0,
-                high: float | None = None) -> None:
-    """Raises ValueError, in PyTorch's words, unless ``low <= value`` (and ``value < high``)."""
+                high: float | None = None, *, closed: bool = False) -> None:
+    """Raises ValueError, in PyTorch's words, unless ``low <= value`` (and ``value < high``).
+
+    ``closed`` admits ``value == high`` too, for the options PyTorch bounds by ``<=``.
+    """
     if isinstance(value, _RequiredParameter):
         return
     try:
-        ok = low <= value and (high is None or value < high)
+        ok = low <= value and (high is None or value < high or (closed and value == high))
     except TypeError:
         raise TypeError(f"{owner}: {label} must be a number, got {type(value).__name__}") from None
     if not ok or value != value:
@@ -379,6 +384,73 @@ def effective_grad(grad: np.ndarray, param: np.ndarray, weight_decay: float,
     return grad
 
 
+def decayed_grad(grad: np.ndarray, param: np.ndarray, lr: float, weight_decay: float,
+                 decoupled: bool, maximize: bool) -> np.ndarray:
+    """:func:`effective_grad`, except that decoupled decay (AdamW's) shrinks ``param`` instead.
+
+    The shrink by ``1 - lr * weight_decay`` happens here, before the caller's update.
+    """
+    if decoupled:
+        if weight_decay != 0:
+            param *= 1.0 - lr * weight_decay
+        return effective_grad(grad, param, 0.0, maximize)
+    return effective_grad(grad, param, weight_decay, maximize)
+
+
+def scalar_state(value: float) -> float:
+    """``value`` rounded as PyTorch's 0-d scalar state (``mu_product``, ``eta``) holds it.
+
+    Those tensors are float64 when that is the default dtype and float32 otherwise; rounding
+    the same way keeps trajectories equal to PyTorch's under either default.
+    """
+    if get_default_dtype() == np.float64:
+        return float(value)
+    return float(np.float32(value))
+
+
+def lerp_(start: np.ndarray, end: np.ndarray, weight: float, scratch: np.ndarray) -> None:
+    """``start.lerp_(end, weight)`` with PyTorch's two-sided formula, which rounds differently.
+
+    Below a weight of 0.5 it moves up from ``start``, from there on down from ``end``; matching
+    that keeps trajectories equal to PyTorch's to the last bits. ``scratch`` is overwritten.
+    """
+    np.subtract(end, start, out=scratch)
+    if weight < 0.5:
+        scratch *= weight
+        start += scratch
+    else:
+        scratch *= 1.0 - weight
+        np.subtract(end, scratch, out=start)
+
+
+def decay_add_square_(avg: np.ndarray, x: np.ndarray, rho: float, scratch: np.ndarray) -> None:
+    """``avg = rho * avg + (1 - rho) * x * x``, rounded as PyTorch's ``mul_`` + ``addcmul_``."""
+    np.multiply(x, 1.0 - rho, out=scratch)
+    scratch *= x
+    avg *= rho
+    avg += scratch
+
+
+def as_pair(owner: str, label: str, value: Any) -> tuple[float, float]:
+    """A two-number option (``betas``, ``etas``) as a tuple of floats, or a ValueError."""
+    pair = tuple(value)
+    if len(pair) != 2:
+        raise ValueError(f"{owner}: {label} must be a pair of numbers, got {value!r}")
+    return float(pair[0]), float(pair[1])
+
+
+def check_adam_options(owner: str, options: dict[str, Any]) -> None:
+    """The checks the Adam family shares, in PyTorch's order: lr, eps, betas, weight_decay."""
+    check_range(owner, "learning rate", options["lr"])
+    check_range(owner, "epsilon value", options["eps"])
+    betas = options["betas"]
+    if not isinstance(betas, tuple) or len(betas) != 2:
+        raise ValueError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r}")
+    check_range(owner, "beta parameter at index 0", betas[0], 0.0, 1.0)
+    check_range(owner, "beta parameter at index 1", betas[1], 0.0, 1.0)
+    check_range(owner, "weight_decay value", options["weight_decay"])
+
+
 def _check_grad_shapes(group: dict[str, Any]) -> None:
     for i, p in enumerate(group["params"]):
         g = p.grad
@@ -414,7 +486,7 @@ def _restore_group_value(name: str, value: Any) -> Any:
     """Undoes what a trip through an .npz file or torch does to option values."""
     if isinstance(value, _SCALARS) or value is None:
         return value
-    if name == "betas":
+    if name in _PAIR_OPTIONS:
         return tuple(float(b) for b in np.asarray(value).reshape(-1))
     if isinstance(value, (list, tuple)):
         return type(value)(_restore_group_value("", v) for v in value)
