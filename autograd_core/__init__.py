@@ -38,7 +38,10 @@ from .modes import (
 from . import engine
 from . import engine as autograd  # ag.autograd.grad, as torch.autograd.grad
 from .function import Function, FunctionCtx
-from .functional import grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
+from .functional import (
+    elementwise_grad, grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp,
+)
+from . import pytree
 from .gradcheck import GradcheckError, gradcheck
 from .ops.registry import REGISTRY
 from . import interop
@@ -76,7 +79,8 @@ __all__ = [
     "zeros_like", "default_generator", "manual_seed", "detect_anomaly", "enable_grad",
     "is_anomaly_enabled", "is_grad_enabled", "no_grad", "set_grad_enabled", "autograd",
     "Function", "FunctionCtx", "grad", "hessian", "hvp", "jacobian", "jvp", "value_and_grad",
-    "vjp", "GradcheckError", "gradcheck", "REGISTRY", "ops", "viz", "check_dim",
+    "vjp", "elementwise_grad", "pytree",
+    "GradcheckError", "gradcheck", "REGISTRY", "ops", "viz", "check_dim",
     "float16", "float32", "float64", "int32", "int64", "bool_", "long", "double",
     "as_tensor", "from_numpy", "empty_like", "rand_like", "randn_like", "devices", "device",
     "accelerator", "backends", "cuda", "get_default_device", "set_default_device", "dtypes",

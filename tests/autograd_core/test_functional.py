@@ -1,4 +1,5 @@
-"""Function transforms: grad, value_and_grad, vjp, jvp, jacobian, hessian, hvp.
+"""Function transforms: grad, value_and_grad, elementwise_grad, vjp, jvp, jacobian, hessian, hvp,
+and the pytrees they take and return.
 
 Checked against closed forms, against each other (they must compose consistently), and against
 torch.func when PyTorch is installed.
@@ -6,10 +7,21 @@ torch.func when PyTorch is installed.
 
 from __future__ import annotations
 
+from collections import OrderedDict, namedtuple
+
 import numpy as np
 import pytest
 
 import autograd_core as ag
+from autograd_core.pytree import (
+    LEAF,
+    broadcast_prefix,
+    tree_flatten,
+    tree_leaves,
+    tree_map,
+    tree_structure,
+    tree_unflatten,
+)
 
 RNG = np.random.default_rng(7)
 
@@ -308,3 +320,155 @@ def test_argnums_and_aux_agree_with_torch_func():
                                                                   torch.tensor(y))
     for got, want in zip((hxx, hxy, hyx, hyy), (t_h[0][0], t_h[0][1], t_h[1][0], t_h[1][1])):
         np.testing.assert_allclose(got._data, want.numpy(), rtol=1e-12, atol=1e-12)
+
+
+# -- pytrees -----------------------------------------------------------------------------------
+Point = namedtuple("Point", ["x", "y"])
+
+
+def test_flatten_and_unflatten_round_trip_every_container():
+    tree = {"a": [1, (2, 3)], "b": Point(4, None), "c": OrderedDict(z=5, y=6), "d": None}
+    leaves, spec = tree_flatten(tree)
+    assert leaves == [1, 2, 3, 4, 5, 6]  # dicts in insertion order; None holds no leaf
+    back = tree_unflatten(leaves, spec)
+    assert back == tree
+    assert type(back["b"]) is Point and type(back["c"]) is OrderedDict
+    assert type(back["a"]) is list and type(back["a"][1]) is tuple
+    assert spec.num_leaves == 6 and tree_structure(tree) == spec
+    assert repr(spec) == "{'a': [*, (*, *)], 'b': Point(x=*, y=None), " \
+                         "'c': OrderedDict({'z': *, 'y': *}), 'd': None}"
+    assert tree_structure(7) == LEAF and tree_leaves(None) == []
+    assert tree_map(lambda a, b: a * b, [1, (2,)], [3, (4,)]) == [3, (8,)]
+    with pytest.raises(ValueError, match="differ in structure"):
+        tree_map(lambda a, b: a, [1, 2], (1, 2))
+    with pytest.raises(ValueError, match="holds 2 leaves"):
+        tree_unflatten([1], tree_structure((1, 2)))
+
+
+def test_a_tree_leaf_can_be_forced():
+    leaves, spec = tree_flatten({"a": (1, 2)}, is_leaf=lambda v: isinstance(v, tuple))
+    assert leaves == [(1, 2)]
+    assert tree_unflatten(["x"], spec) == {"a": "x"}
+
+
+def test_broadcast_prefix_reads_one_value_per_leaf():
+    spec = tree_structure(({"u": 1, "v": 2}, [3, 4], 5))
+    assert broadcast_prefix(0, spec) == [0] * 5
+    assert broadcast_prefix(({"v": None, "u": 0}, 1, None), spec) == [0, None, 1, 1, None]
+    assert broadcast_prefix((None, [0, 1], 2), spec) == [None, None, 0, 1, 2]
+    assert broadcast_prefix((0, 1), spec) is None
+    assert broadcast_prefix(({"u": 0}, 1, 2), spec) is None
+    assert broadcast_prefix((0, (0, 1), 2), spec) is None  # a tuple where the tree has a list
+
+
+def test_grad_of_nested_params_has_their_structure():
+    W1, b1, W2, b2 = (ag.tensor(arr(*s)) for s in [(3, 4), (4,), (4, 2), (2,)])
+    x, y = arr(5, 3), arr(5, 2)
+
+    def loss(params, x, y):
+        (W1, b1), (W2, b2) = params
+        return ((ag.tanh(x @ W1 + b1) @ W2 + b2 - y) ** 2).mean()
+
+    g = ag.grad(loss)([(W1, b1), (W2, b2)], x, y)
+    assert isinstance(g, list) and isinstance(g[0], tuple) and len(g) == 2
+    flat = ag.grad(lambda a, b, c, d: loss([(a, b), (c, d)], x, y), argnums=(0, 1, 2, 3))(
+        W1, b1, W2, b2)
+    for got, want in zip([g[0][0], g[0][1], g[1][0], g[1][1]], flat):
+        np.testing.assert_array_equal(got._data, want._data)
+    d = ag.grad(lambda p: (p["w"] ** 2).sum() + (p["b"] * 3).sum())({"w": W1, "b": b1})
+    assert list(d) == ["w", "b"]
+    np.testing.assert_allclose(d["w"]._data, 2 * W1._data)
+    np.testing.assert_allclose(d["b"]._data, 3 * np.ones(4))
+    value, (gp, gx) = ag.value_and_grad(loss, argnums=(0, 1))([(W1, b1), (W2, b2)], x, y)
+    assert gx.shape == (5, 3) and isinstance(gp[1], tuple)
+
+
+def test_none_entries_pass_through_untouched():
+    def f(p):
+        out = p["x"] * 2
+        return (out + p["bias"]).sum() if p["bias"] is not None else out.sum()
+
+    g = ag.grad(f)({"x": arr(3), "bias": None})
+    assert g["bias"] is None
+    np.testing.assert_allclose(g["x"]._data, 2 * np.ones(3))
+
+
+def test_vjp_jvp_hvp_jacobian_hessian_on_trees():
+    p = {"a": arr(3), "b": (arr(3), arr(2))}
+
+    def f(p):
+        a, (b, c) = p["a"], p["b"]
+        return {"s": ag.sin(a) * b, "t": (a * b).sum() * c}
+
+    out, vjp_fn = ag.vjp(f, p)
+    assert set(out) == {"s", "t"}
+    u = {"s": arr(3), "t": arr(2)}
+    (g,) = vjp_fn(u)
+    jac = ag.jacobian(f)(p)
+    assert jac["s"]["a"].shape == (3, 3) and jac["t"]["b"][1].shape == (2, 2)
+    for leaf in ("a",):
+        expect = u["s"] @ jac["s"][leaf]._data + u["t"] @ jac["t"][leaf]._data
+        np.testing.assert_allclose(g[leaf]._data, expect, rtol=1e-12)
+    np.testing.assert_allclose(
+        g["b"][1]._data, u["s"] @ jac["s"]["b"][1]._data + u["t"] @ jac["t"]["b"][1]._data,
+        rtol=1e-12, atol=1e-15)
+    v = {"a": arr(3), "b": (arr(3), arr(2))}
+    _, tangent = ag.jvp(f, p, v)  # one argument that is not a tuple or list
+    assert set(tangent) == {"s", "t"}
+    expect_s = sum(jac["s"][k]._data @ v[k] for k in ("a",)) + \
+        jac["s"]["b"][0]._data @ v["b"][0] + jac["s"]["b"][1]._data @ v["b"][1]
+    np.testing.assert_allclose(tangent["s"]._data, expect_s, rtol=1e-12, atol=1e-15)
+
+    def scalar(p):
+        return (f(p)["s"] ** 2).sum() + f(p)["t"].sum()
+
+    h = ag.hessian(scalar)(p)
+    assert h["a"]["b"][0].shape == (3, 3)
+    _, hv = ag.hvp(scalar, p, v)
+    flat_v = np.concatenate([v["a"], v["b"][0], v["b"][1]])
+    rows = [("a",), ("b", 0), ("b", 1)]
+
+    def block(r, c):
+        blk = h[r[0]] if len(r) == 1 else h[r[0]][r[1]]
+        blk = blk[c[0]] if len(c) == 1 else blk[c[0]][c[1]]
+        return blk._data
+
+    full = np.block([[block(r, c) for c in rows] for r in rows])
+    got = np.concatenate([hv["a"]._data, hv["b"][0]._data, hv["b"][1]._data])
+    np.testing.assert_allclose(got, full @ flat_v, rtol=1e-10)
+
+
+def test_jacobian_has_aux_and_a_tuple_of_outputs():
+    x = arr(3)
+    (ja, jb), aux = ag.jacobian(lambda t: ((t * 2, t.sum()), "aux"), has_aux=True)(x)
+    assert aux == "aux"
+    np.testing.assert_allclose(ja._data, 2 * np.eye(3))
+    np.testing.assert_allclose(jb._data, np.ones(3))
+
+
+def test_elementwise_grad_is_the_derivative_at_every_element():
+    x = arr(2, 3)
+    g = ag.elementwise_grad(ag.tanh)(x)
+    assert g.shape == (2, 3)
+    np.testing.assert_allclose(g._data, 1 - np.tanh(x) ** 2, rtol=1e-12)
+    g2 = ag.elementwise_grad(lambda t: ag.elementwise_grad(ag.sin)(t))(x)
+    np.testing.assert_allclose(g2._data, -np.sin(x), rtol=1e-12)
+    gy = ag.elementwise_grad(lambda a, b: a * b * b, argnum=1)(x, x)
+    np.testing.assert_allclose(gy._data, 2 * x * x, rtol=1e-12)
+
+
+def test_the_same_tensor_twice_gives_partial_derivatives():
+    w = ag.tensor(arr(3), requires_grad=True)
+    ga, gb = ag.grad(lambda a, b: (a * b * b).sum(), argnums=(0, 1))(w, w)
+    np.testing.assert_allclose(ga._data, w._data**2)
+    np.testing.assert_allclose(gb._data, 2 * w._data**2)
+    assert w.grad is None  # the transforms never touch .grad
+
+
+def test_a_transform_leaves_a_captured_graph_intact():
+    w = ag.tensor(arr(3), requires_grad=True)
+    h = ag.exp(w)  # someone else's graph, used by f as a constant
+    g = ag.grad(lambda x: (x * h).sum())(arr(3))
+    np.testing.assert_allclose(g._data, h._data)
+    h.sum().backward()  # still possible: the transform did not free h's saved values
+    np.testing.assert_allclose(w.grad._data, np.exp(w._data))
