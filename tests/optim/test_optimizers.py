@@ -9,7 +9,13 @@ import pytest
 import autograd_core as ag
 import optim
 
-ALL = [optim.SGD, optim.Adagrad, optim.RMSprop, optim.Adam, optim.AdamW]
+MORE = [optim.Adadelta, optim.Adamax, optim.NAdam, optim.RAdam, optim.ASGD, optim.Rprop]
+ALL = [optim.SGD, optim.Adagrad, optim.RMSprop, optim.Adam, optim.AdamW, *MORE]
+
+
+def _decay(cls, weight_decay=0.1):
+    """``weight_decay`` for the optimizers that have the option (all but Rprop)."""
+    return {} if cls is optim.Rprop else {"weight_decay": weight_decay}
 
 
 def param(values, dtype=np.float64):
@@ -164,12 +170,13 @@ def test_rmsprop_momentum_accumulates_normalized_steps():
         assert p._data[0] == pytest.approx(x, rel=1e-12)
 
 
-@pytest.mark.parametrize("cls", [optim.SGD, optim.Adagrad, optim.RMSprop, optim.Adam])
+@pytest.mark.parametrize("cls", [optim.SGD, optim.Adagrad, optim.RMSprop, optim.Adam, *MORE])
 def test_maximize_mirrors_minimizing_the_negated_gradient(cls):
     kwargs = {"momentum": 0.5} if cls in (optim.SGD, optim.RMSprop) else {}
+    kwargs.update(_decay(cls))
     up, down = param([1.0, -2.0]), param([1.0, -2.0])
-    opt_up = cls([up], lr=0.05, weight_decay=0.1, maximize=True, **kwargs)
-    opt_down = cls([down], lr=0.05, weight_decay=0.1, **kwargs)
+    opt_up = cls([up], lr=0.05, maximize=True, **kwargs)
+    opt_down = cls([down], lr=0.05, **kwargs)
     for t in range(10):
         g = np.array([np.sin(t), 0.5])
         set_grad(up, g)
@@ -178,6 +185,398 @@ def test_maximize_mirrors_minimizing_the_negated_gradient(cls):
         opt_up.step()
         opt_down.step()
         np.testing.assert_allclose(up._data, down._data, rtol=1e-13)
+
+
+@pytest.fixture
+def float64_default():
+    """autograd_core's default dtype float64 for one test, so scalar state is not rounded."""
+    before = ag.get_default_dtype()
+    ag.set_default_dtype(np.float64)
+    yield
+    ag.set_default_dtype(before)
+
+
+def test_adadelta_first_step_has_the_units_of_the_parameter():
+    # With u = 0 the first step is sqrt(eps) / sqrt((1 - rho) g^2 + eps) * g: about
+    # sqrt(eps / (1 - rho)) whatever the gradient's size.
+    rho, eps = 0.9, 1e-12
+    for g in (1e-3, 1.0, 1e3):
+        p = param([0.0])
+        opt = optim.Adadelta([p], rho=rho, eps=eps)
+        set_grad(p, [g])
+        opt.step()
+        expected = math.sqrt(eps) / math.sqrt((1 - rho) * g * g + eps) * g
+        assert p._data[0] == pytest.approx(-expected, rel=1e-14)
+        assert -p._data[0] == pytest.approx(math.sqrt(eps / (1 - rho)), rel=1e-5)
+
+
+def test_adadelta_follows_its_two_running_averages():
+    lr, rho, eps = 0.5, 0.8, 1e-6
+    p = param([0.0, 0.0])
+    opt = optim.Adadelta([p], lr=lr, rho=rho, eps=eps)
+    x, v, u = np.zeros(2), np.zeros(2), np.zeros(2)
+    for t in range(12):
+        g = np.array([math.cos(t), 2.0])
+        set_grad(p, g)
+        opt.step()
+        v = rho * v + (1 - rho) * g * g
+        delta = np.sqrt(u + eps) / np.sqrt(v + eps) * g
+        u = rho * u + (1 - rho) * delta * delta
+        x = x - lr * delta
+        np.testing.assert_allclose(p._data, x, rtol=1e-12)
+    np.testing.assert_allclose(opt.state[p]["acc_delta"], u, rtol=1e-12)
+
+
+def test_adamax_with_a_constant_gradient_moves_lr_per_step():
+    # m = (1 - beta1**t) g and u = |g| + eps exactly, so each step is lr * g / (|g| + eps).
+    g = np.array([0.7, -2.0, 1e-4])
+    p = param(np.zeros(3))
+    opt = optim.Adamax([p], lr=0.01, betas=(0.8, 0.95))
+    for t in range(1, 21):
+        set_grad(p, g)
+        opt.step()
+        np.testing.assert_allclose(p._data, -t * 0.01 * g / (np.abs(g) + 1e-8), rtol=1e-10)
+
+
+def test_adamax_infinity_norm_decays_by_beta2_without_gradient():
+    lr, b1, b2, g = 0.01, 0.9, 0.99, 3.0
+    p = param([0.0])
+    opt = optim.Adamax([p], lr=lr, betas=(b1, b2))
+    set_grad(p, [g])
+    opt.step()
+    x = -lr * g / (g + 1e-8)
+    for t in range(2, 15):
+        set_grad(p, [0.0])
+        opt.step()
+        u = b2 ** (t - 1) * (g + 1e-8)
+        m = b1 ** (t - 1) * (1 - b1) * g
+        x -= lr / (1 - b1**t) * m / u
+        assert opt.state[p]["exp_inf"][0] == pytest.approx(u, rel=1e-13)
+        assert p._data[0] == pytest.approx(x, rel=1e-12)
+
+
+def test_nadam_constant_momentum_closed_form(float64_default):
+    # momentum_decay=0 makes every mu beta1 / 2, so mu_product = (beta1 / 2)**t.
+    lr, b1, b2, g = 0.01, 0.9, 0.999, -1.5
+    mu = b1 / 2
+    p = param([0.0])
+    opt = optim.NAdam([p], lr=lr, betas=(b1, b2), momentum_decay=0.0)
+    x = 0.0
+    for t in range(1, 16):
+        set_grad(p, [g])
+        opt.step()
+        den = abs(g) + 1e-8  # sqrt(v / (1 - beta2**t)) with v = (1 - beta2**t) g^2
+        m = (1 - b1**t) * g
+        x -= lr * (1 - mu) / (1 - mu**t) * g / den + lr * mu / (1 - mu ** (t + 1)) * m / den
+        assert p._data[0] == pytest.approx(x, rel=1e-9)
+
+
+def test_nadam_mu_product_follows_the_momentum_schedule(float64_default):
+    b1, psi = 0.9, 4e-3
+    p = param([1.0])
+    opt = optim.NAdam([p], betas=(b1, 0.999))
+    product = 1.0
+    for t in range(1, 30):
+        set_grad(p, [1.0])
+        opt.step()
+        product *= b1 * (1 - 0.5 * 0.96 ** (t * psi))
+        assert opt.state[p]["mu_product"] == pytest.approx(product, rel=1e-14)
+
+
+def test_scalar_state_is_rounded_to_float32_under_the_float32_default():
+    assert ag.get_default_dtype() == np.float32
+    p = param([1.0])
+    opt = optim.NAdam([p])
+    set_grad(p, [1.0])
+    opt.step()
+    mu = 0.9 * (1 - 0.5 * 0.96 ** 4e-3)
+    assert opt.state[p]["mu_product"] == float(np.float32(mu)) != mu
+    asgd = optim.ASGD([p], lr=0.1)
+    asgd.step()
+    assert asgd.state[p]["eta"] == float(np.float32(0.1 / (1 + 1e-4 * 0.1) ** 0.75))
+
+
+@pytest.mark.parametrize("cls", [optim.NAdam, optim.RAdam])
+def test_decoupled_weight_decay_only_shrinks_the_parameter(cls):
+    lr, wd = 0.01, 0.1
+    p = param([2.0, -4.0])
+    opt = cls([p], lr=lr, weight_decay=wd, decoupled_weight_decay=True)
+    for t in range(1, 6):
+        set_grad(p, [0.0, 0.0])
+        opt.step()
+        np.testing.assert_allclose(p._data, np.array([2.0, -4.0]) * (1 - lr * wd) ** t,
+                                   rtol=1e-14)
+    np.testing.assert_array_equal(opt.state[p]["exp_avg"], 0.0)
+
+
+def test_radam_is_momentum_sgd_until_the_variance_is_tractable():
+    # beta2 = 0.999: rho_t <= 5 for t <= 5, where the step is lr * m_hat = lr * g exactly;
+    # from t = 6 on it is lr * g * sqrt(1 - beta2**t) / (sqrt(v) + eps) * r_t.
+    lr, b1, b2, g = 0.01, 0.9, 0.999, 0.5
+    rho_inf = 2 / (1 - b2) - 1
+    p = param([0.0])
+    opt = optim.RAdam([p], lr=lr, betas=(b1, b2))
+    x = 0.0
+    for t in range(1, 21):
+        set_grad(p, [g])
+        opt.step()
+        rho_t = rho_inf - 2 * t * b2**t / (1 - b2**t)
+        if t <= 5:
+            assert rho_t <= 5
+            x -= lr * g
+        else:
+            assert rho_t > 5
+            r = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
+                          / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+            v = (1 - b2**t) * g * g
+            x -= lr * g * math.sqrt(1 - b2**t) / (math.sqrt(v) + 1e-8) * r
+        assert p._data[0] == pytest.approx(x, rel=1e-10)
+
+
+def test_asgd_step_size_schedule_and_iterate_average(float64_default):
+    lr, lambd, alpha, t0, g = 0.1, 0.05, 0.75, 3, 0.4
+    p = param([1.0])
+    opt = optim.ASGD([p], lr=lr, lambd=lambd, alpha=alpha, t0=t0)
+    x, eta, iterates = 1.0, lr, []
+    for t in range(1, 16):
+        set_grad(p, [g])
+        opt.step()
+        x = x * (1 - lambd * eta) - eta * g
+        eta = lr / (1 + lambd * lr * t) ** alpha
+        iterates.append(x)
+        assert p._data[0] == pytest.approx(x, rel=1e-13)
+        assert opt.state[p]["eta"] == pytest.approx(eta, rel=1e-15)
+        # averaging starts once t - t0 passes 1: ax is the mean of the iterates from t0 + 2
+        expected = np.mean(iterates[t0 + 1:]) if t >= t0 + 2 else x
+        assert opt.state[p]["ax"][0] == pytest.approx(expected, rel=1e-13)
+        assert opt.state[p]["mu"] == 1 / max(1, t - t0)
+
+
+def test_rprop_step_sizes_grow_on_agreement_and_shrink_on_a_flip():
+    lr, minus, plus = 0.1, 0.5, 1.2
+    p = param([0.0])
+    opt = optim.Rprop([p], lr=lr, etas=(minus, plus))
+    x, size = 0.0, lr
+    #       sign of g:  +    +     +     -      +     +     -
+    for t, (g, factor, moves) in enumerate([(1.0, 1.0, True), (2.0, plus, True),
+                                            (0.5, plus, True), (-3.0, minus, False),
+                                            (1.0, 1.0, True), (4.0, plus, True),
+                                            (-1.0, minus, False)]):
+        set_grad(p, [g])
+        opt.step()
+        size *= factor
+        if moves:
+            x -= math.copysign(size, g)  # only the sign of g counts
+        assert opt.state[p]["step_size"][0] == pytest.approx(size, rel=1e-15), t
+        assert p._data[0] == pytest.approx(x, rel=1e-15), t
+        # after a flip the gradient is remembered as zero: the next step keeps the size
+        assert opt.state[p]["prev"][0] == (g if moves else 0.0)
+
+
+def test_rprop_step_sizes_are_clipped_per_coordinate():
+    p = param([0.0, 0.0])
+    opt = optim.Rprop([p], lr=1.0, etas=(0.5, 2.0), step_sizes=(0.2, 3.0))
+    # coordinate 0 keeps its sign (1, 2, 3 capped, ...); coordinate 1 flips every step
+    # (1, 0.5, 0.5, 0.25 -> 0.2 floored)
+    for g1 in [1.0, -1.0, 1.0, -1.0, 1.0, -1.0]:
+        set_grad(p, [1.0, g1])
+        opt.step()
+    np.testing.assert_allclose(opt.state[p]["step_size"], [3.0, 0.2])
+    assert opt.state[p]["step"] == 6.0
+
+
+# -- LBFGS ---------------------------------------------------------------------------------------
+def _quadratic(n=6, seed=3):
+    rng = np.random.default_rng(seed)
+    q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    Q = q @ np.diag(np.logspace(0, 1.5, n)) @ q.T
+    b = rng.standard_normal(n)
+    return Q, b, np.linalg.solve(Q, b)
+
+
+def _quadratic_closure(opt, params, Q, b, calls=None):
+    Qt, bt = ag.tensor(Q), ag.tensor(b)
+
+    def closure():
+        opt.zero_grad()
+        x = ag.cat([p.reshape(-1) for p in params])
+        loss = 0.5 * (x @ (Qt @ x)) - bt @ x
+        loss.backward()
+        if calls is not None:
+            calls.append(x._data.copy())
+        return loss
+    return closure
+
+
+@pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
+def test_lbfgs_converges_on_a_quadratic(line_search_fn):
+    Q, b, x_star = _quadratic()
+    params = [param(np.zeros(4)), param(np.zeros((1, 2)))]
+    opt = optim.LBFGS(params, line_search_fn=line_search_fn, tolerance_grad=1e-12,
+                      tolerance_change=1e-15, max_iter=50)
+    closure = _quadratic_closure(opt, params, Q, b)
+    for _ in range(4):
+        opt.step(closure)
+    x = np.concatenate([p._data.reshape(-1) for p in params])
+    np.testing.assert_allclose(x, x_star, rtol=0, atol=1e-8)
+
+
+def test_lbfgs_first_iteration_is_a_scaled_gradient_step():
+    Q, b, _ = _quadratic()
+    x0 = np.linspace(-1.0, 1.0, 6)
+    params = [param(x0)]
+    opt = optim.LBFGS(params, lr=0.7, max_iter=1)
+    calls = []
+    loss = opt.step(_quadratic_closure(opt, params, Q, b, calls))
+    g = Q @ x0 - b
+    assert float(loss) == pytest.approx(0.5 * x0 @ Q @ x0 - b @ x0, rel=1e-14)
+    np.testing.assert_allclose(params[0]._data, x0 - min(1.0, 1.0 / np.abs(g).sum()) * 0.7 * g,
+                               rtol=1e-14)
+    st = opt.state[params[0]]
+    assert (st["func_evals"], st["n_iter"], len(calls)) == (1, 1, 1)  # none after the last
+    assert st["old_dirs"] == [] and "al" not in st
+
+
+def test_lbfgs_keeps_history_size_pairs_and_counts_evaluations():
+    Q, b, _ = _quadratic(n=8)
+    params = [param(np.ones(8))]
+    opt = optim.LBFGS(params, lr=0.3, history_size=3, max_iter=9, tolerance_change=0)
+    calls = []
+    opt.step(_quadratic_closure(opt, params, Q, b, calls))
+    st = opt.state[params[0]]
+    assert len(st["old_dirs"]) == len(st["old_stps"]) == len(st["ro"]) == 3
+    assert len(st["al"]) == 3
+    assert st["n_iter"] == 9 and st["func_evals"] == len(calls) == 9
+    assert opt.param_groups[0]["max_eval"] == 11  # max_iter * 5 // 4, as in PyTorch
+
+
+def test_lbfgs_stops_at_once_when_the_gradient_is_small():
+    params = [param([1.0, 2.0])]
+    opt = optim.LBFGS(params, tolerance_grad=1e-3)
+
+    def closure():
+        opt.zero_grad()
+        loss = (params[0] * 1e-4).sum()
+        loss.backward()
+        return loss
+
+    loss = opt.step(closure)
+    assert float(loss) == pytest.approx(3e-4)
+    np.testing.assert_array_equal(params[0]._data, [1.0, 2.0])
+    assert opt.state[params[0]] == {"func_evals": 1, "n_iter": 0}
+
+
+def test_strong_wolfe_search_returns_a_step_meeting_both_conditions():
+    from optim.lbfgs import _strong_wolfe
+
+    def fun(y):  # a double well; from y = 0 the descent direction is -1
+        return y**4 - 3 * y**2 + y, 4 * y**3 - 6 * y + 1
+
+    d = np.array([-1.0])
+
+    def obj_func(x, t, d):
+        f, g = fun(float(t * d[0]))
+        return f, np.array([g])
+
+    f0, g0 = fun(0.0)
+    gtd = g0 * d[0]
+    for t_init in (1e-3, 0.1, 1.0, 10.0):
+        f, g, t, evals = _strong_wolfe(obj_func, [], t_init, d, f0, np.array([g0]), gtd)
+        assert f <= f0 + 1e-4 * t * gtd  # sufficient decrease
+        assert abs(g[0] * d[0]) <= 0.9 * abs(gtd)  # curvature, strong form
+        assert (f, g[0]) == fun(float(t * d[0])) and 1 <= evals <= 25
+
+
+def test_cubic_interpolation_is_exact_for_a_cubic():
+    from optim.lbfgs import _cubic_interpolate
+
+    # f(x) = x^3 - 3x: minimum at 1; a cubic through two points with slopes is f itself
+    assert _cubic_interpolate(0.0, 0.0, -3.0, 2.0, 2.0, 9.0) == pytest.approx(1.0, rel=1e-15)
+    assert _cubic_interpolate(2.0, 2.0, 9.0, 0.0, 0.0, -3.0) == pytest.approx(1.0, rel=1e-15)
+    assert _cubic_interpolate(0.0, 0.0, -3.0, 2.0, 2.0, 9.0, bounds=(1.5, 3.0)) == 1.5
+    # no real minimum (d2^2 < 0): the middle of the bounds; a degenerate bracket: no exception
+    assert _cubic_interpolate(0.0, 0.0, 2.0, 1.0, 4 / 3, 2.0) == 0.5
+    assert _cubic_interpolate(1.0, 0.0, -1.0, 1.0, 0.0, -1.0) == 1.0
+
+
+def test_lbfgs_refusals():
+    p, q = param([1.0]), param([2.0])
+    with pytest.raises(ValueError, match="doesn't support per-parameter options"):
+        optim.LBFGS([{"params": [p]}, {"params": [q]}])
+    opt = optim.LBFGS([p])
+    with pytest.raises(ValueError, match="doesn't support per-parameter options"):
+        opt.add_param_group({"params": [q]})
+    with pytest.raises(TypeError, match="needs a closure"):
+        opt.step(None)
+    with pytest.raises(TypeError):
+        opt.step()
+    with pytest.raises(ValueError, match=r"Invalid learning rate: -1 \(LBFGS\)"):
+        optim.LBFGS([p], lr=-1)
+    bad = optim.LBFGS([p], line_search_fn="armijo")
+
+    def closure():
+        bad.zero_grad()
+        loss = (p * p).sum()
+        loss.backward()
+        return loss
+
+    with pytest.raises(RuntimeError, match="only 'strong_wolfe' is supported"):
+        bad.step(closure)
+
+
+def _lbfgs_run(opt, params, Q, b, steps):
+    calls = []
+    closure = _quadratic_closure(opt, params, Q, b, calls)
+    for _ in range(steps):
+        opt.step(closure)
+    return calls
+
+
+@pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
+def test_lbfgs_state_dict_round_trip_resumes_the_same_trajectory(line_search_fn, tmp_path):
+    Q, b, _ = _quadratic(n=10)
+    kwargs = {"lr": 0.5, "max_iter": 3, "history_size": 4, "line_search_fn": line_search_fn}
+    x0 = [np.linspace(-1, 1, 6), np.full((2, 2), 0.5)]
+
+    ref_params = [param(x) for x in x0]
+    ref = optim.LBFGS(ref_params, **kwargs)
+    ref_calls = _lbfgs_run(ref, ref_params, Q, b, 6)
+
+    params = [param(x) for x in x0]
+    opt = optim.LBFGS(params, **kwargs)
+    calls = _lbfgs_run(opt, params, Q, b, 3)
+    saved = opt.state_dict()
+    st = saved["state"][0]
+    assert list(saved["state"]) == [0]
+    assert {"func_evals", "n_iter", "d", "t", "old_dirs", "old_stps", "ro", "H_diag",
+            "prev_flat_grad", "prev_loss", "al"} == set(st)
+    assert st["d"].shape == st["prev_flat_grad"].shape == (10,)
+    checkpoint = pytest.importorskip("nn.checkpoint")
+    checkpoint.save({"optimizer": saved}, tmp_path / "lbfgs.npz")
+    snapshot = [p._data.copy() for p in params]
+    _lbfgs_run(opt, params, Q, b, 2)  # training on must not change the saved dict
+
+    for sd in (saved, checkpoint.load(tmp_path / "lbfgs.npz")["optimizer"]):
+        resumed = [param(x) for x in snapshot]
+        fresh = optim.LBFGS(resumed, lr=0.9, history_size=4, line_search_fn=line_search_fn)
+        fresh.load_state_dict(sd)
+        assert fresh.param_groups[0]["lr"] == 0.5 and fresh.param_groups[0]["max_iter"] == 3
+        more = _lbfgs_run(fresh, resumed, Q, b, 3)
+        assert len(calls) + len(more) == len(ref_calls)
+        for a, c in zip(ref_calls[len(calls):], more):
+            np.testing.assert_array_equal(c, a)
+        for a, c in zip(ref_params, resumed):
+            np.testing.assert_array_equal(c._data, a._data)
+
+
+def test_lbfgs_load_state_dict_checks_vector_lengths():
+    Q, b, _ = _quadratic(n=6)
+    params = [param(np.zeros(6))]
+    opt = optim.LBFGS(params, max_iter=3)
+    _lbfgs_run(opt, params, Q, b, 1)
+    other = optim.LBFGS([param(np.zeros(5))])
+    with pytest.raises(ValueError, match=r"'d' has shape \(6,\); the parameters have 5"):
+        other.load_state_dict(opt.state_dict())
 
 
 # -- parameters, groups, gradients --------------------------------------------------------------
@@ -207,7 +606,7 @@ def test_param_groups_use_their_own_learning_rates(cls):
 @pytest.mark.parametrize("cls", ALL)
 def test_float32_parameters_keep_float32_data_and_state(cls):
     p = param(np.ones((2, 3)), dtype=np.float32)
-    opt = cls([p], lr=0.1, weight_decay=0.1)
+    opt = cls([p], lr=0.1, **_decay(cls))
     set_grad(p, np.full((2, 3), 0.5))
     opt.step()
     assert p._data.dtype == np.float32
@@ -233,7 +632,7 @@ def test_update_records_no_graph_and_keeps_the_tensor_version(cls):
 def test_zero_dimensional_parameters(cls):
     p = ag.tensor(np.float64(2.0), requires_grad=True)
     q = param([1.0, 1.0])
-    opt = cls([p, q], lr=0.1, weight_decay=0.1)
+    opt = cls([p, q], lr=0.1, **_decay(cls))
     for _ in range(3):
         (p * p + (q * q).sum()).backward()
         opt.step()
@@ -339,11 +738,40 @@ def test_negative_learning_rate_is_rejected(cls):
         (optim.Adagrad, {"initial_accumulator_value": -1}, "initial_accumulator_value"),
         (optim.RMSprop, {"alpha": -0.5}, "Invalid alpha value"),
         (optim.RMSprop, {"momentum": -0.5}, "Invalid momentum value"),
+        (optim.Adadelta, {"rho": 1.5}, r"Invalid rho value: 1.5 \(Adadelta\)"),
+        (optim.Adadelta, {"eps": -1.0}, "Invalid epsilon value: -1.0"),
+        (optim.Adadelta, {"weight_decay": -0.1}, "Invalid weight_decay value: -0.1"),
+        (optim.Adamax, {"betas": (0.9, 1.0)}, "Invalid beta parameter at index 1: 1.0"),
+        (optim.Adamax, {"betas": (0.9, 0.99, 0.9)}, "betas must be a pair"),
+        (optim.NAdam, {"momentum_decay": -1e-3}, "Invalid momentum_decay value: -0.001"),
+        (optim.NAdam, {"betas": (-0.1, 0.9)}, "Invalid beta parameter at index 0: -0.1"),
+        (optim.RAdam, {"weight_decay": -1.0}, "Invalid weight_decay value: -1.0"),
+        (optim.RAdam, {"eps": -1e-8}, "Invalid epsilon value"),
+        (optim.ASGD, {"weight_decay": -0.5}, "Invalid weight_decay value: -0.5"),
+        (optim.Rprop, {"etas": (1.2, 0.5)}, "Invalid eta values: 1.2, 0.5"),
+        (optim.Rprop, {"etas": (0.5, 1.0)}, "Invalid eta values: 0.5, 1.0"),
+        (optim.Rprop, {"step_sizes": (1e-6,)}, "step_sizes must be a pair"),
     ],
 )
 def test_hyperparameters_out_of_range_are_rejected(cls, kwargs, message):
     with pytest.raises(ValueError, match=message):
         cls([param([1.0])], **kwargs)
+
+
+def test_edges_of_the_ranges_are_accepted():
+    optim.Adadelta([param([1.0])], rho=1.0)  # PyTorch bounds rho by <= 1
+    optim.Adadelta([param([1.0])], rho=0.0)
+    optim.Adamax([param([1.0])], betas=(0.0, 0.0))
+    optim.ASGD([param([1.0])], lambd=-1.0, alpha=-2.0, t0=-5)  # PyTorch checks neither
+    optim.Rprop([param([1.0])], step_sizes=(10.0, 1.0))
+
+
+@pytest.mark.parametrize("cls", MORE)
+def test_differentiable_is_refused_and_foreach_capturable_are_accepted(cls):
+    with pytest.raises(ValueError, match="differentiable=True is not supported"):
+        cls([param([1.0])], differentiable=True)
+    opt = cls([param([1.0])], foreach=True, capturable=True)
+    assert "foreach" not in opt.param_groups[0] and "capturable" not in opt.param_groups[0]
 
 
 def test_bad_params_arguments_are_rejected():
@@ -390,6 +818,12 @@ CONFIGS = [
     (optim.RMSprop, {"lr": 0.01, "momentum": 0.5, "centered": True}),
     (optim.Adam, {"lr": 0.05, "amsgrad": True}),
     (optim.AdamW, {"lr": 0.05, "weight_decay": 0.1}),
+    (optim.Adadelta, {"lr": 0.5, "rho": 0.8, "weight_decay": 0.01}),
+    (optim.Adamax, {"lr": 0.05, "betas": (0.8, 0.9)}),
+    (optim.NAdam, {"lr": 0.05, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    (optim.RAdam, {"lr": 0.05, "weight_decay": 0.01}),
+    (optim.ASGD, {"lr": 0.05, "t0": 5, "lambd": 0.01}),
+    (optim.Rprop, {"lr": 0.05, "etas": (0.4, 1.3), "step_sizes": (1e-3, 1.0)}),
 ]
 
 
