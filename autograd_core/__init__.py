@@ -36,12 +36,14 @@ from .modes import (
     set_grad_enabled,
 )
 from . import engine
-from . import engine as autograd  # ag.autograd.grad, as torch.autograd.grad
 from .function import Function, FunctionCtx
 from .functional import (
     elementwise_grad, grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp,
 )
 from . import pytree
+from . import autograd  # torch.autograd: grad, backward, Function, functional
+from . import func  # torch.func: grad, vjp, jvp, jacrev, jacfwd, hessian, vmap, functional_call
+from .func import vmap
 from .gradcheck import GradcheckError, gradcheck
 from .ops.registry import REGISTRY
 from . import interop
@@ -79,7 +81,7 @@ __all__ = [
     "zeros_like", "default_generator", "manual_seed", "detect_anomaly", "enable_grad",
     "is_anomaly_enabled", "is_grad_enabled", "no_grad", "set_grad_enabled", "autograd",
     "Function", "FunctionCtx", "grad", "hessian", "hvp", "jacobian", "jvp", "value_and_grad",
-    "vjp", "elementwise_grad", "pytree",
+    "vjp", "elementwise_grad", "vmap", "func", "pytree",
     "GradcheckError", "gradcheck", "REGISTRY", "ops", "viz", "check_dim",
     "float16", "float32", "float64", "int32", "int64", "bool_", "long", "double",
     "as_tensor", "from_numpy", "empty_like", "rand_like", "randn_like", "devices", "device",
