@@ -247,6 +247,30 @@ def test_jacrev_and_jacfwd_agree_on_trees():
     np.testing.assert_allclose(jac["a"][0]._data, np.diag(np.cos(x._data) * y._data))
 
 
+@pytest.mark.torch
+def test_jacobians_and_hessian_of_trees_match_torch_func():
+    torch = pytest.importorskip("torch")
+    xa, ya = arr(3), arr(3)
+    x, y, xt, yt = ag.tensor(xa), ag.tensor(ya), torch.tensor(xa), torch.tensor(ya)
+    for argnums in (0, (0, 1)):
+        want = torch.func.jacrev(f_tree_torch, argnums=argnums)(xt, yt)
+        assert_tree_close(F.jacrev(f_tree, argnums=argnums)(x, y), want)
+        assert_tree_close(F.jacfwd(f_tree, argnums=argnums)(x, y), want)
+
+    def scalar(T, p):
+        return (p["a"] ** 2 * T.sin(p["b"])).sum() * p["c"][0].sum()
+
+    p = {"a": arr(2), "b": arr(2), "c": [arr(3)]}
+    got = F.hessian(lambda q: scalar(ag, q))({k: _tree(ag, v) for k, v in p.items()})
+    want = torch.func.hessian(lambda q: scalar(torch, q))({k: _tree(torch, v)
+                                                           for k, v in p.items()})
+    assert_tree_close(got, want)
+
+
+def _tree(T, v):
+    return [T.tensor(a) for a in v] if isinstance(v, list) else T.tensor(v)
+
+
 def test_jacobian_with_respect_to_a_dict_and_has_aux():
     p = {"w": t(2, 3), "b": t(2)}
     x = t(3)
