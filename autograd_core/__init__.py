@@ -7,8 +7,9 @@
 
 The layers, bottom up (docs/ARCHITECTURE.md draws them): `ops` (each primitive's forward and
 gradient rules, on arrays), `tensor` (the Tensor, which records the ops applied to it),
-`functions` (the public functions), `engine` (backward), `functional` (grad, vjp, jacobian,
-...), `function` (user-defined ops), `gradcheck`, and `viz` (pictures of the graph).
+`functions` (the public functions), `engine` (backward), `functional`, `func` and `autograd`
+(grad, vjp, jacobian, vmap, ... on nested containers), `function` (user-defined ops),
+`gradcheck`, `interop` (NumPy called on Tensors) and `viz` (pictures of the graph).
 """
 
 import numpy as _np
