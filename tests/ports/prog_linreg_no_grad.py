@@ -2,8 +2,12 @@
 
 The first program of most courses: the weights are plain tensors, the model is ``X @ w + b``,
 and each step subtracts ``lr * grad`` inside ``torch.no_grad()`` and zeroes the gradients.
-Mini-batches are consecutive slices of the (already random) data.
+Mini-batches come from a ``data_iter`` generator that shuffles a list of indices with Python's
+``random`` (seeded, so both libraries see the same batches) and indexes the features with a
+tensor of indices.
 """
+
+import random
 
 import numpy as np
 
@@ -24,16 +28,24 @@ def run(lib, epochs=20, batch_size=16, lr=0.05):
     w = torch.tensor(rng.normal(0.0, 0.01, (3, 1)), requires_grad=True)
     b = torch.zeros(1, dtype=torch.float64, requires_grad=True)
 
+    def data_iter(batch_size, features, labels, shuffle_rng):
+        num_examples = len(features)
+        indices = list(range(num_examples))
+        shuffle_rng.shuffle(indices)
+        for i in range(0, num_examples, batch_size):
+            batch_indices = torch.tensor(indices[i: min(i + batch_size, num_examples)])
+            yield features[batch_indices], labels[batch_indices]
+
     def linreg(X, w, b):
         return torch.matmul(X, w) + b
 
     def squared_loss(y_hat, y):
         return (y_hat - y.reshape(y_hat.shape)) ** 2 / 2
 
+    shuffle_rng = random.Random(0)
     epoch_losses, log = [], []
     for epoch in range(epochs):
-        for i in range(0, len(X), batch_size):
-            X_batch, y_batch = X[i:i + batch_size], y[i:i + batch_size]
+        for X_batch, y_batch in data_iter(batch_size, X, y, shuffle_rng):
             loss = squared_loss(linreg(X_batch, w, b), y_batch).mean()
             loss.backward()
             with torch.no_grad():
