@@ -270,8 +270,9 @@ def _cubic_interpolate(x1: Any, f1: Any, g1: Any, x2: Any, f2: Any, g2: Any,
                        bounds: tuple[Any, Any] | None = None) -> Any:
     """Minimizer of the cubic through two points with slopes, clipped to ``bounds``.
 
-    NumPy scalars, so that a degenerate bracket gives inf or nan (and then the midpoint or a
-    bound) rather than ZeroDivisionError, as PyTorch's 0-d tensors do.
+    The arithmetic is in NumPy scalars, so that a degenerate bracket gives inf or nan (and then
+    the midpoint or a bound) rather than ZeroDivisionError, as PyTorch's 0-d tensors do. The
+    result is a Python float, which leaves float32 steps in float32.
     """
     x1, f1, g1, x2, f2, g2 = (np.float64(v) if isinstance(v, (int, float)) else v
                               for v in (x1, f1, g1, x2, f2, g2))
@@ -288,8 +289,8 @@ def _cubic_interpolate(x1: Any, f1: Any, g1: Any, x2: Any, f2: Any, g2: Any,
                 min_pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
             else:
                 min_pos = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
-            return min(max(min_pos, xmin_bound), xmax_bound)
-    return (xmin_bound + xmax_bound) / 2.0
+            return float(min(max(min_pos, xmin_bound), xmax_bound))
+    return float((xmin_bound + xmax_bound) / 2.0)
 
 
 def _strong_wolfe(obj_func: Callable[..., tuple[float, np.ndarray]], x: list[np.ndarray],

@@ -569,6 +569,21 @@ def test_lbfgs_state_dict_round_trip_resumes_the_same_trajectory(line_search_fn,
             np.testing.assert_array_equal(c._data, a._data)
 
 
+@pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
+def test_lbfgs_keeps_float32_parameters_and_state_in_float32(line_search_fn):
+    Q, b, x_star = _quadratic(n=5)
+    params = [param(np.zeros(5), dtype=np.float32)]
+    opt = optim.LBFGS(params, line_search_fn=line_search_fn, history_size=4)
+    closure = _quadratic_closure(opt, params, Q.astype(np.float32), b.astype(np.float32))
+    for _ in range(3):
+        opt.step(closure)
+    np.testing.assert_allclose(params[0]._data, x_star, atol=1e-4)
+    st = opt.state[params[0]]
+    assert params[0]._data.dtype == np.float32
+    for value in (st["d"], st["prev_flat_grad"], *st["old_dirs"], *st["old_stps"], *st["ro"]):
+        assert value.dtype == np.float32
+
+
 def test_lbfgs_load_state_dict_checks_vector_lengths():
     Q, b, _ = _quadratic(n=6)
     params = [param(np.zeros(6))]
