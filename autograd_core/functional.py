@@ -331,16 +331,25 @@ def _assemble(blocks: list[list[Tensor]], spec: TreeSpec, ospec: TreeSpec, singl
     return tree_unflatten(per_out, ospec)
 
 
+def _traced_outputs(f: Callable[..., Any], args: tuple, kwargs: dict, argnums: ArgNums,
+                    has_aux: bool, where: str) -> tuple:
+    """Runs f on fresh inputs for the arguments named by argnums: (inputs, their structure,
+    whether to keep graphs, the flat outputs, their structure, aux)."""
+    nums = _argnums(argnums, len(args), where)
+    args, xs, spec, keep = _prepare(args, nums, where)
+    with _Tracing():
+        out, aux = _split_aux(f(*args, **kwargs), has_aux, where)
+    outs, ospec = _flat_outputs(out, where)
+    return xs, spec, keep, outs, ospec, aux
+
+
 def jacobian(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -> Callable:
     """The Jacobian, each block shaped output.shape + input.shape, by reverse mode: one backward
     pass per output element (jacrev)."""
 
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        nums = _argnums(argnums, len(args), "jacobian")
-        args, xs, spec, keep = _prepare(args, nums, "jacobian")
-        with _Tracing():
-            out, aux = _split_aux(f(*args, **kwargs), has_aux, "jacobian")
-        outs, ospec = _flat_outputs(out, "jacobian")
+        xs, spec, keep, outs, ospec, aux = _traced_outputs(f, args, kwargs, argnums, has_aux,
+                                                           "jacobian")
         blocks = []
         for o in outs:
             rows: list[list[Tensor | None]] = [[] for _ in xs]
@@ -366,11 +375,9 @@ def jacfwd(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -
     which pays off when the inputs are fewer than the outputs."""
 
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        nums = _argnums(argnums, len(args), "jacfwd")
-        args, xs, spec, keep = _prepare(args, nums, "jacfwd")
+        xs, spec, keep, outs, ospec, aux = _traced_outputs(f, args, kwargs, argnums, has_aux,
+                                                           "jacfwd")
         with _Tracing():
-            out, aux = _split_aux(f(*args, **kwargs), has_aux, "jacfwd")
-            outs, ospec = _flat_outputs(out, "jacfwd")
             push = _linearize(outs, xs)
             cols: list[list[list[Tensor | None]]] = [[[] for _ in xs] for _ in outs]
             for k, x in enumerate(xs):

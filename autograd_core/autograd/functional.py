@@ -169,17 +169,23 @@ def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     with enable_grad():
         outs, ospec = _outputs(_call(func, xs, spec), "vjp")
     _check_requires_grad(outs, "outputs", strict)
-    if v is not None:
-        vs: list[Any] = _vectors(v, outs, ospec, create_graph, "vjp")
-    else:
-        if len(outs) != 1 or outs[0]._data.size != 1:
-            raise RuntimeError("The vector v can only be None if the user-provided function "
-                               "returns a single Tensor with a single element.")
-        vs = [None]
+    vs = _vectors_or_default(v, outs, ospec, create_graph, "vjp",
+                             "the user-provided function returns")
     grads = _autograd_grad(outs, xs, vs, create_graph)
     res = _fill_in_zeros(grads, xs, strict, create_graph, "back")
     return (tree_unflatten(_post(outs, create_graph), ospec),
             tree_unflatten(_post(res, create_graph), spec))
+
+
+def _vectors_or_default(v: Any, ts: list[Tensor], spec: Any, create_graph: bool, where: str,
+                        subject: str) -> list[Any]:
+    """v's leaves, or the implied 1 when v is left out for a single one-element Tensor."""
+    if v is not None:
+        return _vectors(v, ts, spec, create_graph, where)
+    if len(ts) != 1 or ts[0]._data.size != 1:
+        raise RuntimeError(f"The vector v can only be None if {subject} a single Tensor with a "
+                           "single element.")
+    return [None]
 
 
 def _dummies(outs: list[Tensor]) -> tuple[list[Tensor], list[int]]:
@@ -195,13 +201,8 @@ def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     v may be left out when inputs is a single one-element Tensor."""
     leaves, spec = _tensors(inputs, "inputs", "jvp")
     xs = _preprocess(leaves, create_graph, need_graph=True)
-    if v is not None:
-        vs: list[Any] = _vectors(v, xs, spec, create_graph, "jvp")
-    else:
-        if len(xs) != 1 or xs[0]._data.size != 1:
-            raise RuntimeError("The vector v can only be None if the input to the user-provided "
-                               "function is a single Tensor with a single element.")
-        vs = [None]
+    vs = _vectors_or_default(v, xs, spec, create_graph, "jvp",
+                             "the input to the user-provided function is")
     with enable_grad():
         outs, ospec = _outputs(_call(func, xs, spec), "jvp")
     _check_requires_grad(outs, "outputs", strict)
