@@ -10,8 +10,10 @@ from .optimizer import (
     FlatState,
     Optimizer,
     ParamsT,
-    check_range,
+    check_adam_options,
+    decay_add_square_,
     effective_grad,
+    lerp_,
     reject_differentiable,
 )
 
@@ -61,15 +63,7 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _check_options(self, options: dict[str, Any]) -> None:
-        name = type(self).__name__
-        check_range(name, "learning rate", options["lr"])
-        check_range(name, "epsilon value", options["eps"])
-        betas = options["betas"]
-        if not isinstance(betas, tuple) or len(betas) != 2:
-            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
-        check_range(name, "beta parameter at index 0", betas[0], 0.0, 1.0)
-        check_range(name, "beta parameter at index 1", betas[1], 0.0, 1.0)
-        check_range(name, "weight_decay value", options["weight_decay"])
+        check_adam_options(type(self).__name__, options)
 
     def _update_group(self, group: dict[str, Any]) -> None:
         params = [p for p in group["params"] if p.grad is not None]
@@ -164,20 +158,8 @@ class _Hyper:
 def _update(g: np.ndarray, m: np.ndarray, v: np.ndarray, vmax: np.ndarray | None,
             t: np.ndarray, h: _Hyper) -> None:
     """Advances the moments in place and leaves in ``t`` the amount to subtract from p."""
-    w1 = 1.0 - h.beta1
-    # m.lerp_(g, w1), with PyTorch's two-sided formula.
-    np.subtract(g, m, out=t)
-    if w1 < 0.5:
-        t *= w1
-        m += t
-    else:
-        t *= 1.0 - w1
-        np.subtract(g, t, out=m)
-    # v = beta2 * v + ((1 - beta2) * g) * g
-    np.multiply(g, 1.0 - h.beta2, out=t)
-    t *= g
-    v *= h.beta2
-    v += t
+    lerp_(m, g, 1.0 - h.beta1, t)
+    decay_add_square_(v, g, h.beta2, t)
     if vmax is not None:
         np.maximum(vmax, v, out=vmax)
         v = vmax

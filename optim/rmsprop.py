@@ -6,7 +6,14 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, effective_grad, reject_differentiable
+from .optimizer import (
+    Optimizer,
+    ParamsT,
+    decay_add_square_,
+    effective_grad,
+    lerp_,
+    reject_differentiable,
+)
 
 
 class RMSprop(Optimizer):
@@ -68,22 +75,13 @@ class RMSprop(Optimizer):
             g = effective_grad(grad, d, weight_decay, maximize)
 
             v = st["square_avg"]
-            t = np.multiply(g, w, out=np.empty_like(d))
-            t *= g
-            v *= alpha
-            v += t
+            t = np.empty_like(d)
+            decay_add_square_(v, g, alpha, t)
             if centered:
                 gbar = st.get("grad_avg")
                 if gbar is None:
                     gbar = st["grad_avg"] = np.zeros_like(d)
-                # gbar.lerp_(g, w), with PyTorch's two-sided formula.
-                np.subtract(g, gbar, out=t)
-                if w < 0.5:
-                    t *= w
-                    gbar += t
-                else:
-                    t *= 1.0 - w
-                    np.subtract(g, t, out=gbar)
+                lerp_(gbar, g, w, t)
                 np.multiply(gbar, gbar, out=t)
                 np.subtract(v, t, out=t)
                 np.sqrt(t, out=t)
