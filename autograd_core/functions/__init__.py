@@ -25,7 +25,7 @@ from .reductions import (
 from .shape import (
     broadcast_tensors, broadcast_to, cast, cat, chunk, clone, concat, concatenate, expand,
     expand_as, flatten, flip, gather, moveaxis, movedim, pad, permute, repeat,
-    repeat_interleave, reshape, split, squeeze, stack, swapaxes, take_along_dim, tile,
+    ravel, repeat_interleave, reshape, split, squeeze, stack, swapaxes, take_along_dim, tile,
     transpose, unbind, unsqueeze, view,
 )
 
@@ -40,7 +40,7 @@ __all__ = [
     "isfinite", "isinf", "isnan", "leaky_relu", "linear", "log", "log10", "log1p", "log2",
     "log_softmax", "logsumexp", "matmul", "max", "max_pool1d", "max_pool2d", "maximum", "mean",
     "min", "minimum", "mm", "moveaxis", "movedim", "mul", "multiply", "neg", "negative", "norm",
-    "outer", "pad", "permute", "pow", "prod", "reciprocal", "relu", "repeat",
+    "outer", "pad", "permute", "pow", "prod", "ravel", "reciprocal", "relu", "repeat",
     "repeat_interleave", "reshape", "rsqrt", "sigmoid", "sign", "sin", "softmax", "softplus",
     "split", "sqrt", "square", "squeeze", "stack", "std", "sub", "subtract", "sum",
     "swapaxes", "take_along_dim", "tan", "tanh", "tensordot", "tile", "transpose",

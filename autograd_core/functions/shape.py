@@ -51,6 +51,11 @@ def flatten(input: TensorLike, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return reshape(x, shape)
 
 
+def ravel(input: TensorLike) -> Tensor:
+    """The elements as one dimension (torch.ravel, np.ravel)."""
+    return reshape(input, -1)
+
+
 def squeeze(input: TensorLike, dim: Dim = None) -> Tensor:
     x = _t(input)
     if dim is None:
