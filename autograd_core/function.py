@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from .modes import no_grad, state
@@ -10,15 +11,27 @@ from .tensor import Tensor, _leaf, _node
 
 
 class FunctionCtx:
-    """What forward leaves for backward: saved tensors and any attributes set on it."""
+    """What forward leaves for backward: saved tensors and any attributes set on it.
+
+    A saved output is handed back to backward as the Function's own result, with its place in
+    the graph (as PyTorch unpacks it), so a backward that uses it is differentiable again under
+    create_graph; it is held weakly, since the result's node holds this context.
+    """
 
     def __init__(self) -> None:
-        self.saved_tensors: tuple = ()
+        self._saved: tuple = ()
         self.needs_input_grad: tuple[bool, ...] = ()
         self._cache: tuple | None = None
 
     def save_for_backward(self, *tensors: Any) -> None:
-        self.saved_tensors = tensors
+        self._saved = tensors
+
+    @property
+    def saved_tensors(self) -> tuple:
+        return tuple(s() if isinstance(s, weakref.ref) else s for s in self._saved)
+
+    def _link_output(self, out: Tensor, node: Tensor) -> None:
+        self._saved = tuple(weakref.ref(node) if s is out else s for s in self._saved)
 
 
 class Function:
@@ -54,7 +67,9 @@ class Function:
         if any(ctx.needs_input_grad) and state.enabled:
             parents = tuple(a if isinstance(a, Tensor) else None for a in args)
             arrays = tuple(a._data if isinstance(a, Tensor) else a for a in args)
-            return _node(out._data, cls._get_op(), parents, arrays, {"ctx": ctx})
+            node = _node(out._data, cls._get_op(), parents, arrays, {"ctx": ctx})
+            ctx._link_output(out, node)
+            return node
         return _leaf(out._data)
 
 

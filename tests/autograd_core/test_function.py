@@ -266,3 +266,28 @@ def test_gradcheck_on_non_contiguous_inputs():
     np.testing.assert_array_equal(x._data, np.arange(1.0, 7.0).reshape(2, 3).T)
     with pytest.raises(ag.GradcheckError):
         ag.gradcheck(lambda t: WrongBackward.apply(t), (ag.Tensor(data, requires_grad=True),))
+
+
+def test_a_saved_output_joins_the_graph_under_create_graph():
+    """forward saving its output (y = exp(x)) gives PyTorch's second derivative e at x = 1."""
+
+    class Exp(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            y = x.exp()
+            ctx.save_for_backward(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, g):
+            (y,) = ctx.saved_tensors
+            return g * y
+
+    x = ag.tensor(1.0, dtype=ag.float64, requires_grad=True)
+    (d1,) = ag.autograd.grad(Exp.apply(x), x, create_graph=True)
+    (d2,) = ag.autograd.grad(d1, x)
+    np.testing.assert_allclose(d1.item(), np.e, rtol=1e-15)
+    np.testing.assert_allclose(d2.item(), np.e, rtol=1e-15)
+    y = Exp.apply(x)
+    y.backward()  # first order: the saved output is the result itself
+    np.testing.assert_allclose(x.grad.item(), np.e, rtol=1e-15)
