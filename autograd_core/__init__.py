@@ -45,7 +45,7 @@ from . import pytree
 from . import autograd  # torch.autograd: grad, backward, Function, functional
 from . import func  # torch.func: grad, vjp, jvp, jacrev, jacfwd, hessian, vmap, functional_call
 from .func import vmap
-from .gradcheck import GradcheckError, gradcheck
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops.registry import REGISTRY
 from . import interop
 from . import viz  # graphviz itself is imported only when drawing

@@ -126,3 +126,43 @@ def gradcheck(
                     raise GradcheckError(msg)
                 return False
     return True
+
+
+def gradgradcheck(
+    func: Callable[..., Any],
+    inputs: Any,
+    grad_outputs: Any = None,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
+    """Second derivatives against central differences, as torch.autograd.gradgradcheck: the
+    vector-Jacobian product of func (with create_graph) is itself gradient-checked with respect
+    to the inputs and the cotangents. Cotangents are drawn at random (seeded) when not given."""
+    ins = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    diff = [j for j, x in enumerate(ins) if isinstance(x, Tensor) and x.requires_grad]
+    if not diff:
+        raise ValueError("gradgradcheck: no input requires grad, so there is nothing to check")
+    with enable_grad():
+        outs = _as_outputs(func(*ins))
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        cotangents = [Tensor(rng.standard_normal(o.shape).astype(o.dtype), requires_grad=True)
+                      for o in outs if o.requires_grad]
+    else:
+        given = (grad_outputs,) if isinstance(grad_outputs, Tensor) else tuple(grad_outputs)
+        cotangents = [g if isinstance(g, Tensor) else Tensor(np.asarray(g)) for g in given]
+    n_in = len(ins)
+
+    def first_order(*args: Any) -> tuple[Tensor, ...]:
+        xs, gs = args[:n_in], args[n_in:]
+        with enable_grad():
+            live = [o for o in _as_outputs(func(*xs)) if o.requires_grad]
+        grads = engine.grad(live, [xs[j] for j in diff], grad_outputs=list(gs),
+                            create_graph=True, allow_unused=True)
+        return tuple(g if g is not None else Tensor(np.zeros(xs[j].shape, dtype=xs[j].dtype))
+                     for g, j in zip(grads, diff))
+
+    return gradcheck(first_order, (*ins, *cotangents), eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception)

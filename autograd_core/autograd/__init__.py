@@ -11,7 +11,7 @@ from typing import Any
 from .. import engine
 from ..engine import grad
 from ..function import Function, FunctionCtx
-from ..gradcheck import gradcheck
+from ..gradcheck import gradcheck, gradgradcheck
 from ..modes import (
     detect_anomaly, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled,
 )
@@ -20,7 +20,7 @@ from . import functional
 
 __all__ = [
     "Function", "FunctionCtx", "backward", "detect_anomaly", "enable_grad", "functional",
-    "gradcheck", "grad", "inference_mode", "is_grad_enabled", "no_grad", "set_grad_enabled",
+    "gradcheck", "gradgradcheck", "grad", "inference_mode", "is_grad_enabled", "no_grad", "set_grad_enabled",
 ]
 
 

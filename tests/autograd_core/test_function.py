@@ -291,3 +291,24 @@ def test_a_saved_output_joins_the_graph_under_create_graph():
     y = Exp.apply(x)
     y.backward()  # first order: the saved output is the result itself
     np.testing.assert_allclose(x.grad.item(), np.e, rtol=1e-15)
+
+
+def test_gradgradcheck_accepts_true_second_derivatives_and_catches_a_detached_save():
+    x = ag.tensor(np.array([0.3, 1.2]), requires_grad=True)
+    assert ag.gradgradcheck(lambda t: (t ** 3).sin(), [x])
+    assert ag.autograd.gradgradcheck(lambda t: t.exp() * t, [x])
+
+    class CubeWithDetachedSave(ag.Function):
+        @staticmethod
+        def forward(ctx, t):
+            ctx.save_for_backward(t.detach())  # cuts the second derivative
+            return t ** 3
+
+        @staticmethod
+        def backward(ctx, g):
+            (t,) = ctx.saved_tensors
+            return g * 3 * t ** 2
+
+    assert ag.gradcheck(CubeWithDetachedSave.apply, [x])  # first order is right
+    with pytest.raises(ag.GradcheckError, match="disagrees"):
+        ag.gradgradcheck(CubeWithDetachedSave.apply, [x])
