@@ -20,7 +20,8 @@ from . import functional
 
 __all__ = [
     "Function", "FunctionCtx", "backward", "detect_anomaly", "enable_grad", "functional",
-    "gradcheck", "gradgradcheck", "grad", "inference_mode", "is_grad_enabled", "no_grad", "set_grad_enabled",
+    "gradcheck", "gradgradcheck", "grad", "inference_mode", "is_grad_enabled", "no_grad",
+    "set_grad_enabled",
 ]
 
 
