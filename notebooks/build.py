@@ -16,10 +16,10 @@ anything that changes from one run to the next, so that rebuilding an unchanged 
 byte-identical file: cell ids are "NN-ii" (notebook number, cell index), there is no timing
 metadata, the notebook metadata is the kernel's alone, text printed by one cell in a row is one
 output however the kernel happened to flush it, and object addresses in plain-text reprs
-("<graphviz.graphs.Digraph at 0x7f...>") are dropped. Two things remain that no build can pin
-down: what a notebook measures itself (04 plots how long gradients take), and the last digits
-of floating-point results, which depend on the machine's BLAS and SIMD code paths, so that on
-another machine a rebuild can change digits in notebooks whose sources did not change.
+("<graphviz.graphs.Digraph at 0x7f...>") are dropped. What no build can pin down is the last
+digits of floating-point results, which depend on the machine's BLAS and SIMD code paths, so
+that on another machine a rebuild can change digits in notebooks whose sources did not change
+(and a training run can carry them further, into the accuracies it prints).
 
 `--check` reads every notebook and its source and reports those whose cells differ (type,
 source or metadata), a notebook without a source and a source without a notebook. It runs
