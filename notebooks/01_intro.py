@@ -173,7 +173,7 @@ g = np.linspace(-4, 4, 200)
 G1, G2 = np.meshgrid(g, g)
 grid = np.c_[G1.ravel(), G2.ravel()]
 with ag.no_grad():
-    surface = mlp(ag.tensor(grid)).numpy().reshape(G1.shape)
+    surface = mlp(ag.tensor(grid, dtype=ag.float32)).numpy().reshape(G1.shape)
 
 fig, ax = plt.subplots(figsize=(6, 5))
 filled = ax.contourf(G1, G2, surface, levels=20, cmap="viridis")

@@ -328,15 +328,15 @@ for model in (net, twin):
 
 same = np.allclose(net(inputs).detach().numpy(), twin(inputs).detach().numpy())
 print("same outputs on all 1797 inputs:", same)
-print(f"|W1| = {np.linalg.norm(net[0].weight.data):.3f} vs "
-      f"{np.linalg.norm(twin[0].weight.data):.3f}")
-print(f"|dJ/dW1| = {np.linalg.norm(net[0].weight.grad.data):.4f} vs "
-      f"{np.linalg.norm(twin[0].weight.grad.data):.6f}")
-print(f"|dJ/dW2| = {np.linalg.norm(net[2].weight.grad.data):.4f} vs "
-      f"{np.linalg.norm(twin[2].weight.grad.data):.4f}")
+print(f"|W1| = {np.linalg.norm(net[0].weight.detach().numpy()):.3f} vs "
+      f"{np.linalg.norm(twin[0].weight.detach().numpy()):.3f}")
+print(f"|dJ/dW1| = {np.linalg.norm(net[0].weight.grad.numpy()):.4f} vs "
+      f"{np.linalg.norm(twin[0].weight.grad.numpy()):.6f}")
+print(f"|dJ/dW2| = {np.linalg.norm(net[2].weight.grad.numpy()):.4f} vs "
+      f"{np.linalg.norm(twin[2].weight.grad.numpy()):.4f}")
 assert same
-assert np.allclose(twin[0].weight.grad.data, net[0].weight.grad.data / alpha)
-assert np.allclose(twin[2].weight.grad.data, net[2].weight.grad.data * alpha)
+assert np.allclose(twin[0].weight.grad.numpy(), net[0].weight.grad.numpy() / alpha)
+assert np.allclose(twin[2].weight.grad.numpy(), net[2].weight.grad.numpy() * alpha)
 
 
 # %% [markdown]

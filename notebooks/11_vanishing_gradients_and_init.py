@@ -184,7 +184,7 @@ def make(activation, init, seed=0):
 def layer_gradients(model):
     model.zero_grad()
     F.cross_entropy(model(batch_x), batch_y).backward()
-    return np.array([np.linalg.norm(layer.weight.grad.data) for layer in linears(model)])
+    return np.array([np.linalg.norm(layer.weight.grad.numpy()) for layer in linears(model)])
 
 
 CONFIGS = [("sigmoid", "default"), ("sigmoid", "xavier"), ("sigmoid", "lsuv"),
@@ -278,7 +278,7 @@ def activation_stds(model):
         for module in model:
             h = module(h)
             if isinstance(module, nn.ReLU):
-                stds.append(float(h.data.std()))
+                stds.append(float(h.numpy().std()))
     return np.array(stds)
 
 
@@ -308,18 +308,19 @@ assert 0.8 < shrink["he"] < 1.25 and 0.8 < shrink["lsuv"] < 1.25
 # %%
 W = ag.zeros((64, 64))
 nn.init.xavier_uniform_(W)
-print(f"Xavier: max |w| = {np.abs(W.data).max():.4f}, bound sqrt(6 / 128) = {np.sqrt(6 / 128):.4f}")
-assert np.abs(W.data).max() <= np.sqrt(6 / 128)
+w = W.numpy()  # the array behind W, which nn.init overwrites in place
+print(f"Xavier: max |w| = {np.abs(w).max():.4f}, bound sqrt(6 / 128) = {np.sqrt(6 / 128):.4f}")
+assert np.abs(w).max() <= np.sqrt(6 / 128)
 nn.init.kaiming_normal_(W, nonlinearity="relu")
-print(f"He: std = {W.data.std():.4f}, sqrt(2 / 64) = {np.sqrt(2 / 64):.4f}")
-assert abs(W.data.std() - np.sqrt(2 / 64)) < 0.01
+print(f"He: std = {w.std():.4f}, sqrt(2 / 64) = {np.sqrt(2 / 64):.4f}")
+assert abs(w.std() - np.sqrt(2 / 64)) < 0.01
 nn.init.orthogonal_(W)
-print("orthogonal: max |W W^T - I| =", np.abs(W.data @ W.data.T - np.eye(64)).max())
-assert np.allclose(W.data @ W.data.T, np.eye(64), atol=1e-5)
+print("orthogonal: max |W W^T - I| =", np.abs(w @ w.T - np.eye(64)).max())
+assert np.allclose(w @ w.T, np.eye(64), atol=1e-5)
 
 lsuv_model = make("relu", "lsuv")
 outputs = []
-hooks = [layer.register_forward_hook(lambda mod, args, out: outputs.append(out.data.var()))
+hooks = [layer.register_forward_hook(lambda mod, args, out: outputs.append(out.numpy().var()))
          for layer in linears(lsuv_model)]
 with ag.no_grad():
     lsuv_model(batch_x)
@@ -357,7 +358,7 @@ def train(model, steps=400):
             if len(losses) == steps:
                 break
     with ag.no_grad():
-        accuracy = float((model(ag.tensor(test_x)).data.argmax(1) == test_y).mean())
+        accuracy = (model(ag.tensor(test_x)).argmax(1) == ag.tensor(test_y)).float().mean().item()
     return np.array(losses), accuracy
 
 

@@ -68,7 +68,8 @@ print("feature means:", z.numpy().mean(0), " feature stds:", z.numpy().std(0))
 bn.train()
 out = bn(z).detach().numpy()
 mu, var = z.numpy().mean(0), z.numpy().var(0)              # biased variance, as in the notes
-by_hand = (z.numpy() - mu) / np.sqrt(var + bn.eps) * bn.weight.data + bn.bias.data
+gamma, beta = bn.weight.detach().numpy(), bn.bias.detach().numpy()
+by_hand = (z.numpy() - mu) / np.sqrt(var + bn.eps) * gamma + beta
 print("\nBatchNorm1d output:\n", out)
 print("means:", out.mean(0), " stds:", out.std(0))
 assert np.allclose(out, by_hand, atol=1e-5)
@@ -120,7 +121,7 @@ print("training mode, same digit in two batches:", train_a, train_b)
 print("eval mode,     same digit in two batches:", eval_a, eval_b)
 running = (sample.numpy()[0] - bn.running_mean.numpy()) / np.sqrt(bn.running_var.numpy() + bn.eps)
 assert not np.allclose(train_a, train_b)
-assert np.allclose(eval_a, eval_b) and np.allclose(eval_a, running * bn.weight.data + bn.bias.data)
+assert np.allclose(eval_a, eval_b) and np.allclose(eval_a, running * gamma + beta)
 
 # %% [markdown]
 # Since evaluation-mode batch normalization is affine, it "can be incorporated into the adjacent
@@ -129,10 +130,11 @@ assert np.allclose(eval_a, eval_b) and np.allclose(eval_a, running * bn.weight.d
 # \epsilon}$, computes the same thing.
 
 # %%
-s = bn.weight.data / np.sqrt(bn.running_var.data + bn.eps)
+s = gamma / np.sqrt(bn.running_var.numpy() + bn.eps)
+W, b = layer.weight.detach().numpy(), layer.bias.detach().numpy()
 folded = nn.Linear(64, 3)
-folded.load_state_dict({"weight": s[:, None] * layer.weight.data,
-                        "bias": s * (layer.bias.data - bn.running_mean.data) + bn.bias.data})
+folded.load_state_dict({"weight": s[:, None] * W,
+                        "bias": s * (b - bn.running_mean.numpy()) + beta})
 with ag.no_grad():
     two_layers, one_layer = bn(layer(ag.tensor(x_all))).numpy(), folded(ag.tensor(x_all)).numpy()
 print("largest difference over all digits:", np.abs(two_layers - one_layer).max())
@@ -223,7 +225,8 @@ def test_accuracy(model):
 
 
 def weight_norm(model):
-    weights = [p.data for name, p in model.named_parameters() if name.endswith("weight")]
+    weights = [p.detach().numpy() for name, p in model.named_parameters()
+               if name.endswith("weight")]
     return np.sqrt(sum((w**2).sum() for w in weights))
 
 

@@ -273,7 +273,7 @@ cnn.eval()
 digit = ag.tensor(x_test[:1])
 with ag.no_grad():
     first_maps = cnn[1](cnn[0](digit)).numpy()[0]
-filters = cnn[0].weight.data[:, 0]
+filters = cnn[0].weight.detach().numpy()[:, 0]
 
 fig, axes = plt.subplots(2, 17, figsize=(15, 2.2))
 axes[1, 0].imshow(x_test[0, 0], cmap="gray_r")

@@ -150,13 +150,14 @@ tuned, tuned_opt = adapt("fine-tuning", labelled)
 before = dict(pretrained[0].named_parameters())
 for name, p in frozen[0].named_parameters():
     assert not p.requires_grad and p.grad is None
-    assert np.array_equal(p.data, before[name].data)
+    assert ag.equal(p, before[name])
 print("feature extraction: all", len(before), "trunk tensors unchanged, no gradients")
 
 print("fine-tuning optimizer groups:",
       [(len(g["params"]), g["lr"]) for g in tuned_opt.param_groups], "(tensors, lr)")
-moved = {name: np.linalg.norm(p.data - before[name].data) / np.linalg.norm(before[name].data)
-         for name, p in tuned[0].named_parameters() if name.endswith("weight")}
+with ag.no_grad():
+    moved = {name: ((p - before[name]).norm() / before[name].norm()).item()
+             for name, p in tuned[0].named_parameters() if name.endswith("weight")}
 print("fine-tuning, relative change of the trunk's weights:",
       ", ".join(f"{k} {v:.1%}" for k, v in moved.items()))
 assert all(0 < v < 0.5 for v in moved.values())
