@@ -566,3 +566,5 @@ AWAY_FROM_KINKS: dict[str, Adjuster] = {
     "norm": _norm_away,
     "huber_loss": _huber_away,
 }
+
+import samplers_scans  # noqa: E402, F401  (adds the "scan" kind and the median adjusters)
