@@ -99,7 +99,7 @@ def _integral(v):
 
 defop("div", _div,
       lambda F, g, out, a, b: g / b,
-      lambda F, g, out, a, b: -g * a / (b * b),
+      lambda F, g, out, a, b: -g * ((a / b) / b),  # b * b over- and underflows
       spec=Spec("elementwise", domain=((-2.0, 2.0), (0.5, 2.0)), nin=2))
 defop("pow", np.power, _pow_base_vjp, _pow_exp_vjp,
       spec=Spec("elementwise", domain=((0.5, 2.0), (-2.0, 2.0)), nin=2))
@@ -161,3 +161,110 @@ def _inside(x, lo, hi):
     if hi is None:
         return x >= lo
     return (x >= lo) & (x <= hi)
+
+
+# --- inverse trigonometric and hyperbolic -----------------------------------------------------
+defop("asin", np.arcsin, lambda F, g, out, x: g / F.sqrt(1 - x * x),
+      spec=Spec("elementwise", domain=(-0.9, 0.9)))
+defop("acos", np.arccos, lambda F, g, out, x: -g / F.sqrt(1 - x * x),
+      spec=Spec("elementwise", domain=(-0.9, 0.9)))
+defop("atan", np.arctan, lambda F, g, out, x: g / (x * x + 1), spec=U)
+defop("sinh", np.sinh, lambda F, g, out, x: g * F.cosh(x), spec=U)
+defop("cosh", np.cosh, lambda F, g, out, x: g * F.sinh(x), spec=U)
+defop("asinh", np.arcsinh, lambda F, g, out, x: g / F.sqrt(x * x + 1), spec=U)
+defop("acosh", np.arccosh, lambda F, g, out, x: g / F.sqrt((x - 1) * (x + 1)),
+      spec=Spec("elementwise", domain=(1.1, 3.0)))
+defop("atanh", np.arctanh, lambda F, g, out, x: g / (1 - x * x),
+      spec=Spec("elementwise", domain=(-0.9, 0.9)))
+defop("expm1", np.expm1, lambda F, g, out, x: g * (out + 1), spec=U)
+defop("atan2", np.arctan2,
+      lambda F, g, out, a, b: g * b / (a * a + b * b),
+      lambda F, g, out, a, b: -g * a / (a * a + b * b),
+      spec=Spec("elementwise", nin=2, notes="branch cut along a = 0, b < 0: a kink"))
+defop("hypot", np.hypot,
+      lambda F, g, out, a, b: g * a / out,
+      lambda F, g, out, a, b: g * b / out,
+      spec=Spec("elementwise", nin=2, notes="kink at a = b = 0"))
+defop("logaddexp", np.logaddexp,
+      lambda F, g, out, a, b: g * F.sigmoid(a - b),
+      lambda F, g, out, a, b: g * F.sigmoid(b - a), spec=B)
+_LN2 = float(np.log(2.0))
+defop("logaddexp2", np.logaddexp2,
+      lambda F, g, out, a, b: g * F.sigmoid((a - b) * _LN2),
+      lambda F, g, out, a, b: g * F.sigmoid((b - a) * _LN2), spec=B)
+
+# --- rounding: zero gradient, as in PyTorch ---------------------------------------------------
+def _round(x, decimals=0):
+    return np.round(x, decimals)
+
+
+def _zero(F, g, out, x, **params):
+    return g * 0
+
+
+defop("floor", np.floor, _zero, spec=Spec("elementwise", notes="kink at each integer"))
+defop("ceil", np.ceil, _zero, spec=Spec("elementwise", notes="kink at each integer"))
+defop("trunc", np.trunc, _zero, spec=Spec("elementwise", notes="kink at each integer"))
+defop("round", _round, _zero,
+      spec=Spec("elementwise", params={"decimals": [0, 1]}, notes="kink at each half step"))
+
+
+def _nan_to_num(x, nan=0.0, posinf=None, neginf=None):
+    return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+
+def _finite(x):
+    return (x > -np.inf) & (x < np.inf)
+
+
+defop("nan_to_num", _nan_to_num,
+      lambda F, g, out, x, **p: F.where(_finite(x), g, g * 0),
+      spec=Spec("elementwise", params={"nan": [0.0], "posinf": [None, 1.0]}))
+
+# --- remainders, signs, NaN-ignoring extrema --------------------------------------------------
+defop("fmod", np.fmod,
+      lambda F, g, out, a, b: g,
+      lambda F, g, out, a, b: -g * F.trunc(a / b),
+      spec=Spec("elementwise", domain=((-3.0, 3.0), (0.5, 2.0)), nin=2,
+                notes="kink where a / b is an integer"))
+defop("remainder", np.remainder,
+      lambda F, g, out, a, b: g,
+      lambda F, g, out, a, b: -g * F.floor(a / b),
+      spec=Spec("elementwise", domain=((-3.0, 3.0), (0.5, 2.0)), nin=2,
+                notes="kink where a / b is an integer"))
+defop("copysign", np.copysign,
+      lambda F, g, out, a, b: F.where(a == 0, g * 0, g * (out / F.where(a == 0, 1, a))),
+      lambda F, g, out, a, b: g * 0,
+      spec=Spec("elementwise", nin=2, notes="kink at a = 0 and b = 0"))
+
+
+def _fmax_wins(a, b):
+    return (a >= b) | (b != b)
+
+
+def _fmin_wins(a, b):
+    return (a <= b) | (b != b)
+
+
+# ties: all of the gradient to the first input, as in PyTorch
+defop("fmax", np.fmax,
+      lambda F, g, out, a, b: F.where(_fmax_wins(a, b), g, g * 0),
+      lambda F, g, out, a, b: F.where(_fmax_wins(a, b), g * 0, g),
+      spec=Spec("elementwise", nin=2, notes="ties go to the first input"))
+defop("fmin", np.fmin,
+      lambda F, g, out, a, b: F.where(_fmin_wins(a, b), g, g * 0),
+      lambda F, g, out, a, b: F.where(_fmin_wins(a, b), g * 0, g),
+      spec=Spec("elementwise", nin=2, notes="ties go to the first input"))
+
+
+def _lerp(start, end, weight):
+    # PyTorch's two-sided form: exact at weight 0 and at weight 1
+    diff = np.subtract(end, start)
+    return np.where(np.abs(weight) < 0.5, start + weight * diff, end - diff * (1 - weight))
+
+
+defop("lerp", _lerp,
+      lambda F, g, out, s, e, w: g * (1 - w),
+      lambda F, g, out, s, e, w: g * w,
+      lambda F, g, out, s, e, w: g * (e - s),
+      spec=Spec("elementwise", nin=3))
