@@ -83,3 +83,12 @@ defop("pad", _pad,
           F.getitem(g, index=_unpad_index(out.shape, pad_width)),
       spec=Spec("pad"))
 defop("flip", _flip, lambda F, g, out, x, axes: F.flip(g, axes=axes), spec=Spec("flip"))
+
+
+def _roll(x, shifts, axes):
+    return np.roll(x, shifts, axis=axes)
+
+
+defop("roll", _roll,
+      lambda F, g, out, x, shifts, axes: F.roll(g, shifts=tuple(-s for s in shifts), axes=axes),
+      spec=Spec("roll"))

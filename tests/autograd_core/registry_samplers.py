@@ -505,6 +505,7 @@ SAMPLERS: dict[str, Callable[[Op], st.SearchStrategy[Case]]] = {
     "bce_with_logits": bce_with_logits,
 }
 
+import samplers_indexing  # noqa: E402, F401  (roll, scatter, scatter_reduce, clamp_tensor)
 
 # -- kinks and ties: where central differences must not look ---------------------------------
 Adjuster = Callable[[Case, np.random.Generator], None]
