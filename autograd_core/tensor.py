@@ -635,6 +635,60 @@ class Tensor:
              keepdims: bool = False) -> Tensor:
         return ag.amin(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
+    def aminmax(self, *, dim: int | None = None, keepdim: bool = False) -> Any:
+        return ag.aminmax(self, dim=dim, keepdim=keepdim)
+
+    def nansum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        return ag.nansum(self, dim, keepdim, dtype=dtype)
+
+    def nanmean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        return ag.nanmean(self, dim, keepdim, dtype=dtype)
+
+    def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        return ag.median(self, dim, keepdim)
+
+    def nanmedian(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        return ag.nanmedian(self, dim, keepdim)
+
+    def quantile(self, q: Any, dim: int | None = None, keepdim: bool = False, *,
+                 interpolation: str = "linear") -> Tensor:
+        return ag.quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def nanquantile(self, q: Any, dim: int | None = None, keepdim: bool = False, *,
+                    interpolation: str = "linear") -> Tensor:
+        return ag.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    # -- scans and sorting --------------------------------------------------------------------
+    def cumsum(self, dim: int | None = None, *, dtype: Any = None) -> Tensor:
+        return ag.cumsum(self, dim, dtype=dtype)
+
+    def cumprod(self, dim: int | None = None, *, dtype: Any = None) -> Tensor:
+        return ag.cumprod(self, dim, dtype=dtype)
+
+    def logcumsumexp(self, dim: int) -> Tensor:
+        return ag.logcumsumexp(self, dim)
+
+    def cummax(self, dim: int) -> Any:
+        return ag.cummax(self, dim)
+
+    def cummin(self, dim: int) -> Any:
+        return ag.cummin(self, dim)
+
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+        return ag.sort(self, dim, descending, stable)
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+        return ag.argsort(self, dim, descending, stable)
+
+    def msort(self) -> Tensor:
+        return ag.msort(self)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+        return ag.topk(self, k, dim, largest, sorted)
+
+    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
+        return ag.kthvalue(self, k, dim, keepdim)
+
     def argmax(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
                keepdims: bool = False) -> Tensor:
         return ag.argmax(self, dim, keepdim, axis=axis, keepdims=keepdims)

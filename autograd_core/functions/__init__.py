@@ -19,8 +19,9 @@ from .pointwise import (
     sigmoid, sign, sin, softplus, sqrt, square, sub, subtract, tan, tanh, true_divide, where,
 )
 from .reductions import (
-    amax, amin, argmax, argmin, log_softmax, logsumexp, max, mean, min, norm, prod, softmax,
-    std, sum, var,
+    amax, amin, aminmax, argmax, argmin, cumprod, cumsum, log_softmax, logcumsumexp,
+    logsumexp, max, mean, min, nanmean, nansum, norm, prod, softmax, std, std_mean, sum, var,
+    var_mean,
 )
 from .shape import (
     broadcast_tensors, broadcast_to, cast, cat, chunk, clone, concat, concatenate, expand,
@@ -28,8 +29,15 @@ from .shape import (
     ravel, repeat_interleave, reshape, split, squeeze, stack, swapaxes, take_along_dim, tile,
     transpose, unbind, unsqueeze, view,
 )
+from .sorting import (
+    argsort, cummax, cummin, kthvalue, median, msort, nanmedian, nanquantile, quantile, sort,
+    topk,
+)
 
 __all__ = [
+    "aminmax", "argsort", "cummax", "cummin", "cumprod", "cumsum", "kthvalue", "logcumsumexp",
+    "median", "msort", "nanmean", "nanmedian", "nanquantile", "nansum", "quantile", "sort",
+    "std_mean", "topk", "var_mean",
     "all", "any", "count_nonzero", "eq", "equal", "ge", "greater", "greater_equal", "gt",
     "isclose", "le", "less", "less_equal", "logical_and", "logical_not", "logical_or",
     "logical_xor", "lt", "ne", "nonzero", "not_equal",

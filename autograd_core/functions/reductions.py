@@ -1,11 +1,13 @@
 """Reductions along dims: `sum mean prod var std max min amax amin argmax argmin logsumexp
-norm`, and the normalizations along one dim, `softmax` and `log_softmax`.
+norm nansum nanmean aminmax var_mean std_mean`, the scans `cumsum cumprod logcumsumexp`, and
+the normalizations along one dim, `softmax` and `log_softmax`.
 
 PyTorch's `dim`/`keepdim` and NumPy's `axis`/`keepdims` are both accepted.
 """
 
 from __future__ import annotations
 
+from collections import namedtuple
 from typing import Any
 
 import numpy as np
@@ -14,7 +16,7 @@ from ..arguments import check_dim, pick, reduction_axes
 from ..ops import REGISTRY as R
 from ..tensor import MaxResult, Tensor, _leaf, _unary, apply
 from ..tensor import ensure_tensor as _t
-from .pointwise import maximum, minimum, sqrt
+from .pointwise import maximum, minimum, sqrt, where
 from .shape import squeeze
 
 TensorLike = Any
@@ -164,3 +166,114 @@ def log_softmax(input: TensorLike, dim: int = -1, *, axis: int | None = None) ->
     x = _t(input)
     d = check_dim(pick(dim if axis is None else None, axis), x.ndim, "log_softmax")
     return _unary(R["log_softmax"], x, axis=d)
+
+
+# -- scans along one dim ------------------------------------------------------------------------
+def _scan_input(input: TensorLike, dim: Any, name: str, dtype: Any = None) -> tuple[Tensor, int]:
+    x = _t(input)
+    if dtype is not None:
+        x = x.to(dtype)
+    elif x.dtype.kind in "biu":  # PyTorch sums and multiplies integers and bools in int64
+        x = _leaf(x._data.astype(np.int64))
+    if dim is None:
+        raise TypeError(f"{name}: missing the dim argument")
+    return x, check_dim(int(dim), x.ndim, name)
+
+
+def _scan(op: Any, x: Tensor, d: int) -> Tensor:
+    if x.ndim == 0:  # a 0-d Tensor is its own scan
+        return _unary(op, x.reshape(1), axis=0).reshape(())
+    return _unary(op, x, axis=d)
+
+
+def cumsum(input: TensorLike, dim: int | None = None, *, dtype: Any = None,
+           axis: int | None = None) -> Tensor:
+    """Running sum along dim; integers and bools accumulate in int64, as in PyTorch."""
+    x, d = _scan_input(input, pick(dim, axis), "cumsum", dtype)
+    return _scan(R["cumsum"], x, d)
+
+
+def cumprod(input: TensorLike, dim: int | None = None, *, dtype: Any = None,
+            axis: int | None = None) -> Tensor:
+    """Running product along dim; its gradient is exact where the input has zeros."""
+    x, d = _scan_input(input, pick(dim, axis), "cumprod", dtype)
+    return _scan(R["cumprod"], x, d)
+
+
+def logcumsumexp(input: TensorLike, dim: int | None = None, *,
+                 axis: int | None = None) -> Tensor:
+    """log(cumsum(exp(x))) along dim, without overflow."""
+    x = _t(input)
+    if x.dtype.kind not in "fc":
+        raise TypeError(f"logcumsumexp: needs a floating-point Tensor; got dtype {x.dtype}")
+    x, d = _scan_input(x, pick(dim, axis), "logcumsumexp")
+    return _scan(R["logcumsumexp"], x, d)
+
+
+# -- reductions that skip NaN, and pairs of reductions ------------------------------------------
+def _not_nan(x: Tensor) -> np.ndarray | None:
+    """The mask of x's non-NaN elements, or None when x has none (integers, or no NaN)."""
+    if x.dtype.kind not in "fc":
+        return None
+    keep = ~np.isnan(x._data)
+    return None if keep.all() else keep
+
+
+def nansum(input: TensorLike, dim: Dim = None, keepdim: bool = False, *, dtype: Any = None,
+           axis: Dim = None, keepdims: bool = False) -> Tensor:
+    """The sum with NaN counted as zero; NaN elements get gradient 0."""
+    x = _t(input)
+    if dtype is not None:
+        x = x.to(dtype)
+    keep = _not_nan(x)
+    if keep is not None:
+        x = where(keep, x, 0.0)
+    return sum(x, dim, keepdim, axis=axis, keepdims=keepdims,
+               dtype=np.int64 if x.dtype.kind in "biu" else None)
+
+
+def nanmean(input: TensorLike, dim: Dim = None, keepdim: bool = False, *, dtype: Any = None,
+            axis: Dim = None, keepdims: bool = False) -> Tensor:
+    """The mean of the non-NaN elements (NaN where there are none)."""
+    x = _t(input)
+    if dtype is not None:
+        x = x.to(dtype)
+    if x.dtype.kind not in "fc":
+        raise TypeError(f"nanmean: needs a floating-point Tensor; got dtype {x.dtype}")
+    keep = _not_nan(x)
+    if keep is None:
+        return mean(x, dim, keepdim, axis=axis, keepdims=keepdims)
+    d = reduction_axes(pick(dim, axis), x.ndim, "nanmean")
+    keepd = bool(keepdim or keepdims)
+    count = np.add.reduce(keep, axis=d, keepdims=keepd).astype(x.dtype)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return _red(SUM, where(keep, x, 0.0), d, None, keepd, False) / _leaf(count)
+
+
+AminmaxResult = namedtuple("aminmax", ["min", "max"])
+
+
+def aminmax(input: TensorLike, *, dim: int | None = None, keepdim: bool = False) -> Any:
+    """(min, max) over dim (all elements by default); ties split the gradient, as amin/amax."""
+    x = _t(input)
+    if dim is not None:
+        dim = check_dim(int(dim), x.ndim, "aminmax")
+    return AminmaxResult(amin(x, dim, keepdim), amax(x, dim, keepdim))
+
+
+def var_mean(input: TensorLike, dim: Dim = None, unbiased: bool | None = None,
+             keepdim: bool = False, *, correction: int | None = None) -> tuple[Tensor, Tensor]:
+    """(var, mean) over dim, unbiased by default (correction=1), as torch.var_mean."""
+    if isinstance(unbiased, bool) is False and unbiased is not None and dim is None:
+        dim, unbiased = unbiased, None
+    return (var(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, dim, keepdim))
+
+
+def std_mean(input: TensorLike, dim: Dim = None, unbiased: bool | None = None,
+             keepdim: bool = False, *, correction: int | None = None) -> tuple[Tensor, Tensor]:
+    """(std, mean) over dim, as torch.std_mean."""
+    if isinstance(unbiased, bool) is False and unbiased is not None and dim is None:
+        dim, unbiased = unbiased, None
+    return (std(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, dim, keepdim))

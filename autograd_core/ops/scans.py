@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .reductions import _amax_vjp, _axes
+from .reductions import _axes, _unreduce
 from .registry import Spec, defop
 
 
@@ -151,5 +151,13 @@ defop("cumprod", _cumprod, _cumprod_vjp, spec=Spec("scan", notes="zeros in the i
 defop("logcumsumexp", _logcumsumexp, _logcumsumexp_vjp, spec=Spec("scan", domain=(-3.0, 3.0)))
 defop("linrec", _linrec, _linrec_vjp_a, _linrec_vjp_b,
       spec=Spec("scan", nin=2, params={"reverse": [False, True]}))
-defop("median", _median, _amax_vjp, spec=Spec("reduction", notes="ties split evenly"))
-defop("nanmedian", _nanmedian, _amax_vjp, spec=Spec("reduction", notes="ties split evenly"))
+def _median_vjp(F, g, out, x, axis=None, keepdims=False):
+    """g split evenly between the elements equal to the median (the NaN ones when it is NaN)."""
+    o = _unreduce(F, out, x, axis, keepdims)
+    mask = (x == o) | ((x != x) & (o != o))
+    count = F.sum(mask * 1.0, axis=axis, keepdims=True)
+    return _unreduce(F, g, x, axis, keepdims) * mask / count
+
+
+defop("median", _median, _median_vjp, spec=Spec("reduction", notes="ties split evenly"))
+defop("nanmedian", _nanmedian, _median_vjp, spec=Spec("reduction", notes="ties split evenly"))
