@@ -1124,6 +1124,28 @@ class AccumulateGrad:
         return "<AccumulateGrad>"
 
 
+# -- elementwise and special functions: x.f(...) is ag.f(x, ...) ------------------------------
+def _method_of(name: str) -> Callable[..., Any]:
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        return getattr(ag, name)(self, *args, **kwargs)
+
+    method.__name__ = name
+    return method
+
+
+for _name in (
+    "acos", "acosh", "addcdiv", "addcmul", "arccos", "arccosh", "arcsin", "arcsinh", "arctan",
+    "arctan2", "arctanh", "asin", "asinh", "atan", "atan2", "atanh", "ceil", "copysign",
+    "cosh", "deg2rad", "digamma", "erf", "erfc", "erfinv", "expm1", "fix", "float_power",
+    "floor", "fmax", "fmin", "fmod", "frac", "hypot", "i0", "lerp", "lgamma", "logaddexp",
+    "logaddexp2", "logit", "nan_to_num", "rad2deg", "remainder", "round", "sinc", "sinh",
+    "trunc", "xlogy",
+):
+    if _name not in Tensor.__dict__:
+        setattr(Tensor, _name, _method_of(_name))
+Tensor.polygamma = lambda self, n: ag.polygamma(n, self)  # type: ignore[attr-defined]
+
+
 # -- making Tensors fast ----------------------------------------------------------------------
 def _leaf(data: Any) -> Tensor:
     """A result that records no graph."""

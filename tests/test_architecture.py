@@ -47,6 +47,7 @@ ALLOWED: dict[str, set[str]] = {
     f"{E}.gradcheck": {f"{E}.engine", f"{E}.tensor", f"{E}.modes"},
     f"{E}.interop": {f"{E}.functions", f"{E}.tensor", f"{E}.modes"},
     f"{E}.viz": {f"{E}.tensor"},
+    f"{E}.special": {f"{E}.functions"},
     "nn": {E},
     "optim": {E},
     "experiments": {E, "nn", "optim"},

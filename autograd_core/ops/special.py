@@ -464,3 +464,5 @@ defop("xlog1py", _xlog1py,
       lambda F, g, out, x, y: F.where((x == 0) & (y <= -1), g * 0, F.xlog1py(g, y)),
       lambda F, g, out, x, y: g * x / (y + 1),
       spec=Spec("elementwise", domain=((-2.0, 2.0), (-0.9, 3.0)), nin=2))
+defop("erfcx", erfcx, lambda F, g, out, x: g * (x * out * 2 - 2 / _SQRT_PI),
+      spec=Spec("elementwise"))
