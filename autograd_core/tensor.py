@@ -585,7 +585,73 @@ class Tensor:
         return ag.where(condition, self, other)
 
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
-        return ag.where(mask, value, self)
+        return ag.masked_fill(self, mask, value)
+
+    # -- indexing along a dim: out of place, and in place (refused where a graph would see it)
+    def masked_select(self, mask: Any) -> Tensor:
+        return ag.masked_select(self, mask)
+
+    def index_select(self, dim: int, index: Any) -> Tensor:
+        return ag.index_select(self, dim, index)
+
+    def take(self, index: Any) -> Tensor:
+        return ag.take(self, index)
+
+    def narrow(self, dim: int, start: Any, length: int) -> Tensor:
+        return ag.narrow(self, dim, start, length)
+
+    def scatter(self, dim: int, index: Any, src: Any = None, value: Any = None, *,
+                reduce: str | None = None) -> Tensor:
+        return ag.scatter(self, dim, index, src, value, reduce=reduce)
+
+    def scatter_(self, dim: int, index: Any, src: Any = None, value: Any = None, *,
+                 reduce: str | None = None) -> Tensor:
+        out = ag.scatter(self.detach(), dim, index, src, value, reduce=reduce)
+        return self._write("scatter_", out._data)
+
+    def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
+        return ag.scatter_add(self, dim, index, src)
+
+    def scatter_add_(self, dim: int, index: Any, src: Any) -> Tensor:
+        return self._write("scatter_add_", ag.scatter_add(self.detach(), dim, index, src)._data)
+
+    def scatter_reduce(self, dim: int, index: Any, src: Any, reduce: str, *,
+                       include_self: bool = True) -> Tensor:
+        return ag.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
+    def scatter_reduce_(self, dim: int, index: Any, src: Any, reduce: str, *,
+                        include_self: bool = True) -> Tensor:
+        out = ag.scatter_reduce(self.detach(), dim, index, src, reduce,
+                                include_self=include_self)
+        return self._write("scatter_reduce_", out._data)
+
+    def index_add(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
+        return ag.index_add(self, dim, index, source, alpha=alpha)
+
+    def index_add_(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
+        out = ag.index_add(self.detach(), dim, index, source, alpha=alpha)
+        return self._write("index_add_", out._data)
+
+    def index_copy(self, dim: int, index: Any, source: Any) -> Tensor:
+        return ag.index_copy(self, dim, index, source)
+
+    def index_copy_(self, dim: int, index: Any, source: Any) -> Tensor:
+        return self._write("index_copy_", ag.index_copy(self.detach(), dim, index, source)._data)
+
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        return ag.roll(self, shifts, dims)
+
+    def rot90(self, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
+        return ag.rot90(self, k, dims)
+
+    def diff(self, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Tensor:
+        return ag.diff(self, n, dim, prepend, append)
+
+    def unflatten(self, dim: int, sizes: Sequence[int]) -> Tensor:
+        return ag.unflatten(self, dim, sizes)
+
+    def tensor_split(self, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        return ag.tensor_split(self, indices_or_sections, dim)
 
     def isnan(self) -> Tensor:
         return ag.isnan(self)

@@ -13,6 +13,8 @@ from .convolution import (
     avg_pool1d, avg_pool2d, conv1d, conv2d, max_pool1d, max_pool2d,
 )
 from .linalg import dot, einsum, ger, inner, linear, matmul, mm, bmm, outer, tensordot
+from .indexing import *  # noqa: F403  (the names are listed in indexing.__all__)
+from .indexing import __all__ as _indexing_names
 from .special import *  # noqa: F403  (the names are listed in special.__all__)
 from .special import __all__ as _special_names
 from .pointwise import (
@@ -56,5 +58,6 @@ __all__ = [
     "swapaxes", "take_along_dim", "tan", "tanh", "tensordot", "tile", "transpose",
     "true_divide", "unbind", "unsqueeze", "var", "view", "where",
 ]
+__all__ += _indexing_names
 
 __all__ += _special_names

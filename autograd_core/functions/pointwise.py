@@ -74,17 +74,16 @@ def softplus(input: TensorLike, beta: float = 1.0, threshold: float = 20.0) -> T
 
 
 def clamp(input: TensorLike, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-    """Clips to [min, max]; Tensor bounds go through maximum/minimum so they get gradients."""
+    """Clips to [min, max]; Tensor bounds get gradients (clamp_tensor, PyTorch's choices)."""
     x = _t(input)
     if min is None and max is None:
         raise ValueError("clamp: give at least one of min and max")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = x
-        if min is not None:
-            out = maximum(out, min)
-        if max is not None:
-            out = minimum(out, max)
-        return out
+        # PyTorch's gradients: x where min <= x <= max, min where x < min < max, max where
+        # x > max or max < min (the result is then max)
+        bounds = (x, min, max)
+        return apply(R["clamp_tensor"], bounds, {},
+                     promote=tuple(i for i, b in enumerate(bounds) if b is not None))
     return _unary(R["clip"], x, min=min, max=max)
 
 
