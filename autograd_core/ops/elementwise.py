@@ -233,7 +233,7 @@ defop("remainder", np.remainder,
       spec=Spec("elementwise", domain=((-3.0, 3.0), (0.5, 2.0)), nin=2,
                 notes="kink where a / b is an integer"))
 defop("copysign", np.copysign,
-      lambda F, g, out, a, b: F.where(a == 0, g * 0, g * (out / F.where(a == 0, 1, a))),
+      lambda F, g, out, a, b: g * (F.sign(out) * F.sign(a)),  # +-1, and 0 where a == 0
       lambda F, g, out, a, b: g * 0,
       spec=Spec("elementwise", nin=2, notes="kink at a = 0 and b = 0"))
 
