@@ -377,7 +377,7 @@ class Tensor:
 
     def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
         self._check_inplace("clamp_")
-        np.clip(self._data, min, max, out=self._data)
+        np.clip(self._data, _plain(min), _plain(max), out=self._data)
         return self
 
     clip_ = clamp_

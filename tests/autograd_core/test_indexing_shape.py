@@ -9,6 +9,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from samplers_indexing import scatter_geometry
 
 import autograd_core as ag
 from autograd_core import engine
@@ -185,11 +188,48 @@ def test_value_gradient_and_second_derivative_match_torch(case, seed):
     a_out, a_first, a_second = _ag_grads(fn, xs, u, w)
     assert a_out.shape == tuple(t_out.shape)
     assert a_out.dtype == np.float64
-    np.testing.assert_allclose(a_out.detach().numpy(), t_out.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(a_out.detach().numpy(), t_out.detach().numpy(), rtol=1e-12,
+                               atol=1e-12)
     for a, t in zip(a_first, t_first):
-        np.testing.assert_allclose(a.detach().numpy(), t.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(a.detach().numpy(), t.detach().numpy(), rtol=1e-10,
+                                   atol=1e-12)
     for a, t in zip(a_second, t_second):
         np.testing.assert_allclose(a, t, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.torch
+@given(data=st.data())
+def test_scatter_family_matches_torch_on_drawn_geometries(data):
+    """scatter, scatter_add and every scatter_reduce on hypothesis-drawn shapes, dims and
+    indices (src in index's shape: PyTorch's backward accepts no larger src)."""
+    torch = pytest.importorskip("torch")
+    kind = data.draw(st.sampled_from(["scatter", "scatter_add", "sum", "prod", "mean", "amax",
+                                      "amin"]), label="kind")
+    shape, _, dim, index = data.draw(scatter_geometry(unique=kind == "scatter"))
+    include_self = data.draw(st.booleans(), label="include_self")
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    x, src = _distinct(rng, shape, index.shape)
+    if kind == "prod":
+        x, src = x / (1 + np.abs(x).max()) + 1.5, src / (1 + np.abs(src).max()) + 1.5
+
+    def fn(M: Any, a: Any, b: Any) -> Any:
+        i = _idx(M, index)
+        if kind == "scatter":
+            return M.scatter(a, dim, i, b)
+        if kind == "scatter_add":
+            return a.scatter_add(dim, i, b)
+        return M.scatter_reduce(a, dim, i, b, kind, include_self=include_self)
+
+    u = rng.standard_normal(shape)
+    w = [rng.standard_normal(shape), rng.standard_normal(index.shape)]
+    t_out, t_first, t_second = _torch_grads(torch, fn, [x, src], u, w)
+    a_out, a_first, a_second = _ag_grads(fn, [x, src], u, w)
+    np.testing.assert_allclose(a_out.detach().numpy(), t_out.detach().numpy(), rtol=1e-12)
+    for a, t in zip(a_first, t_first):
+        np.testing.assert_allclose(a.detach().numpy(), t.detach().numpy(), rtol=1e-10,
+                                   atol=1e-12)
+    for a, t in zip(a_second, t_second):
+        np.testing.assert_allclose(a, t, rtol=1e-9, atol=1e-12)
 
 
 # -- PyTorch's gradients at ties and zeros -------------------------------------------------------
@@ -327,6 +367,8 @@ def test_in_place_variants():
     np.testing.assert_array_equal(x.numpy()[:, 0], [0, 0])
     x.masked_fill_(x > 4, -1.0)
     np.testing.assert_array_equal(x.numpy(), [[0, -1, 1], [0, -1, -1]])
+    y = ag.zeros(3).clamp_(ag.tensor([0.5, 1.0, 2.0]), ag.tensor(1.5))
+    np.testing.assert_array_equal(y.numpy(), [0.5, 1.0, 1.5])
     leaf = ag.zeros(3, requires_grad=True)
     with pytest.raises(RuntimeError, match="scatter_"):
         leaf.scatter_(0, ag.tensor(np.array([0])), value=1.0)
