@@ -49,20 +49,10 @@ def reciprocal(input: TensorLike) -> Tensor:
     return 1.0 / _t(input)
 
 
-def rsqrt(input: TensorLike) -> Tensor:
-    return _unary(R["pow_scalar"], _t(input), exponent=-0.5)
-
-
-def exp2(input: TensorLike) -> Tensor:
-    return 2.0 ** _t(input)
-
-
-def log2(input: TensorLike) -> Tensor:
-    return log(input) * (1.0 / np.log(2.0))
-
-
-def log10(input: TensorLike) -> Tensor:
-    return log(input) * (1.0 / np.log(10.0))
+rsqrt = _unary_fn("rsqrt", floating=True)
+exp2 = _unary_fn("exp2", floating=True)
+log2 = _unary_fn("log2", floating=True)
+log10 = _unary_fn("log10", floating=True)
 
 
 def leaky_relu(input: TensorLike, negative_slope: float = 0.01) -> Tensor:

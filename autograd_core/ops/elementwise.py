@@ -268,3 +268,19 @@ defop("lerp", _lerp,
       lambda F, g, out, s, e, w: g * w,
       lambda F, g, out, s, e, w: g * (e - s),
       spec=Spec("elementwise", nin=3))
+
+# --- powers and logarithms in other bases -----------------------------------------------------
+_LN10 = float(np.log(10.0))
+
+
+def _rsqrt(x):
+    return np.reciprocal(np.sqrt(x))
+
+
+defop("exp2", np.exp2, lambda F, g, out, x: g * out * _LN2, spec=U)
+defop("log2", np.log2, lambda F, g, out, x: g / (x * _LN2),
+      spec=Spec("elementwise", domain=(0.1, 3.0)))
+defop("log10", np.log10, lambda F, g, out, x: g / (x * _LN10),
+      spec=Spec("elementwise", domain=(0.1, 3.0)))
+defop("rsqrt", _rsqrt, lambda F, g, out, x: g * (out * out * out) * -0.5,
+      spec=Spec("elementwise", domain=(0.2, 3.0)))
