@@ -240,6 +240,9 @@ def nanmean(input: TensorLike, dim: Dim = None, keepdim: bool = False, *, dtype:
         x = x.to(dtype)
     if x.dtype.kind not in "fc":
         raise TypeError(f"nanmean: needs a floating-point Tensor; got dtype {x.dtype}")
+    if x.ndim == 0:  # dim 0 or -1 of a 0-d Tensor: the element itself
+        reduction_axes(pick(dim, axis), 0, "nanmean")
+        dim = axis = None
     keep = _not_nan(x)
     if keep is None:
         return mean(x, dim, keepdim, axis=axis, keepdims=keepdims)

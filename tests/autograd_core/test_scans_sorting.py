@@ -176,7 +176,10 @@ def test_values_indices_and_gradients_match_torch(name, data):
             floats.append((g, e))
         else:
             assert g.dtype == np.int64
-            np.testing.assert_array_equal(_np(g), _np(e))
+            # which NaN nanmedian names in an all-NaN slice is PyTorch's implementation detail
+            named = (~np.isnan(_np(got[0])) if name == "nanmedian_dim"
+                     else np.ones(g.shape, dtype=bool))
+            np.testing.assert_array_equal(_np(g)[named], _np(e)[named])
     if not floats or not any(e.requires_grad for _, e in floats):
         return
     rng = np.random.default_rng(0)
