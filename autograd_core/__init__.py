@@ -31,7 +31,8 @@ from .unsupported import (
     cdouble, cfloat, chalf, complex32, complex64, complex128, sparse, sparse_coo_tensor,
     sparse_csr_tensor, view_as_complex, view_as_real,
 )
-from .rng import default_generator, manual_seed
+from .serialization import load, save
+from .rng import Generator, default_generator, initial_seed, manual_seed
 from .modes import (
     detect_anomaly, enable_grad, inference_mode, is_anomaly_enabled, is_grad_enabled, no_grad,
     set_grad_enabled,
@@ -80,7 +81,8 @@ __version__ = "0.1.0"
 __all__ = [
     "Tensor", "GradFn", "MaxResult", "tensor", "arange", "empty", "eye", "full", "full_like",
     "linspace", "ones", "ones_like", "rand", "randint", "randn", "randperm", "zeros",
-    "zeros_like", "default_generator", "manual_seed", "detect_anomaly", "enable_grad",
+    "zeros_like", "default_generator", "manual_seed", "Generator", "initial_seed", "save",
+    "load", "detect_anomaly", "enable_grad",
     "is_anomaly_enabled", "is_grad_enabled", "no_grad", "set_grad_enabled", "autograd",
     "Function", "FunctionCtx", "grad", "hessian", "hvp", "jacobian", "jvp", "value_and_grad",
     "vjp", "elementwise_grad", "vmap", "func", "pytree",

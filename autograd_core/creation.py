@@ -10,7 +10,7 @@ import numpy as np
 
 from . import devices as _device
 from .dtypes import get_default_dtype
-from .rng import default_generator
+from .rng import Generator, default_generator, numpy_generator
 from .tensor import Tensor, _holds_float64, _leaf
 
 Device = Any
@@ -176,29 +176,32 @@ def eye(n: int, m: int | None = None, dtype: Any = None, device: Device = None,
     return _finish(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
 
 
-def rand(*size: Any, dtype: Any = None, device: Device = None,
-         requires_grad: bool = False) -> Tensor:
+def rand(*size: Any, generator: Generator | None = None, dtype: Any = None,
+         device: Device = None, requires_grad: bool = False) -> Tensor:
     _device.check(device, "rand")
-    draws = default_generator().random(_shape(size, "rand"))
+    draws = numpy_generator(generator, "rand").random(_shape(size, "rand"))
     return _finish(draws.astype(_dtype(dtype)), requires_grad)
 
 
-def randn(*size: Any, dtype: Any = None, device: Device = None,
-          requires_grad: bool = False) -> Tensor:
+def randn(*size: Any, generator: Generator | None = None, dtype: Any = None,
+          device: Device = None, requires_grad: bool = False) -> Tensor:
     _device.check(device, "randn")
-    draws = default_generator().standard_normal(_shape(size, "randn"))
+    draws = numpy_generator(generator, "randn").standard_normal(_shape(size, "randn"))
     return _finish(draws.astype(_dtype(dtype)), requires_grad)
 
 
-def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None,
+def randint(low: int, high: int | None = None, size: Any = (), *,
+            generator: Generator | None = None, dtype: Any = None,
             device: Device = None) -> Tensor:
     _device.check(device, "randint")
     if high is None:
         low, high = 0, low
     shape = _shape((size,) if isinstance(size, int) else (tuple(size),), "randint")
-    return _leaf(default_generator().integers(low, high, shape, dtype=dtype or np.int64))
+    draws = numpy_generator(generator, "randint").integers(low, high, shape)
+    return _leaf(draws.astype(dtype or np.int64))
 
 
-def randperm(n: int, dtype: Any = None, device: Device = None) -> Tensor:
+def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None,
+             device: Device = None) -> Tensor:
     _device.check(device, "randperm")
-    return _leaf(default_generator().permutation(n).astype(dtype or np.int64))
+    return _leaf(numpy_generator(generator, "randperm").permutation(n).astype(dtype or np.int64))

@@ -105,9 +105,16 @@ def grad(
     grad_outputs: Any = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
+    only_inputs: bool = True,
     allow_unused: bool = False,
+    materialize_grads: bool = False,
 ) -> tuple[Tensor | None, ...]:
-    """Returns d(outputs)/d(inputs) without touching any `.grad` (torch.autograd.grad)."""
+    """Returns d(outputs)/d(inputs) without touching any `.grad` (torch.autograd.grad).
+
+    ``only_inputs`` is accepted and ignored, as PyTorch does; ``materialize_grads`` gives zeros
+    for inputs the outputs do not depend on (and implies ``allow_unused``).
+    """
+    allow_unused = allow_unused or materialize_grads
     outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if grad_outputs is None or isinstance(grad_outputs, (Tensor, np.ndarray, np.generic, float,
@@ -132,7 +139,7 @@ def grad(
                     f"grad: input {i} (shape {x.shape}) was not used to compute the outputs; "
                     "pass allow_unused=True to get None for it"
                 )
-            result.append(None)
+            result.append(_leaf(np.zeros_like(x._data)) if materialize_grads else None)
         elif isinstance(g, Tensor):
             result.append(g)
         else:

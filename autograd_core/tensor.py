@@ -25,7 +25,7 @@ from .anomaly import backward_name, check_forward
 from .arguments import check_dim
 from .modes import _anomaly, state
 from .ops import REGISTRY, TENSOR_HELPERS, Op
-from .rng import default_generator
+from .rng import numpy_generator
 from .unsupported import complex_error
 
 _ndarray = np.ndarray
@@ -382,14 +382,15 @@ class Tensor:
 
     clip_ = clamp_
 
-    def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
         self._check_inplace("uniform_")
-        self._data[...] = default_generator().uniform(a, b, self._data.shape)
+        self._data[...] = numpy_generator(generator, "uniform_").uniform(a, b, self._data.shape)
         return self
 
-    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
         self._check_inplace("normal_")
-        self._data[...] = default_generator().normal(mean, std, self._data.shape)
+        draws = numpy_generator(generator, "normal_").normal(mean, std, self._data.shape)
+        self._data[...] = draws
         return self
 
     def _write(self, what: str, values: Any) -> Tensor:
@@ -451,8 +452,9 @@ class Tensor:
     def lerp_(self, end: Any, weight: Any) -> Tensor:
         return self._write("lerp_", self._data + _plain(weight) * (_plain(end) - self._data))
 
-    def bernoulli_(self, p: float = 0.5) -> Tensor:
-        return self._write("bernoulli_", default_generator().random(self._data.shape) < _plain(p))
+    def bernoulli_(self, p: float = 0.5, *, generator: Any = None) -> Tensor:
+        draws = numpy_generator(generator, "bernoulli_").random(self._data.shape)
+        return self._write("bernoulli_", draws < _plain(p))
 
     def fill_diagonal_(self, fill_value: Any, wrap: bool = False) -> Tensor:
         self._check_inplace("fill_diagonal_")

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from autograd_core import Tensor
-from autograd_core.rng import default_generator
+from autograd_core.rng import Generator, default_generator, numpy_generator
 
 __all__ = [
     "DataLoader",
@@ -127,14 +127,17 @@ class Subset(Dataset):
 
 
 def random_split(
-    dataset: Any, lengths: Sequence[int | float], seed: int | None = None
+    dataset: Any, lengths: Sequence[int | float], seed: int | None = None, *,
+    generator: Generator | None = None,
 ) -> list[Subset]:
     """Split into non-overlapping random subsets of the given sizes (or fractions summing to 1).
 
     Fractions are floored and the remainder handed out one sample at a time from the first
     subset on, as ``torch.utils.data.random_split`` does. ``seed=None`` draws the permutation
-    from the engine's global generator.
+    from the engine's global generator, or from ``generator`` when one is given.
     """
+    if seed is not None and generator is not None:
+        raise ValueError("random_split: pass seed= or generator=, not both")
     n = len(dataset)
     lengths = list(lengths)
     if not lengths:
@@ -156,7 +159,8 @@ def random_split(
         raise ValueError(
             f"random_split lengths sum to {sum(sizes)} but the dataset has {n} samples"
         )
-    order = _rng_for(seed).permutation(n)
+    rng = numpy_generator(generator, "random_split") if generator is not None else _rng_for(seed)
+    order = rng.permutation(n)
     bounds = np.cumsum([0, *sizes])
     return [Subset(dataset, order[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
 
@@ -234,6 +238,8 @@ class DataLoader:
         seed: int | None = None,
         drop_last: bool = False,
         collate_fn: Callable[[list[Any]], Any] | None = None,
+        *,
+        generator: Generator | None = None,
     ) -> None:
         positive_int = isinstance(batch_size, numbers.Integral) and batch_size >= 1
         if isinstance(batch_size, bool) or not positive_int:
@@ -247,10 +253,15 @@ class DataLoader:
             )
         if seed is not None and not isinstance(seed, numbers.Integral):
             raise TypeError(f"DataLoader: seed must be an int or None; got {seed!r}")
+        if seed is not None and generator is not None:
+            raise ValueError("DataLoader: pass seed= or generator=, not both")
+        if generator is not None:
+            numpy_generator(generator, "DataLoader")  # checks its type now, not at iteration
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
         self.seed = seed
+        self.generator = generator
         self.drop_last = bool(drop_last)
         self.collate_fn = collate_fn
         self.epoch = 0
@@ -267,6 +278,8 @@ class DataLoader:
         n = len(self.dataset)
         if not self.shuffle:
             return None
+        if self.generator is not None:
+            return self.generator._numpy.permutation(n)
         return _rng_for(self.seed, self.epoch if self.seed is not None else None).permutation(n)
 
     def __iter__(self) -> Iterator[Any]:

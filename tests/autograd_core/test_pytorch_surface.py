@@ -272,3 +272,98 @@ def test_promotion_results_equal_torch_values() -> None:
         tb = torch.arange(2, 5, dtype=getattr(torch, b))
         oa, ob = ag.tensor(ta.numpy()), ag.tensor(tb.numpy())
         np.testing.assert_allclose((oa / ob).numpy(), (ta / tb).numpy(), rtol=1e-6)
+
+
+# -- generators, save and load, autograd.grad's options ------------------------------------
+def test_a_generator_is_a_stream_of_its_own() -> None:
+    g = ag.Generator().manual_seed(7)
+    first = ag.randn(5, generator=g).numpy()
+    ag.manual_seed(0)
+    ag.rand(3)  # the global stream moves; g's does not
+    again = ag.randn(5, generator=ag.Generator().manual_seed(7)).numpy()
+    np.testing.assert_array_equal(first, again)
+    assert g.initial_seed() == 7
+    state = g.get_state()
+    assert state.dtype == np.uint8 and state.shape == (40,)
+    after = [ag.rand(4, generator=g).numpy(), ag.randint(0, 10, (6,), generator=g).numpy(),
+             ag.randperm(8, generator=g).numpy(), ag.empty(3).normal_(generator=g).numpy()]
+    g.set_state(state)
+    replay = [ag.rand(4, generator=g).numpy(), ag.randint(0, 10, (6,), generator=g).numpy(),
+              ag.randperm(8, generator=g).numpy(), ag.empty(3).normal_(generator=g).numpy()]
+    for a, b in zip(after, replay):
+        np.testing.assert_array_equal(a, b)
+    assert ag.Generator().manual_seed(-1).initial_seed() == 2**64 - 2  # PyTorch's mapping
+
+
+def test_generator_errors_name_the_fault() -> None:
+    with pytest.raises(RuntimeError, match="CPU only"):
+        ag.Generator(device="cuda")
+    with pytest.raises(TypeError, match="randn: generator must be"):
+        ag.randn(2, generator=np.random.default_rng(0))
+    with pytest.raises(RuntimeError, match="40 bytes"):
+        ag.Generator().set_state(ag.zeros(3, dtype=ag.uint8))
+
+
+def test_dataloader_and_random_split_draw_from_a_generator() -> None:
+    ds = nn.data.TensorDataset(ag.arange(10))
+
+    def orders(seed: int) -> list[list[int]]:
+        loader = nn.data.DataLoader(ds, batch_size=10, shuffle=True,
+                                    generator=ag.Generator().manual_seed(seed))
+        return [next(iter(loader))[0].tolist() for _ in range(3)]
+
+    a, b = orders(3), orders(3)
+    assert a == b and a[0] != a[1]  # reproducible, and a new order each epoch
+    assert sorted(a[0]) == list(range(10))
+    parts = nn.data.random_split(ds, [6, 4], generator=ag.Generator().manual_seed(1))
+    again = nn.data.random_split(ds, [6, 4], generator=ag.Generator().manual_seed(1))
+    assert [list(p.indices) for p in parts] == [list(p.indices) for p in again]
+    with pytest.raises(ValueError, match="not both"):
+        nn.data.DataLoader(ds, shuffle=True, seed=0, generator=ag.Generator())
+
+
+def test_save_and_load_take_torch_arguments(tmp_path) -> None:
+    assert ag.save is nn.save and ag.load is nn.load
+    state = {"w": ag.randn(2, 3), "step": 4}
+    ag.save(state, tmp_path / "c.pt")
+    for kwargs in ({}, {"weights_only": True}, {"weights_only": False},
+                   {"map_location": "cpu"}, {"map_location": ag.device("cpu")},
+                   {"map_location": {"cuda:0": "cpu"}}):
+        back = ag.load(tmp_path / "c.pt", **kwargs)
+        np.testing.assert_array_equal(back["w"].numpy(), state["w"].numpy())
+        assert back["step"] == 4
+    with pytest.raises(RuntimeError, match="CPU only"):
+        ag.load(tmp_path / "c.pt", map_location="cuda")
+
+
+def test_autograd_grad_options() -> None:
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = ag.tensor([3.0], requires_grad=True)
+    (gx,) = ag.autograd.grad((x ** 2).sum(), x, only_inputs=True)
+    np.testing.assert_allclose(gx.numpy(), [2.0, 4.0])
+    gx, gy = ag.autograd.grad((x ** 3).sum(), [x, y], materialize_grads=True)
+    np.testing.assert_allclose(gy.numpy(), [0.0])
+    with pytest.raises(ValueError, match="materialize_grads"):
+        ag.autograd.grad((x ** 3).sum(), [x, y], allow_unused=False, materialize_grads=True)
+    # is_grads_batched: rows of a Jacobian in one call, the rows of the identity as cotangents
+    out = ag.stack([x[0] * x[1], ag.sin(x[0]) + x[1] ** 2])
+    (jac,) = ag.autograd.grad(out, x, ag.eye(2), is_grads_batched=True)
+    a, b = 1.0, 2.0
+    np.testing.assert_allclose(jac.numpy(), [[b, a], [np.cos(a), 2 * b]])
+
+
+@needs_torch
+def test_batched_grads_match_torch() -> None:
+    rng = np.random.default_rng(0)
+    w, cotangents = rng.standard_normal((3, 4)), rng.standard_normal((5, 3, 3))
+    ours = ag.tensor(w, requires_grad=True)
+    (g,) = ag.autograd.grad(ag.tanh(ours @ ours.T), ours, ag.tensor(cotangents),
+                            is_grads_batched=True, create_graph=True)
+    theirs = torch.tensor(w, requires_grad=True)
+    (e,) = torch.autograd.grad(torch.tanh(theirs @ theirs.T), theirs, torch.tensor(cotangents),
+                               is_grads_batched=True, create_graph=True)
+    assert g.shape == (5, 3, 4)
+    np.testing.assert_allclose(g.detach().numpy(), e.detach().numpy(), rtol=1e-12)
+    (gg,) = ag.autograd.grad((g ** 2).sum(), ours)
+    (ee,) = torch.autograd.grad((e ** 2).sum(), theirs)
+    np.testing.assert_allclose(gg.numpy(), ee.numpy(), rtol=1e-10)

@@ -282,7 +282,7 @@ def test_a_single_npy_array(tmp_path):
 def test_a_pickle_disguised_as_npz_never_runs(tmp_path, protocol):
     marker = tmp_path / "code-ran"
     path = _write(tmp_path / "c.npz", pickle.dumps({"w": _CreatesMarker(marker)}, protocol))
-    with pytest.raises(CheckpointError, match="pickle file; nn.load never unpickles"):
+    with pytest.raises(CheckpointError, match="pickle file; load never unpickles"):
         load(path)
     assert not marker.exists()
 
@@ -311,7 +311,7 @@ def test_an_object_array_carrying_a_pickle_never_runs(tmp_path):
 
 def test_an_npz_that_is_not_ours(tmp_path):
     np.savez(tmp_path / "plain.npz", w=np.ones(3))
-    with pytest.raises(CheckpointError, match="not an nn checkpoint"):
+    with pytest.raises(CheckpointError, match="not a checkpoint"):
         load(tmp_path / "plain.npz")
 
 

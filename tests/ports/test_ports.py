@@ -33,21 +33,7 @@ HERE = Path(__file__).resolve().parent
 PROGRAMS = sorted(p.stem for p in HERE.glob("prog_*.py"))
 
 # (program, variant or None) -> (the exception autograd_core raises, where and why)
-BLOCKED: dict[tuple[str, str | None], tuple[type[BaseException], str]] = {
-    ("prog_gradient_penalty", None): (TypeError, (
-        "torch.autograd.grad(..., only_inputs=True) raises TypeError: grad() got an "
-        "unexpected keyword argument 'only_inputs' (autograd_core/engine.py:102 grad, "
-        "re-exported by autograd_core/autograd/__init__.py); PyTorch accepts and ignores it")),
-    ("prog_checkpoint_resume", None): (AttributeError, (
-        "torch.save / torch.load: module 'autograd_core' has no attribute 'save' (nor "
-        "'load'); the project's checkpoints are nn.save / nn.load (nn/checkpoint.py:138, "
-        ":203), and nn.load takes no weights_only=. With torch.save -> nn.save and "
-        "torch.load(f, weights_only=True) -> nn.load(f) the program matches PyTorch")),
-    ("prog_mlp_classifier", "seeded_generator"): (AttributeError, (
-        "torch.Generator(): module 'autograd_core' has no attribute 'Generator'; and "
-        "nn.data.DataLoader takes seed= instead of PyTorch's generator= (nn/data.py:229), "
-        "as nn.data.random_split does (nn/data.py:129)")),
-}
+BLOCKED: dict[tuple[str, str | None], tuple[type[BaseException], str]] = {}
 
 # (program, result key) -> how autograd_core's value differs from PyTorch's
 KNOWN_DIFFERENCES: dict[tuple[str, str], str] = {

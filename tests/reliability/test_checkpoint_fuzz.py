@@ -1,7 +1,7 @@
 """Fuzzing the checkpoint loader: nn.load and Module.load_state_dict on damaged and hostile files.
 
 Every case must end in one of two ways: a clear error (CheckpointError from nn.load, whose
-message starts with "nn.load:", or load_state_dict's RuntimeError naming the key at fault) with
+message starts with "load:", or load_state_dict's RuntimeError naming the key at fault) with
 the model untouched, or a successful load of exactly the saved values (a flipped bit in a byte
 that nothing reads). No code from the file may run, and no bare KeyError, zlib.error,
 BadZipFile, EOFError or UnicodeDecodeError may escape.
@@ -75,7 +75,7 @@ def load_into_model(data: bytes, tmp_path: Path | None = None) -> str:
         else:
             state = nn.load(io.BytesIO(data))
     except CheckpointError as err:
-        assert str(err).startswith("nn.load: "), f"unclear message: {err}"
+        assert str(err).startswith("load: "), f"unclear message: {err}"
         assert _same(_state(model), before)
         return "refused"
     try:
@@ -132,7 +132,7 @@ def _central_directory_patch(offset: int, value: int) -> bytes:
                          ids=["unknown compression method", "encryption flag",
                               "zip version needed"])
 def test_unsupported_zip_features_give_a_checkpoint_error(offset, value):
-    with pytest.raises(CheckpointError, match="^nn.load: "):
+    with pytest.raises(CheckpointError, match="^load: "):
         nn.load(io.BytesIO(_central_directory_patch(offset, value)))
 
 
