@@ -18,7 +18,7 @@ import numpy as np
 from .anomaly import check_backward
 from .modes import _anomaly, state
 from .ops.registry import NP
-from .tensor import TN, Tensor, _leaf, _to_array
+from .tensor import TN, Tensor, _leaf, _to_array, as_used_by
 
 _ndarray = np.ndarray
 
@@ -44,6 +44,14 @@ def _version_error(t: Tensor, i: int, p: Tensor) -> RuntimeError:
         f"input {i} of op '{t._op.name}' (shape {p.shape}) was modified in place after the op "
         "used it, so its gradient would be wrong; compute the op after the change, or change a "
         "copy (.clone()) instead"
+    )
+
+
+def _output_version_error(t: Tensor) -> RuntimeError:
+    return RuntimeError(
+        f"the result of op '{t._op.name}' (shape {t.shape}) was modified in place after it was "
+        "computed (through .detach() or under no_grad), and its gradient needs the value it "
+        "had; change a copy (.clone()) instead"
     )
 
 
@@ -190,13 +198,16 @@ def _propagate(
         args = t._args
         if args is None:
             raise _freed_error(t)
+        if t._version > t._seq and t._version != (t._meta or {}).get("rebased_at"):
+            raise _output_version_error(t)
         op = t._op
         vjps = op.vjps
         variadic = op.variadic
         params = t._params
         seq = t._seq
         if create_graph:
-            ins = tuple(a if a is not None else x for a, x in zip(args, t._arrays))
+            ins = tuple(x if a is None else a if a._version <= seq else as_used_by(a, seq)
+                        for a, x in zip(args, t._arrays))
             out = t
         else:
             ins = t._arrays
@@ -204,8 +215,10 @@ def _propagate(
         for i, p in enumerate(args):
             if p is None:
                 continue
-            if p._version > seq:  # constants too: a changed input changes every gradient
-                raise _version_error(t, i, p)
+            if p._version > seq:  # changed in place since t used it (constants too)
+                p = as_used_by(p, seq)  # a recorded change left the value t used behind
+                if p._version > seq:  # a write into the array: t's saved input is stale
+                    raise _version_error(t, i, p)
             if not p.requires_grad:
                 continue
             if variadic is None:

@@ -11,6 +11,7 @@ the namespace in which the rules run on Tensors under create_graph.
 
 from __future__ import annotations
 
+import weakref
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Sequence
 from itertools import count
@@ -272,8 +273,12 @@ class Tensor:
 
     # -- graph control ------------------------------------------------------------------------
     def detach(self) -> Tensor:
-        """Same data, no history: gradients stop here."""
-        return _leaf(self._data)
+        """Same data, no history: gradients stop here. An in-place change through the result
+        counts as a change of this Tensor, so backward still refuses a stale input."""
+        t = _leaf(self._data)
+        if self._op is not None:
+            t._meta = {"base": weakref.ref(self)}
+        return t
 
     def detach_(self) -> Tensor:
         self._op = self._args = self._arrays = self._params = None
@@ -327,115 +332,214 @@ class Tensor:
         ag.engine.backward([self], [gradient], retain_graph=retain_graph,
                            create_graph=create_graph, inputs=inputs)
 
-    # -- in-place ops: allowed where no recorded graph can be silently invalidated ---------------
-    def _check_inplace(self, what: str) -> None:
-        if self.requires_grad and state.enabled:
-            kind = "a leaf Tensor" if self._op is None else "a Tensor in a graph"
+    # -- in-place ops ----------------------------------------------------------------------------
+    # As in PyTorch: an in-place op changes this Tensor, so every reference sees the change.
+    # When autograd must see it (grad mode on, and this Tensor or an operand requires grad), the
+    # op is recorded: this Tensor becomes the op's result and its former node lives on as
+    # `before`, which the consumers recorded earlier still reach (`as_used_by`). Otherwise the
+    # array is written in place and the version bump lets backward refuse a stale input.
+    def _records(self, what: str, *others: Any) -> bool:
+        if not state.enabled:
+            return False
+        if self.requires_grad:
+            if self._op is None:
+                raise RuntimeError(
+                    f"{what}: a leaf Tensor that requires grad is being used in an in-place "
+                    "operation; change it under ag.no_grad() (as an optimizer step does), "
+                    "or change a .clone()")
+            return True
+        return any(isinstance(o, Tensor) and o.requires_grad for o in others)
+
+    def _rebase(self, what: str, new: Tensor) -> Tensor:
+        """Makes this Tensor the recorded result `new`, keeping its former node as `before`."""
+        if new.shape != self._data.shape:
             raise RuntimeError(
-                f"{what}: in-place change of {kind} that requires grad; do it under "
-                "ag.no_grad(), or use the out-of-place op"
-            )
-        self._version = _next_seq()
+                f"{what}: the result has shape {tuple(new.shape)}, which does not match this "
+                f"Tensor's shape {tuple(self._data.shape)}; an in-place op keeps the shape")
+        if new.dtype != self._data.dtype:
+            if not np.can_cast(new.dtype, self._data.dtype, casting="same_kind"):
+                raise RuntimeError(f"{what}: result type {new.dtype} can't be cast to the "
+                                   f"desired output type {self._data.dtype}")
+            new = new.to(self._data.dtype)
+        before = _new(Tensor)
+        for slot in ("_data", "requires_grad", "name", "_op", "_args", "_arrays", "_params",
+                     "_seq", "_version", "_scope"):
+            setattr(before, slot, getattr(self, slot))
+        before.grad = None
+        meta = self._meta or {}
+        older = meta.get("before")
+        before._meta = ({"before": older, "rebased_at": meta["rebased_at"]}
+                        if older is not None else None)
+        self._data, self.requires_grad, self._op = new._data, new.requires_grad, new._op
+        self._args, self._arrays, self._params = new._args, new._arrays, new._params
+        self._seq, self._scope = new._seq, new._scope
+        v = self._version = _next_seq()  # newer than the node: its own input is `before`
+        self._meta = {**(self._meta or {}), "before": before, "rebased_at": v}
+        return self
+
+    def _bump(self) -> None:
+        """Marks an in-place write into the array (shared with the Tensor it was detached from)."""
+        v = self._version = _next_seq()
+        meta = self._meta
+        base = meta.get("base") if meta is not None else None
+        if base is not None and base() is not None:
+            base()._version = v
+
+    def _check_inplace(self, what: str) -> None:
+        """For writes that cannot be recorded: refuses them where autograd would need to see."""
+        if self._records(what):
+            raise RuntimeError(
+                f"{what}: in-place change of a Tensor in a graph that requires grad cannot be "
+                "recorded; do it under ag.no_grad(), or use the out-of-place op")
+        self._bump()
+
+    def _ufunc_(self, what: str, ufunc: np.ufunc, other: Any) -> Tensor:
+        """self = ufunc(self, other) written into the array, refusing a dtype change."""
+        try:
+            ufunc(self._data, other, out=self._data, casting="same_kind")
+        except TypeError as err:  # NumPy's casting errors
+            result = np.result_type(self._data, other)
+            raise RuntimeError(f"{what}: result type {result} can't be cast to the desired "
+                               f"output type {self._data.dtype}") from err
+        self._bump()
+        return self
+
+    def _replaced(self, what: str, values: Any) -> Tensor:
+        """The recorded form of overwriting every element: the gradient to the old value is 0."""
+        keep = _leaf(np.zeros(self._data.shape, dtype=np.bool_))
+        return self._rebase(what, ag.where(keep, self, values))
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        self._check_inplace("__setitem__")
-        self._data[_index_key(index)] = value._data if isinstance(value, Tensor) else value
+        key = _index_key(index)
+        if self._records("__setitem__", value):
+            self._rebase("__setitem__", _set_items(self, key, value))
+            return
+        self._bump()
+        self._data[key] = value._data if isinstance(value, Tensor) else value
 
-    def copy_(self, src: Any) -> Tensor:
-        self._check_inplace("copy_")
+    def copy_(self, src: Any, non_blocking: bool = False) -> Tensor:
+        if self._records("copy_", src):
+            s = src if isinstance(src, Tensor) else _leaf(np.asarray(src))
+            return self._replaced("copy_", ag.broadcast_to(s.to(self.dtype), self.shape))
+        self._bump()
         np.copyto(self._data, src._data if isinstance(src, Tensor) else src, casting="unsafe")
         return self
 
     def zero_(self) -> Tensor:
-        self._check_inplace("zero_")
+        if self._records("zero_"):
+            return self._replaced("zero_", _leaf(np.zeros((), dtype=self._data.dtype)))
+        self._bump()
         self._data[...] = 0
         return self
 
-    def fill_(self, value: float) -> Tensor:
-        self._check_inplace("fill_")
-        self._data[...] = value
+    def fill_(self, value: Any) -> Tensor:
+        if self._records("fill_", value):
+            v = value if isinstance(value, Tensor) else _leaf(np.asarray(value))
+            return self._replaced("fill_", v.to(self.dtype))
+        self._bump()
+        self._data[...] = _plain(value)
         return self
 
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
-        self._check_inplace("add_")
+        if self._records("add_", other):
+            return self._rebase("add_", ag.add(self, other, alpha=alpha))
         o = other._data if isinstance(other, Tensor) else other
-        self._data += o if alpha == 1 else alpha * o
-        return self
+        return self._ufunc_("add_", np.add, o if alpha == 1 else alpha * o)
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
         return self.add_(other, -alpha)
 
     def mul_(self, other: Any) -> Tensor:
-        self._check_inplace("mul_")
-        self._data *= other._data if isinstance(other, Tensor) else other
-        return self
+        if self._records("mul_", other):
+            return self._rebase("mul_", self * other)
+        return self._ufunc_("mul_", np.multiply,
+                            other._data if isinstance(other, Tensor) else other)
 
     def div_(self, other: Any) -> Tensor:
-        self._check_inplace("div_")
-        self._data /= other._data if isinstance(other, Tensor) else other
-        return self
+        if self._records("div_", other):
+            return self._rebase("div_", self / other)
+        return self._ufunc_("div_", np.true_divide,
+                            other._data if isinstance(other, Tensor) else other)
 
-    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
-        self._check_inplace("clamp_")
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        if self._records("clamp_", min, max):
+            return self._rebase("clamp_", ag.clamp(self, min, max))
+        self._bump()
         np.clip(self._data, _plain(min), _plain(max), out=self._data)
         return self
 
     clip_ = clamp_
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
-        self._check_inplace("uniform_")
-        self._data[...] = numpy_generator(generator, "uniform_").uniform(a, b, self._data.shape)
-        return self
+        draws = numpy_generator(generator, "uniform_").uniform(a, b, self._data.shape)
+        return self._write("uniform_", draws.astype(self._data.dtype))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
-        self._check_inplace("normal_")
         draws = numpy_generator(generator, "normal_").normal(mean, std, self._data.shape)
-        self._data[...] = draws
-        return self
+        return self._write("normal_", draws.astype(self._data.dtype))
+
+    def bernoulli_(self, p: float = 0.5, *, generator: Any = None) -> Tensor:
+        draws = numpy_generator(generator, "bernoulli_").random(self._data.shape)
+        return self._write("bernoulli_", draws < _plain(p))
 
     def _write(self, what: str, values: Any) -> Tensor:
-        """Stores an in-place result, refusing a dtype change as PyTorch does."""
-        self._check_inplace(what)
+        """Overwrites every element with values that depend on nothing recorded."""
         values = np.asarray(values)
         if not np.can_cast(values.dtype, self._data.dtype, casting="same_kind"):
             raise RuntimeError(f"{what}: result type {values.dtype} can't be cast to the "
                                f"desired output type {self._data.dtype}")
+        if self._records(what):
+            return self._replaced(what, _leaf(values.astype(self._data.dtype)))
+        self._bump()
         np.copyto(self._data, values, casting="same_kind")
         return self
 
+    def _apply_(self, what: str, fn: Callable[..., Tensor], *args: Any, **kwargs: Any) -> Tensor:
+        """In place as fn(self, *args): recorded when autograd must see it, else written."""
+        if self._records(what, *args, *kwargs.values()):
+            return self._rebase(what, fn(self, *args, **kwargs))
+        with ag.no_grad():
+            out = fn(self, *args, **kwargs)
+        if out.shape != self._data.shape:
+            raise RuntimeError(
+                f"{what}: the result has shape {tuple(out.shape)}, which does not match this "
+                f"Tensor's shape {tuple(self._data.shape)}; an in-place op keeps the shape")
+        if not np.can_cast(out.dtype, self._data.dtype, casting="same_kind"):
+            raise RuntimeError(f"{what}: result type {out.dtype} can't be cast to the "
+                               f"desired output type {self._data.dtype}")
+        self._bump()
+        np.copyto(self._data, out._data, casting="same_kind")
+        return self
+
     def masked_fill_(self, mask: Any, value: Any) -> Tensor:
-        m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
-        if m.dtype != np.bool_:
-            raise RuntimeError(f"masked_fill_: expected a bool mask; got dtype {m.dtype}")
-        v = value._data if isinstance(value, Tensor) else value
-        return self._write("masked_fill_", np.where(m, v, self._data))
+        return self._apply_("masked_fill_", ag.masked_fill, mask, value)
 
     def pow_(self, exponent: Any) -> Tensor:
-        return self._write("pow_", np.power(self._data, _plain(exponent)))
+        return self._apply_("pow_", ag.pow, exponent)
 
     def sqrt_(self) -> Tensor:
-        return self._write("sqrt_", np.sqrt(self._data))
+        return self._apply_("sqrt_", ag.sqrt)
 
     def exp_(self) -> Tensor:
-        return self._write("exp_", np.exp(self._data))
+        return self._apply_("exp_", ag.exp)
 
     def log_(self) -> Tensor:
-        return self._write("log_", np.log(self._data))
+        return self._apply_("log_", ag.log)
 
     def abs_(self) -> Tensor:
-        return self._write("abs_", np.abs(self._data))
+        return self._apply_("abs_", ag.abs)
 
     def neg_(self) -> Tensor:
-        return self._write("neg_", np.negative(self._data))
+        return self._apply_("neg_", ag.neg)
 
     def relu_(self) -> Tensor:
-        return self._write("relu_", np.maximum(self._data, 0))
+        return self._apply_("relu_", ag.relu)
 
     def sigmoid_(self) -> Tensor:
-        return self._write("sigmoid_", SIGMOID.forward(self._data))
+        return self._apply_("sigmoid_", ag.sigmoid)
 
     def tanh_(self) -> Tensor:
-        return self._write("tanh_", np.tanh(self._data))
+        return self._apply_("tanh_", ag.tanh)
 
     def clamp_min_(self, min: Any) -> Tensor:  # noqa: A002
         return self.clamp_(min=min)
@@ -444,45 +548,37 @@ class Tensor:
         return self.clamp_(max=max)
 
     def addcmul_(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
-        return self._write("addcmul_", self._data + value * _plain(tensor1) * _plain(tensor2))
+        return self._apply_("addcmul_", ag.addcmul, tensor1, tensor2, value=value)
 
     def addcdiv_(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
-        return self._write("addcdiv_", self._data + value * _plain(tensor1) / _plain(tensor2))
+        return self._apply_("addcdiv_", ag.addcdiv, tensor1, tensor2, value=value)
 
     def lerp_(self, end: Any, weight: Any) -> Tensor:
-        return self._write("lerp_", self._data + _plain(weight) * (_plain(end) - self._data))
-
-    def bernoulli_(self, p: float = 0.5, *, generator: Any = None) -> Tensor:
-        draws = numpy_generator(generator, "bernoulli_").random(self._data.shape)
-        return self._write("bernoulli_", draws < _plain(p))
+        return self._apply_("lerp_", ag.lerp, end, weight)
 
     def fill_diagonal_(self, fill_value: Any, wrap: bool = False) -> Tensor:
-        self._check_inplace("fill_diagonal_")
-        np.fill_diagonal(self._data, fill_value, wrap=wrap)
+        if self._records("fill_diagonal_", fill_value):
+            mask = np.zeros(self._data.shape, dtype=np.bool_)
+            np.fill_diagonal(mask, True, wrap=wrap)
+            v = fill_value if isinstance(fill_value, Tensor) else _leaf(np.asarray(fill_value))
+            return self._rebase("fill_diagonal_", ag.where(_leaf(mask), v.to(self.dtype), self))
+        self._bump()
+        np.fill_diagonal(self._data, _plain(fill_value), wrap=wrap)
         return self
 
-    # augmented assignment: in place where no graph is being recorded (`w -= lr * w.grad`
-    # under no_grad keeps w the same leaf, as in PyTorch); inside a recorded graph it falls
-    # back to the out-of-place op, which autograd can differentiate
-    def _inplace(self, other: Any, ufunc: Any) -> Any:
-        if state.enabled and (self.requires_grad or (isinstance(other, Tensor)
-                                                     and other.requires_grad)):
-            return NotImplemented
-        self._version = _next_seq()
-        ufunc(self._data, other._data if isinstance(other, Tensor) else other, out=self._data)
-        return self
-
+    # augmented assignment is the in-place op, as in PyTorch: `x += 1` changes x for every
+    # reference; `w -= lr * w.grad` on a parameter belongs under ag.no_grad()
     def __iadd__(self, other: Any) -> Any:
-        return self._inplace(other, np.add)
+        return self.add_(other)
 
     def __isub__(self, other: Any) -> Any:
-        return self._inplace(other, np.subtract)
+        return self.add_(other, -1)
 
     def __imul__(self, other: Any) -> Any:
-        return self._inplace(other, np.multiply)
+        return self.mul_(other)
 
     def __itruediv__(self, other: Any) -> Any:
-        return self._inplace(other, np.true_divide)
+        return self.div_(other)
 
     # -- elementwise math (x.f() is ag.f(x)) ------------------------------------------------
     def exp(self) -> Tensor:
@@ -608,14 +704,13 @@ class Tensor:
 
     def scatter_(self, dim: int, index: Any, src: Any = None, value: Any = None, *,
                  reduce: str | None = None) -> Tensor:
-        out = ag.scatter(self.detach(), dim, index, src, value, reduce=reduce)
-        return self._write("scatter_", out._data)
+        return self._apply_("scatter_", ag.scatter, dim, index, src, value, reduce=reduce)
 
     def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
         return ag.scatter_add(self, dim, index, src)
 
     def scatter_add_(self, dim: int, index: Any, src: Any) -> Tensor:
-        return self._write("scatter_add_", ag.scatter_add(self.detach(), dim, index, src)._data)
+        return self._apply_("scatter_add_", ag.scatter_add, dim, index, src)
 
     def scatter_reduce(self, dim: int, index: Any, src: Any, reduce: str, *,
                        include_self: bool = True) -> Tensor:
@@ -623,22 +718,20 @@ class Tensor:
 
     def scatter_reduce_(self, dim: int, index: Any, src: Any, reduce: str, *,
                         include_self: bool = True) -> Tensor:
-        out = ag.scatter_reduce(self.detach(), dim, index, src, reduce,
-                                include_self=include_self)
-        return self._write("scatter_reduce_", out._data)
+        return self._apply_("scatter_reduce_", ag.scatter_reduce, dim, index, src, reduce,
+                            include_self=include_self)
 
     def index_add(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
         return ag.index_add(self, dim, index, source, alpha=alpha)
 
     def index_add_(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
-        out = ag.index_add(self.detach(), dim, index, source, alpha=alpha)
-        return self._write("index_add_", out._data)
+        return self._apply_("index_add_", ag.index_add, dim, index, source, alpha=alpha)
 
     def index_copy(self, dim: int, index: Any, source: Any) -> Tensor:
         return ag.index_copy(self, dim, index, source)
 
     def index_copy_(self, dim: int, index: Any, source: Any) -> Tensor:
-        return self._write("index_copy_", ag.index_copy(self.detach(), dim, index, source)._data)
+        return self._apply_("index_copy_", ag.index_copy, dim, index, source)
 
     def roll(self, shifts: Any, dims: Any = None) -> Tensor:
         return ag.roll(self, shifts, dims)
@@ -1157,7 +1250,8 @@ class GradFn:
 
     @property
     def next_functions(self) -> tuple:
-        args = self._t._args or ()
+        t = self._t
+        args = [None if a is None else as_used_by(a, t._seq) for a in t._args or ()]
         return tuple(
             (
                 None
@@ -1215,6 +1309,35 @@ Tensor.polygamma = lambda self, n: ag.polygamma(n, self)  # type: ignore[attr-de
 
 
 # -- making Tensors fast ----------------------------------------------------------------------
+def _set_items(x: Tensor, key: Any, value: Any) -> Tensor:
+    """x with x[key] = value, recorded: an index_copy into the flat Tensor (where an index
+    repeats, the last write wins, as in NumPy's assignment)."""
+    pos = np.arange(x._data.size).reshape(x._data.shape)[key]
+    v = value if isinstance(value, Tensor) else _leaf(np.asarray(value))
+    try:
+        v = ag.broadcast_to(v.to(x.dtype), pos.shape).reshape(-1)
+    except (ValueError, RuntimeError) as err:
+        raise RuntimeError(f"__setitem__: a value of shape {tuple(v.shape)} cannot be assigned "
+                           f"to a selection of shape {pos.shape}") from err
+    flat = pos.reshape(-1)
+    unique, first_from_end = np.unique(flat[::-1], return_index=True)
+    if unique.size != flat.size:  # repeated positions: keep each one's last value
+        v = ag.index_select(v, 0, _leaf(flat.size - 1 - first_from_end))
+        flat = unique
+    return ag.index_copy(x.reshape(-1), 0, _leaf(flat), v).reshape(x.shape)
+
+
+def as_used_by(p: Tensor, seq: int) -> Tensor:
+    """Input p as the node recorded at `seq` used it: p, or p's state before later in-place
+    ops (each left its former node in `_meta["before"]`)."""
+    while p._seq >= seq and p._meta is not None:
+        before = p._meta.get("before")
+        if before is None:
+            break
+        p = before
+    return p
+
+
 def _leaf(data: Any) -> Tensor:
     """A result that records no graph."""
     if data.__class__ is not _ndarray:

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..tensor import as_used_by
+
 
 @dataclass(eq=False)
 class TensorGraph:
@@ -30,7 +32,7 @@ class TensorGraph:
         args = t._args
         if t._op is None or args is None:
             return []
-        return [(i, p) for i, p in enumerate(args) if p is not None]
+        return [(i, as_used_by(p, t._seq)) for i, p in enumerate(args) if p is not None]
 
 
 def as_roots(root: Any) -> list[Any]:
@@ -72,6 +74,8 @@ def walk(roots: list[Any]) -> TensorGraph:
             graph.freed.append(t)
             continue
         for p in args:
+            if p is not None:
+                p = as_used_by(p, t._seq)
             if p is not None and id(p) not in position:
                 position[id(p)] = len(tensors)
                 tensors.append(p)
