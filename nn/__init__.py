@@ -20,6 +20,7 @@ from .layers import (
     ModuleList, MSELoss, MultiMarginLoss, NLLLoss, ParameterList, PReLU, ReLU, ReLU6,
     Sequential, Sigmoid, SiLU, SmoothL1Loss, Softmax, Softplus, Softsign, Tanh, Unflatten,
 )
+from .layers import LSTM, RNN, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from . import functional, init, utils
 from .models import MLP, Autoencoder
 from . import datasets
