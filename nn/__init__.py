@@ -21,6 +21,10 @@ from .layers import (
     Sequential, Sigmoid, SiLU, SmoothL1Loss, Softmax, Softplus, Softsign, Tanh, Unflatten,
 )
 from .layers import LSTM, RNN, LSTMCell, RNNBase, RNNCell, RNNCellBase
+from .layers import (
+    MultiheadAttention, Transformer, TransformerDecoder, TransformerDecoderLayer,
+    TransformerEncoder, TransformerEncoderLayer,
+)
 from . import functional, init, utils
 from .models import MLP, Autoencoder
 from . import datasets

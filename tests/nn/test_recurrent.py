@@ -15,6 +15,7 @@ except ImportError:  # the parity tests need it; the rest do not
     torch = None
 
 needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is the oracle")
+pytestmark = pytest.mark.filterwarnings("ignore:.*not supported with oneDNN.*:UserWarning")
 
 TOL = {np.float64: dict(rtol=1e-9, atol=1e-11), np.float32: dict(rtol=2e-4, atol=2e-5)}
 
