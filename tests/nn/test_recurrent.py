@@ -442,3 +442,20 @@ def test_errors_name_the_module_and_shapes():
         nn.GRU(3, 4, dropout=1.5)
     with pytest.warns(UserWarning, match="non-zero dropout expects num_layers greater than 1"):
         nn.LSTM(3, 4, dropout=0.2)
+
+
+def test_lstm_memory_grows_linearly_with_sequence_length():
+    """Peak NumPy memory of forward plus backward at 10x the steps is about 10x (no timing)."""
+    import tracemalloc
+
+    m = nn.LSTM(3, 8)
+    peaks = []
+    for steps in (60, 600):
+        x = ag.tensor(randn(steps, 4, 3, dtype=np.float32), requires_grad=True)
+        tracemalloc.start()
+        out, _ = m(x)
+        out.sum().backward()
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+        m.zero_grad()
+    assert 7 < peaks[1] / peaks[0] < 13, peaks
