@@ -54,6 +54,13 @@ def _activation(activation: str | Callable[[Tensor], Tensor]) -> Callable[[Tenso
     return activation
 
 
+def _relu_or_gelu(fn: Any) -> bool:
+    """What PyTorch's fast paths accept as the feed-forward activation."""
+    if isinstance(fn, Module):
+        return type(fn).__name__ in ("ReLU", "GELU")
+    return fn is F.relu or fn is _gelu or fn is getattr(F, "gelu", _gelu)
+
+
 def _float_mask(mask: Any, name: str, dtype: np.dtype) -> Tensor | None:
     """A bool mask becomes 0 / -inf in the query's dtype; a float mask is used as it is."""
     if mask is None:
@@ -424,9 +431,35 @@ class TransformerEncoder(Module):
         for layer in self.layers:
             out = layer(out, src_mask=mask, src_key_padding_mask=src_key_padding_mask,
                         is_causal=bool(is_causal) and mask is not None)
+        padded = self._nested_padding(out, mask, src_key_padding_mask)
+        if padded is not None:
+            out = out * ag.Tensor((~padded)[..., None].astype(out.dtype))
         if self.norm is not None:
             out = self.norm(out)
         return out
+
+    def _nested_padding(self, src: Tensor, mask: Any, kpm: Any) -> np.ndarray | None:
+        """Where PyTorch's inference fast path would run the stack on nested tensors, its
+        output is 0 at the padded positions (before the final norm); this returns those
+        positions (N, S) in exactly that case, so evaluation matches it, and None otherwise."""
+        if kpm is None or mask is not None or src.ndim != 3 or not self.enable_nested_tensor:
+            return None
+        first = self.layers[0] if len(self.layers) else None
+        if not isinstance(first, TransformerEncoderLayer) or first.training:
+            return None
+        attn = first.self_attn
+        if (first.norm_first or not attn.batch_first or not attn._qkv_same_embed_dim
+                or attn.in_proj_bias is None or not _relu_or_gelu(first.activation)
+                or first.norm1.eps != first.norm2.eps or attn.num_heads % 2 == 1):
+            return None
+        tensors = [src] + list(first.parameters())
+        if ag.is_grad_enabled() and any(t.requires_grad for t in tensors):
+            return None
+        k = _as_tensor(kpm)._data
+        padded = k if k.dtype == np.bool_ else k != 0
+        if self.mask_check and np.any(padded[:, :-1] & ~padded[:, 1:]):
+            return None  # PyTorch's check: the padding must be at the end of each sequence
+        return padded
 
 
 class TransformerDecoder(Module):

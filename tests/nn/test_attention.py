@@ -17,7 +17,7 @@ except ImportError:  # the parity tests need it; the rest do not
 
 needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is the oracle")
 pytestmark = pytest.mark.filterwarnings(  # PyTorch's own advice, about its fast paths
-    "ignore:.*(mismatched key_padding_mask|enable_nested_tensor).*:UserWarning")
+    "ignore:.*(mismatched key_padding_mask|enable_nested_tensor|nested tensors).*:UserWarning")
 
 TOL = {np.float64: dict(rtol=1e-9, atol=1e-11), np.float32: dict(rtol=2e-4, atol=3e-5)}
 
@@ -217,6 +217,32 @@ def test_encoder_decoder_stacks_and_transformer_match_torch(norm_first, train):
     enc_o.train(train)
     enc_t.train(train)
     _run(enc_o, enc_t, [src], {}, {}, np.float64)
+
+
+@needs_torch
+@pytest.mark.parametrize("kwargs", [dict(batch_first=True), dict(batch_first=True,
+                                                                 activation="gelu"),
+                                    dict(batch_first=True, norm_first=True), dict()])
+def test_inference_with_padding_matches_torch_fast_path(kwargs):
+    """Under no_grad in eval, PyTorch runs the encoder on nested tensors and returns 0 at padded
+    positions (before the final norm); elsewhere it computes them. Both cases match."""
+    theirs = torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(8, 2, 16, **kwargs),
+                                         2, torch.nn.LayerNorm(8)).eval()
+    ours = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16, **kwargs), 2,
+                                 nn.LayerNorm(8)).eval()
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()}, strict=True)
+    x = randn(2, 5, 8, dtype=np.float32)
+    if not kwargs.get("batch_first"):
+        x = x.transpose(1, 0, 2).copy()
+    kpm = np.array([[False, False, False, True, True], [False] * 5])
+    with torch.no_grad():
+        want = theirs(torch.tensor(x), src_key_padding_mask=torch.tensor(kpm))
+        want_layer = theirs.layers[0](torch.tensor(x), src_key_padding_mask=torch.tensor(kpm))
+    with ag.no_grad():
+        got = ours(ag.tensor(x), src_key_padding_mask=ag.tensor(kpm))
+        got_layer = ours.layers[0](ag.tensor(x), src_key_padding_mask=ag.tensor(kpm))
+    _close(got, want, np.float32)
+    _close(got_layer, want_layer, np.float32)
 
 
 @needs_torch
