@@ -362,6 +362,16 @@ def test_cells_gradcheck(make, n_states):
     assert ag.gradcheck(lambda w: f(x, *hs), [cell.weight_hh])
 
 
+def test_second_order_through_an_lstm_cell_and_a_gru():
+    cell = nn.LSTMCell(2, 2).double()
+    gru = nn.GRU(2, 2).double()
+    x = ag.tensor(randn(2, 2), requires_grad=True)
+    hc = (ag.tensor(randn(2, 2, seed=1)), ag.tensor(randn(2, 2, seed=2)))
+    assert ag.gradgradcheck(lambda x: ag.stack(list(cell(x, hc))), [x])
+    xs = ag.tensor(randn(3, 1, 2), requires_grad=True)
+    assert ag.gradgradcheck(lambda xs: gru(xs)[0], [xs])
+
+
 def test_packed_bidirectional_lstm_gradcheck():
     m = nn.LSTM(2, 3, bidirectional=True, proj_size=2).double()
     x = ag.tensor(randn(4, 3, 2), requires_grad=True)
@@ -377,10 +387,18 @@ def test_packed_bidirectional_lstm_gradcheck():
 def test_thousand_step_lstm_backward_runs_with_every_gradient():
     """Backprop through 1,000 steps: the engine's loop is iterative and each step cuts its input
     from the sequence by halving, so nothing here recurses or grows quadratically."""
+    import inspect
+    import sys
+
     m = nn.LSTM(4, 8, num_layers=2)
     x = ag.tensor(randn(1000, 3, 4, dtype=np.float32), requires_grad=True)
-    out, (h, c) = m(x)
-    (out.sum() + c.sum()).backward()
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(inspect.stack()) + 100)  # far below 1,000 steps
+    try:
+        out, (h, c) = m(x)
+        (out.sum() + c.sum()).backward()
+    finally:
+        sys.setrecursionlimit(limit)
     assert x.grad.shape == (1000, 3, 4) and np.isfinite(x.grad._data).all()
     assert np.abs(x.grad._data[0]).sum() > 0  # the first step's gradient arrives
     assert all(p.grad is not None for p in m.parameters())
