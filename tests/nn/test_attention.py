@@ -193,6 +193,16 @@ def test_decoder_layer_matches_torch(kwargs, dtype):
 
 
 @needs_torch
+@pytest.mark.parametrize("cls", ["TransformerEncoderLayer", "TransformerDecoderLayer"])
+def test_unbatched_layers_match_torch(cls):
+    ours, theirs = _twin(getattr(nn, cls)(8, 2, 16, dropout=0.0),
+                         getattr(torch.nn, cls)(8, 2, 16, dropout=0.0), np.float64)
+    args = [randn(5, 8)] + ([randn(3, 8, seed=1)] if "Decoder" in cls else [])
+    res = _run(ours, theirs, args, {}, {}, np.float64)
+    assert res[0].shape == (5, 8)
+
+
+@needs_torch
 @pytest.mark.parametrize("train", [True, False])
 @pytest.mark.parametrize("norm_first", [False, True])
 def test_encoder_decoder_stacks_and_transformer_match_torch(norm_first, train):
