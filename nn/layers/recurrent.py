@@ -10,10 +10,11 @@ PyTorch twin's state_dict loads with strict=True.
           n = tanh(W_in x + b_in + r * (W_hn h + b_hn)),   h' = (1 - z) * n + z * h
 
 Backpropagation through time is the engine's ordinary (iterative) backward over the unrolled
-graph. Two choices keep its cost linear in the sequence length: every step is a separate small
-graph (nothing slices one big sequence-wide Tensor step by step, whose gradient would be a full
-sequence-sized array per step), and a sequence that needs its own gradient is cut into steps by
-halving (`_split_steps`), so each level of cuts costs one pass over it.
+graph. Two choices keep its memory linear and its time near linear in the sequence length:
+every step is a separate small graph (nothing slices one big sequence-wide Tensor step by step,
+whose gradient would be a full sequence-sized array per step, quadratic in all), and an input
+sequence that needs its own gradient is cut into steps by halving (`_split_steps`): each level
+of cuts costs one pass over it, n log n in all.
 """
 
 from __future__ import annotations
