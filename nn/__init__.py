@@ -20,6 +20,11 @@ from .layers import (
     ModuleList, MSELoss, MultiMarginLoss, NLLLoss, ParameterList, PReLU, ReLU, ReLU6,
     Sequential, Sigmoid, SiLU, SmoothL1Loss, Softmax, Softplus, Softsign, Tanh, Unflatten,
 )
+from .layers import LSTM, RNN, LSTMCell, RNNBase, RNNCell, RNNCellBase
+from .layers import (
+    MultiheadAttention, Transformer, TransformerDecoder, TransformerDecoderLayer,
+    TransformerEncoder, TransformerEncoderLayer,
+)
 from . import functional, init, utils
 from .models import MLP, Autoencoder
 from . import datasets

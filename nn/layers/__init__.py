@@ -18,4 +18,10 @@ from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .pooling import (
     AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d,
 )
-from .recurrent import GRU, GRUCell
+from .recurrent import (
+    GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase,
+)
+from .transformer import (
+    MultiheadAttention, Transformer, TransformerDecoder, TransformerDecoderLayer,
+    TransformerEncoder, TransformerEncoderLayer,
+)

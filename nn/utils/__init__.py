@@ -1,4 +1,5 @@
-"""nn.utils: gradient clipping and flat parameter vectors, with PyTorch's semantics."""
+"""nn.utils: gradient clipping and flat parameter vectors, with PyTorch's semantics; nn.utils.rnn
+for variable-length batches."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import numpy as np
 
 import autograd_core as ag
 
+from . import rnn
+
 Tensor = ag.Tensor
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "rnn",
            "vector_to_parameters"]
 
 
