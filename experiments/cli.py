@@ -15,26 +15,34 @@ from typing import Any
 import numpy as np
 
 from . import report
+from .forecast import ForecastRecipe
+from .generative import VAERecipe
 from .recipe import CLASSIFIERS, PAPER_RECIPE, TITLES, Recipe
 from .threads import blas_threads
 
-MODELS = (*CLASSIFIERS, "autoencoder")
-DATASET_OF = {"logreg": "mnist1d", "mlp": "mnist1d", "cnn": "mnist1d", "autoencoder": "digits"}
+MODELS = (*CLASSIFIERS, "autoencoder", "vae", "forecaster")
+DATASET_OF = {"logreg": "mnist1d", "mlp": "mnist1d", "cnn": "mnist1d", "autoencoder": "digits",
+              "vae": "digits", "forecaster": "pendulum"}
+DATASETS = ("mnist1d", "digits", "pendulum")
 QUICK_STEPS = 300
 
 DESCRIPTION = """\
 Train the MNIST-1D paper's logistic regression, MLP and CNN with the paper's recipe (Adam,
 lr 0.01, batch 100, 6000 steps) on MNIST-1D generated locally, and print their test accuracy
-beside the paper's; train an autoencoder with a 2-D code on the UCI handwritten digits; write
-loss curves, the digits' codes and reconstructions (PNG), the graph of one MLP training step
-colored by gradient (SVG), results.json and results.md to the output folder."""
+beside the paper's; train an autoencoder with a 2-D code and a variational autoencoder on the
+UCI handwritten digits, and an LSTM that forecasts a simulated damped pendulum, each of the last
+two beside a simple baseline (PCA; a least-squares linear forecast); write loss curves, the
+digits' codes and reconstructions, digits sampled from the VAE's prior and forecasts (PNG), the
+graph of one MLP training step colored by gradient (SVG), results.json and results.md to the
+output folder."""
 
 EPILOG = """\
 examples:
   python -m experiments                    the whole job: about half a minute
   python -m experiments --quick            a fast first look, 300 steps per model: about 5 s
   python -m experiments --model mlp,cnn --steps 2000 --out /tmp/run
-  python -m experiments --dataset digits   the autoencoder only: about 5 s
+  python -m experiments --dataset digits   the autoencoder and the VAE: about 10 s
+  python -m experiments --model forecaster the LSTM forecaster only: about 8 s
 
 Times after set-up, with one BLAS thread, on a 2-core AMD EPYC machine shared with other work
 (December 2026): the whole job took 32 s, the CNN 20 s of it; depending on the other load,
@@ -45,19 +53,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m experiments", description=DESCRIPTION, epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dataset", choices=("mnist1d", "digits", "all"), default="all",
-                        help="mnist1d: the three classifiers; digits: the autoencoder "
-                             "(default: all)")
+    parser.add_argument("--dataset", choices=(*DATASETS, "all"), default="all",
+                        help="mnist1d: the three classifiers; digits: the autoencoder and the "
+                             "VAE; pendulum: the forecaster (default: all)")
     parser.add_argument("--model", action="append", metavar="NAME",
                         help=f"which models to train, from {', '.join(MODELS)} or all; repeat "
                              "the option or give a comma list (default: all)")
     parser.add_argument("--steps", type=_positive_int, metavar="N",
                         help=f"training steps (mini-batches) per model (default: "
                              f"{PAPER_RECIPE.steps} for the classifiers as in the paper, 4000 "
-                             "for the autoencoder)")
+                             f"for the autoencoder, {VAERecipe.steps} for the VAE, "
+                             f"{ForecastRecipe.steps} for the forecaster)")
     parser.add_argument("--eval-every", type=_positive_int, metavar="N",
                         help="evaluate on the training and test sets every N steps for the "
-                             "curves (default: 250, or steps/10 for short runs)")
+                             "curves (default: 250, 50 for the forecaster, or steps/10 for "
+                             "short runs)")
     parser.add_argument("--seed", type=_seed, default=0, metavar="S",
                         help="seed of the initial weights, batch order and digits split "
                              "(default: 0); MNIST-1D itself is always the paper's data")
@@ -127,12 +137,19 @@ def select_models(model_args: Sequence[str] | None, dataset: str) -> list[str]:
     if not chosen:
         asked = ", ".join(m for m in MODELS if m in wanted)
         raise ValueError(f"--dataset {dataset} has none of the models asked for ({asked}): "
-                         "logreg, mlp and cnn train on mnist1d, autoencoder on digits")
+                         "logreg, mlp and cnn train on mnist1d, autoencoder and vae on "
+                         "digits, forecaster on pendulum")
     return chosen
 
 
-def _eval_every(steps: int, asked: int | None) -> int:
-    return asked if asked is not None else min(250, max(1, steps // 10))
+def _eval_every(steps: int, asked: int | None, default: int = 250) -> int:
+    return asked if asked is not None else min(default, max(1, steps // 10))
+
+
+def _with_steps(recipe: Any, steps: int | None, eval_every: int | None) -> Any:
+    """`recipe` with the command line's step count and evaluation period, where given."""
+    recipe = recipe if steps is None else replace(recipe, steps=steps)
+    return replace(recipe, eval_every=_eval_every(recipe.steps, eval_every, recipe.eval_every))
 
 
 class _Printer:
@@ -169,6 +186,8 @@ def _run(args: argparse.Namespace, models: list[str], out: Path, limited: bool,
          argv: list[str]) -> int:
     from .autoencode import AutoencoderRecipe, train_autoencoder
     from .classify import mnist1d_arrays, train_classifier
+    from .forecast import train_forecaster
+    from .generative import train_vae
 
     say = _Printer(args.quiet)
     started = time.perf_counter()
@@ -178,6 +197,8 @@ def _run(args: argparse.Namespace, models: list[str], out: Path, limited: bool,
     ae_recipe = AutoencoderRecipe()
     ae_recipe = ae_recipe if steps is None else replace(ae_recipe, steps=steps)
     ae_recipe = replace(ae_recipe, eval_every=_eval_every(ae_recipe.steps, args.eval_every))
+    vae_recipe = _with_steps(VAERecipe(), steps, args.eval_every)
+    forecast_recipe = _with_steps(ForecastRecipe(), steps, args.eval_every)
     note = _note(args, recipe)
     say.progress(f"main job: {', '.join(TITLES[m] for m in models)}; results in {out}/")
     if note:
@@ -225,17 +246,37 @@ def _run(args: argparse.Namespace, models: list[str], out: Path, limited: bool,
         autoencoder = train_autoencoder(ae_recipe, seed=args.seed, progress=not args.quiet)
         say.progress(report.autoencoder_line(autoencoder))
 
+    against: list[Any] = []
+    if "vae" in models:
+        r = vae_recipe
+        say.progress(f"UCI digits: VAE with a {r.latent}-D latent, Adam, lr {r.lr:g}, batch "
+                     f"{r.batch_size}, {r.steps} steps")
+        against.append(train_vae(r, seed=args.seed, progress=not args.quiet))
+        say.progress(against[-1].note())
+    if "forecaster" in models:
+        r = forecast_recipe
+        say.progress(f"damped pendulum: {r.train_series} training and {r.test_series} test "
+                     f"series generated from the seed; LSTM with {r.hidden} units reads "
+                     f"{r.window} samples and predicts the next {r.horizon}; Adam, lr {r.lr:g} "
+                     f"on a cosine to 0, batch {r.batch_size}, {r.steps} steps")
+        against.append(train_forecaster(r, seed=args.seed, progress=not args.quiet))
+        say.progress(against[-1].note())
+
     if not args.no_plots:
-        files.update(_plots(classifiers, autoencoder, out))
+        files.update(_plots(classifiers, autoencoder, against, out))
     total = time.perf_counter() - started
     files["results.md"] = "the tables above, in Markdown"
     files["results.json"] = "every number, with the curves and the settings"
     (out / "results.md").write_text(
-        report.markdown(classifiers, autoencoder, recipe, args.seed, total, note),
+        report.markdown(classifiers, autoencoder, recipe, args.seed, total, note, against),
         encoding="utf-8")
-    report.write_json(out / "results.json", _payload(
-        args, argv, models, recipe, ae_recipe, classifiers, autoencoder, files, total,
-        data_info, limited, note))
+    payload = _payload(args, argv, models, recipe, ae_recipe, classifiers, autoencoder, files,
+                       total, data_info, limited, note)
+    for result in against:
+        key, used = (("digits_vae", vae_recipe) if result.title == "VAE"
+                     else ("pendulum_forecaster", forecast_recipe))
+        payload[key] = {"recipe": {**asdict(used), "optimizer": "Adam"}, **result.to_dict()}
+    report.write_json(out / "results.json", payload)
 
     say.always()
     if classifiers:
@@ -244,6 +285,12 @@ def _run(args: argparse.Namespace, models: list[str], out: Path, limited: bool,
         say.always()
     if autoencoder is not None:
         say.always(report.autoencoder_line(autoencoder))
+        say.always()
+    if against:
+        say.always(report.BASELINE_CAPTION)
+        say.always(report.baseline_table(against))
+        for line in report.baseline_notes(against):
+            say.always(f"  {line}")
         say.always()
     say.always(f"total wall time {total:.1f} s; wrote to {out.resolve()}/:")
     width = max(len(name) for name in files)
@@ -260,7 +307,7 @@ def _note(args: argparse.Namespace, recipe: Recipe) -> str | None:
             f"{PAPER_RECIPE.steps}, so accuracies are not comparable with the paper's")
 
 
-def _plots(classifiers: list, autoencoder: Any, out: Path) -> dict[str, str]:
+def _plots(classifiers: list, autoencoder: Any, against: list, out: Path) -> dict[str, str]:
     from . import plots
 
     files = {}
@@ -277,6 +324,21 @@ def _plots(classifiers: list, autoencoder: Any, out: Path) -> dict[str, str]:
                                           "colored by digit")
         files["autoencoder_reconstructions.png"] = ("test digits (top) and their "
                                                     "reconstructions (bottom)")
+    for result in against:
+        if result.title == "VAE":
+            plots.save_vae_curves(result, out / "vae_curves.png")
+            plots.save_vae_samples(result, out / "vae_samples.png")
+            files["vae_curves.png"] = ("the VAE's loss (-ELBO) and, on the test digits, its "
+                                       "reconstruction and KL terms")
+            files["vae_samples.png"] = ("digits decoded from draws of the VAE's prior, and "
+                                        "from a grid of its latent plane")
+        else:
+            plots.save_forecast_curves(result, out / "forecast_curves.png")
+            plots.save_forecast_examples(result, out / "forecast_examples.png")
+            files["forecast_curves.png"] = ("the LSTM forecaster's training and test loss, with "
+                                            "the baselines' test loss")
+            files["forecast_examples.png"] = ("test series with the LSTM's and the linear "
+                                              "forecast, and the error against steps ahead")
     return files
 
 

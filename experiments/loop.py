@@ -105,6 +105,7 @@ def train_for_steps(
     description: str = "training",
     progress: bool = True,
     watch: str | None = None,
+    scheduler: Any = None,
 ) -> TrainingRun:
     """Train `model` for exactly `steps` optimizer steps on shuffled mini-batches of `train`.
 
@@ -112,6 +113,7 @@ def train_for_steps(
     dataset in `evaluation` are logged as ``"<name>_<quantity>"`` (``test_loss``, ...).
     Batches are drawn by a DataLoader seeded with `seed`, so a run is reproducible given the
     model's initial weights. `watch` names the logged quantity shown beside the progress bar.
+    A `scheduler` is stepped after every optimizer step, so its period counts steps too.
     """
     if steps < 1:
         raise ValueError(f"steps must be a positive integer; got {steps}")
@@ -119,7 +121,8 @@ def train_for_steps(
         raise ValueError(f"eval_every must be a positive integer; got {eval_every}")
     loader = DataLoader(train, batch_size=batch_size, shuffle=True, seed=seed)
     eval_loaders = {name: DataLoader(ds, batch_size=1000) for name, ds in evaluation.items()}
-    trainer = Trainer(model, loss_fn, optimizer, metrics=metrics, verbose=False)
+    trainer = Trainer(model, loss_fn, optimizer, metrics=metrics, verbose=False,
+                      scheduler=scheduler, scheduler_interval="batch")
     curves = Curves()
     eval_seconds = 0.0
 

@@ -15,6 +15,8 @@ from matplotlib.lines import Line2D
 
 from .autoencode import AutoencoderResult
 from .classify import ClassifierResult
+from .forecast import ForecastResult
+from .generative import VAEResult
 
 DPI = 120
 TRAIN_STYLE = {"color": "tab:blue", "label": "train"}
@@ -145,4 +147,127 @@ def _digit_colors() -> list:
 def _save(fig: Figure, path: str | os.PathLike) -> str:
     out = os.fspath(path)
     fig.savefig(out, dpi=DPI, format="png")
+    return out
+
+
+def save_vae_curves(result: VAEResult, path: str | os.PathLike) -> str:
+    """The loss (the negative ELBO) on the left; its two parts on the test set on the right,
+    where the KL term shows how much the codes are allowed to say about each image."""
+    curves = result.run.curves
+    fig = Figure(figsize=(10.0, 4.0), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    left.plot(curves.steps, curves.values["train_loss"], **TRAIN_STYLE)
+    left.plot(curves.steps, curves.values["test_loss"], **TEST_STYLE)
+    left.set_ylabel("-ELBO (nats per image)")
+    left.set_title(f"VAE with a {result.latent}-D latent: the loss")
+    right.plot(curves.steps, curves.values["test_reconstruction"], color="tab:green",
+               label="reconstruction -log p(x|z)")
+    right.set_ylabel("reconstruction (nats per image)")
+    kl_ax = right.twinx()
+    kl_ax.plot(curves.steps, curves.values["test_kl"], color="tab:purple",
+               label="KL(q(z|x) || N(0, I))")
+    kl_ax.set_ylabel("KL (nats per image)")
+    kl_ax.set_ylim(bottom=0)
+    right.set_title("its two parts, on the test digits")
+    right.legend(handles=[*right.get_lines(), *kl_ax.get_lines()], loc="upper right")
+    for ax in (left, right):
+        ax.set_xlabel(f"training step (batch of {result.run.batch_size})")
+        ax.grid(alpha=0.3)
+    left.legend()
+    return _save(fig, path)
+
+
+def save_vae_samples(result: VAEResult, path: str | os.PathLike) -> str:
+    """Digits decoded from draws of the prior N(0, I) (left) and, for a 2-D latent, from a
+    grid of latent points (right): the map of what the decoder has learned."""
+    side = int(round(np.sqrt(result.x_test.shape[1])))
+    has_grid = len(result.latent_grid) > 0
+    fig = Figure(figsize=(11.5 if has_grid else 6.5, 5.4), layout="constrained")
+    axes = fig.subplots(1, 2 if has_grid else 1, squeeze=False)[0]
+    columns = 8
+    samples = result.prior_samples.reshape(-1, side, side)
+    axes[0].imshow(_mosaic(samples, columns), cmap="gray_r", vmin=0.0, vmax=1.0,
+                   interpolation="nearest")
+    axes[0].set_title(f"{len(samples)} draws z ~ N(0, I), decoded")
+    axes[0].set_xticks([])
+    axes[0].set_yticks([])
+    if has_grid:
+        values = result.grid_values
+        n = len(values)
+        grid = result.latent_grid.reshape(-1, side, side)
+        axes[1].imshow(_mosaic(grid, n), cmap="gray_r", vmin=0.0, vmax=1.0,
+                       interpolation="nearest")
+        ticks = (np.arange(n) + 0.5) * (side + 1)
+        axes[1].set_xticks(ticks, [f"{v:g}" for v in values])
+        axes[1].set_yticks(ticks, [f"{v:g}" for v in values[::-1]])
+        axes[1].set_xlabel("latent z1")
+        axes[1].set_ylabel("latent z2")
+        axes[1].set_title("the decoder over a grid of the latent plane")
+    fig.suptitle("VAE on the UCI digits: images generated from the prior (pixel means of "
+                 "p(x|z))")
+    return _save(fig, path)
+
+
+def save_forecast_curves(result: ForecastResult, path: str | os.PathLike) -> str:
+    """The LSTM's training and test loss against steps, on a log scale, with the baselines'
+    test MSE as horizontal lines."""
+    curves = result.run.curves
+    fig = Figure(figsize=(6.8, 4.2), layout="constrained")
+    ax = fig.subplots()
+    ax.semilogy(curves.steps, curves.values["train_loss"], **TRAIN_STYLE)
+    ax.semilogy(curves.steps, curves.values["test_loss"], **TEST_STYLE)
+    for (name, value), style in zip(result.baselines.items(), (":", "--")):
+        ax.axhline(value, color="black", linestyle=style, label=f"{name} (test)")
+    ax.set_xlabel(f"training step (batch of {result.run.batch_size})")
+    ax.set_ylabel(f"MSE over the next {result.horizon} samples")
+    ax.set_title(f"LSTM forecaster on the damped pendulum ({result.parameters:,} parameters)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend()
+    return _save(fig, path)
+
+
+def save_forecast_examples(result: ForecastResult, path: str | os.PathLike,
+                           count: int = 4) -> str:
+    """A few test series, each with the window the model read, the truth, and the LSTM's and
+    the linear fit's forecasts; the last panel shows the error against steps ahead."""
+    fig = Figure(figsize=(4.0 * (count + 1), 3.6), layout="constrained")
+    axes = fig.subplots(1, count + 1)
+    # the series that swing the most are where the two models differ
+    picks = np.argsort(-np.abs(result.x_test).max(1))[: 4 * count: 4]
+    past = np.arange(result.window) * result.dt
+    future = (result.window + np.arange(result.horizon)) * result.dt
+    for ax, i in zip(axes, picks):
+        ax.plot(past, result.x_test[i], color="black", label="window (input)")
+        ax.plot(future, result.y_test[i], color="gray", linewidth=3, alpha=0.5, label="truth")
+        ax.plot(future, result.forecast[i], color="tab:blue", label="LSTM")
+        ax.plot(future, result.ar_forecast[i], color="tab:orange", linestyle="--",
+                label="linear AR")
+        ax.axvline(past[-1], color="black", linewidth=0.5)
+        ax.set_xlabel("time (s)")
+        ax.set_ylabel("angle (rad)")
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    ahead = np.arange(1, result.horizon + 1)
+    last = axes[-1]
+    last.semilogy(ahead, result.mse_by_step, color="tab:blue", label="LSTM")
+    last.semilogy(ahead, result.ar_mse_by_step, color="tab:orange", linestyle="--",
+                  label="linear AR")
+    last.set_xlabel("steps ahead")
+    last.set_ylabel("test MSE")
+    last.set_title("error against the horizon")
+    last.grid(alpha=0.3, which="both")
+    last.legend()
+    fig.suptitle(f"Forecasting {result.horizon} samples ({result.horizon * result.dt:g} s) "
+                 f"from the last {result.window}: test series")
+    return _save(fig, path)
+
+
+def _mosaic(images: np.ndarray, columns: int) -> np.ndarray:
+    """Images (n, h, w) tiled in rows of `columns`, one blank pixel between them."""
+    n, h, w = images.shape
+    rows = -(-n // columns)
+    out = np.full((rows * (h + 1) - 1, columns * (w + 1) - 1), np.nan)
+    for k, image in enumerate(images):
+        r, c = divmod(k, columns)
+        out[r * (h + 1): r * (h + 1) + h, c * (w + 1): c * (w + 1) + w] = image
     return out

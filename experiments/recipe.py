@@ -21,6 +21,8 @@ TITLES = {
     "mlp": "MLP",
     "cnn": "CNN",
     "autoencoder": "autoencoder",
+    "vae": "VAE",
+    "forecaster": "LSTM forecaster",
 }
 
 # Test accuracies published with the dataset (README of greydanus/mnist1d and the paper).

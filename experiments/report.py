@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from typing import Any
 
 from .autoencode import AutoencoderResult
@@ -29,14 +29,7 @@ def classifier_caption(recipe: Recipe, seed: int) -> str:
 
 
 def text_table(results: Sequence[ClassifierResult]) -> str:
-    rows = [HEADER, *_rows(results)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
-    lines = []
-    for row in rows:
-        cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]
-        lines.append("  ".join(cells))
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return _aligned([HEADER, *_rows(results)])
 
 
 def autoencoder_line(result: AutoencoderResult) -> str:
@@ -45,8 +38,42 @@ def autoencoder_line(result: AutoencoderResult) -> str:
             f"codes {100 * result.knn_accuracy:.1f} %, {result.run.seconds:.1f} s")
 
 
+BASELINE_HEADER = ("model", "data", "parameters", "steps", "test measure (lower is better)",
+                   "model's", "baseline", "baseline's", "time")
+BASELINE_CAPTION = "Generative and sequence models beside a simple baseline, on held-out data"
+
+
+def _baseline_rows(results: Sequence[Any]) -> list[tuple[str, ...]]:
+    return [(r.row_title, r.data, f"{r.parameters:,}", str(r.run.steps), r.measure,
+             f"{r.test_mse:.4f}", r.baseline_name, f"{r.baseline:.4f}", f"{r.run.seconds:.1f} s")
+            for r in results]
+
+
+def baseline_notes(results: Sequence[Any]) -> list[str]:
+    """One line per model with what the table has no room for (the VAE's ELBO, the other
+    baselines)."""
+    return [r.note() for r in results]
+
+
+def baseline_table(results: Sequence[Any]) -> str:
+    return _aligned([BASELINE_HEADER, *_baseline_rows(results)], left={0, 1, 4, 6})
+
+
+def _aligned(rows: list[tuple[str, ...]], left: Container[int] = (0,)) -> str:
+    """Columns padded to their widest cell: text in `left` on the left, numbers right."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = [c.ljust(w) if i in left else c.rjust(w)
+                 for i, (c, w) in enumerate(zip(row, widths))]
+        lines.append("  ".join(cells).rstrip())
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
 def markdown(classifiers: Sequence[ClassifierResult], autoencoder: AutoencoderResult | None,
-             recipe: Recipe, seed: int, total_seconds: float, note: str | None = None) -> str:
+             recipe: Recipe, seed: int, total_seconds: float, note: str | None = None,
+             against_baselines: Sequence[Any] = ()) -> str:
     parts = ["# Results", ""]
     if note:
         parts += [f"> {note}", ""]
@@ -66,6 +93,15 @@ def markdown(classifiers: Sequence[ClassifierResult], autoencoder: AutoencoderRe
                   f"| {'-'.join(map(str, a.sizes))} | {a.parameters:,} | {a.run.steps} | "
                   f"{a.test_loss:.4f} | {100 * a.knn_accuracy:.1f} % | {a.run.seconds:.1f} s |",
                   ""]
+    if against_baselines:
+        parts += [BASELINE_CAPTION + ".", ""]
+        parts.append("| " + " | ".join(BASELINE_HEADER) + " |")
+        parts.append("|" + "|".join(["---"] * 2 + ["---:"] * 2 + ["---"] + ["---:"] + ["---"]
+                                    + ["---:"] * 2) + "|")
+        parts += ["| " + " | ".join(row) + " |" for row in _baseline_rows(against_baselines)]
+        parts.append("")
+        parts += [f"- {line}" for line in baseline_notes(against_baselines)]
+        parts.append("")
     parts.append(f"Total wall time: {total_seconds:.1f} s.")
     return "\n".join(parts) + "\n"
 

@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SVG = "{http://www.w3.org/2000/svg}"
 PICTURES = ("mnist1d_curves.png", "autoencoder_curves.png", "autoencoder_codes.png",
-            "autoencoder_reconstructions.png")
+            "autoencoder_reconstructions.png", "vae_curves.png", "vae_samples.png",
+            "forecast_curves.png", "forecast_examples.png")
 QUICK_STEPS = 300
 
 
@@ -118,6 +119,48 @@ def test_quick_run_learns(quick_run):
     assert ae["sizes"][0] == ae["sizes"][-1] == 64 and min(ae["sizes"]) == 2
 
 
+
+def test_quick_run_has_the_generative_and_sequence_rows_beside_their_baselines(quick_run):
+    _, printed, out = quick_run
+    lines = printed.splitlines()
+    assert "Generative and sequence models beside a simple baseline" in printed
+    vae = next(line for line in lines if line.startswith("VAE (2-D latent)"))
+    assert "PCA, 2 components" in vae and "reconstruction MSE" in vae
+    lstm = next(line for line in lines if line.startswith("LSTM forecaster (24 in, 24 out)"))
+    assert "linear AR (least squares)" in lstm
+    assert "test ELBO" in printed and "last-value baseline" in printed
+    md = (out / "results.md").read_text()
+    assert "| VAE (2-D latent) | UCI digits |" in md
+    assert "| LSTM forecaster (24 in, 24 out) | damped pendulum |" in md
+    results = json.loads((out / "results.json").read_text())
+    assert results["models"][-2:] == ["vae", "forecaster"]
+    for key in ("vae_curves.png", "vae_samples.png", "forecast_curves.png",
+                "forecast_examples.png"):
+        assert key in results["files"]
+
+
+def test_quick_run_beats_the_baselines(quick_run):
+    # even 300 steps are enough for both to beat their simple baselines on the test set
+    _, _, out = quick_run
+    results = json.loads((out / "results.json").read_text())
+    vae = results["digits_vae"]
+    assert vae["steps"] == QUICK_STEPS and vae["latent"] == 2
+    assert vae["beats_baseline"] and vae["baseline"] == "PCA, 2 components"
+    pca, mean_image = (vae["baselines_test_mse"][k] for k in ("PCA, 2 components", "mean image"))
+    assert vae["test_mse"] < pca < mean_image
+    # the ELBO is the negative of its two parts, a bound below 0 nats, with a KL that is used
+    assert vae["test_elbo"] == pytest.approx(-(vae["test_reconstruction_nll"] + vae["test_kl"]))
+    assert vae["test_kl"] > 0.5 and vae["test_elbo"] < 0
+    assert vae["curves"]["test_loss"][-1] < 0.8 * vae["curves"]["test_loss"][0]
+    fc = results["pendulum_forecaster"]
+    assert fc["beats_baseline"] and fc["baseline"] == "linear AR (least squares)"
+    baselines = fc["baselines_test_mse"]
+    assert fc["test_mse"] < baselines["linear AR (least squares)"] < baselines["last value"]
+    assert len(fc["test_mse_by_step"]) == fc["horizon"] == 24
+    assert fc["curves"]["step"][-1] == QUICK_STEPS
+    assert fc["curves"]["test_loss"][-1] < 0.05 * fc["curves"]["test_loss"][0]
+    assert fc["recipe"]["window"] == 24
+
 # -- options ------------------------------------------------------------------------------------
 def test_same_seed_same_numbers_and_another_seed_differs(tmp_path):
     def numbers(seed, folder):
@@ -139,18 +182,21 @@ def test_no_plots_and_dataset_selection(tmp_path):
     assert status == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json", "results.md"]
     results = json.loads((tmp_path / "results.json").read_text())
-    assert "mnist1d" not in results and results["models"] == ["autoencoder"]
+    assert "mnist1d" not in results and results["models"] == ["autoencoder", "vae"]
+    assert "digits_vae" in results and "pendulum_forecaster" not in results
     assert "not comparable with the paper" in (tmp_path / "results.md").read_text()
     assert "MNIST-1D test accuracy" not in printed
 
 
 @pytest.mark.parametrize(("models", "dataset", "expected"), [
-    (None, "all", ["logreg", "mlp", "cnn", "autoencoder"]),
+    (None, "all", ["logreg", "mlp", "cnn", "autoencoder", "vae", "forecaster"]),
     (["cnn,logreg"], "all", ["logreg", "cnn"]),
     (["cnn", "MLP"], "all", ["mlp", "cnn"]),
     (["all"], "mnist1d", ["logreg", "mlp", "cnn"]),
-    (None, "digits", ["autoencoder"]),
+    (None, "digits", ["autoencoder", "vae"]),
     (["mlp, autoencoder"], "digits", ["autoencoder"]),
+    (None, "pendulum", ["forecaster"]),
+    (["forecaster,vae"], "all", ["vae", "forecaster"]),
 ])
 def test_select_models(models, dataset, expected):
     assert select_models(models, dataset) == expected
@@ -158,7 +204,8 @@ def test_select_models(models, dataset, expected):
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--model", "resnet"], "unknown model 'resnet'"),
-    (["--dataset", "digits", "--model", "mlp"], "autoencoder on digits"),
+    (["--dataset", "digits", "--model", "mlp"], "autoencoder and vae on digits"),
+    (["--dataset", "pendulum", "--model", "vae"], "forecaster on pendulum"),
     (["--model", ","], "no model names"),
     (["--steps", "0"], "positive integer"),
     (["--steps", "ten"], "expected an integer"),
