@@ -88,7 +88,7 @@ class Tensor:
 
     __slots__ = (
         "_data",
-        "grad",
+        "_grad",
         "requires_grad",
         "name",
         "_op",
@@ -118,7 +118,7 @@ class Tensor:
                 " (only floating-point values have gradients)"
             )
         self._data = arr
-        self.grad = None
+        self._grad = None
         self.requires_grad = bool(requires_grad)
         self.name = name
         self._op = None
@@ -131,6 +131,25 @@ class Tensor:
         self._scope = None
 
     # -- attributes ---------------------------------------------------------------------------
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient that backward accumulated here (leaves, and Tensors that retain_grad)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got "
+                                f"{type(value).__name__}")
+            if value.shape != self._data.shape:
+                raise RuntimeError(f"assigned grad has data of a different size: shape "
+                                   f"{value.shape}, but the Tensor has shape {self.shape}")
+            if value.dtype != self._data.dtype:
+                raise RuntimeError(f"assigned grad has data of a different type: dtype "
+                                   f"{value.dtype}, but the Tensor has dtype {self.dtype}")
+        self._grad = value
+
     @property
     def data(self) -> Tensor:
         """This Tensor's values as a Tensor that shares its memory and records nothing.
@@ -365,7 +384,7 @@ class Tensor:
         for slot in ("_data", "requires_grad", "name", "_op", "_args", "_arrays", "_params",
                      "_seq", "_version", "_scope"):
             setattr(before, slot, getattr(self, slot))
-        before.grad = None
+        before._grad = None
         meta = self._meta or {}
         older = meta.get("before")
         before._meta = ({"before": older, "rebased_at": meta["rebased_at"]}
@@ -1344,7 +1363,7 @@ def _leaf(data: Any) -> Tensor:
         data = _asarray(data)
     t = _new(Tensor)
     t._data = data
-    t.grad = None
+    t._grad = None
     t.requires_grad = False
     t.name = None
     t._op = None
@@ -1364,7 +1383,7 @@ def _node(data: Any, op: Op, args: tuple, arrays: tuple, params: dict) -> Tensor
         data = _asarray(data)
     t = _new(Tensor)
     t._data = data
-    t.grad = None
+    t._grad = None
     t.requires_grad = True
     t.name = None
     t._op = op
