@@ -894,14 +894,28 @@ def cdist(x1: TensorLike, x2: TensorLike, p: float = 2.0,
 
 
 def cholesky_solve(B: TensorLike, L: TensorLike, upper: bool = False) -> Tensor:
-    """X with (L L^T) X = B (U^T U with upper=True): two triangular solves."""
+    """X with (L L^T) X = B (U^T U with upper=True), from the factor's triangle. As in PyTorch,
+    the factor's gradient is that of (L L^T)^-1 B in every entry of L, not only its triangle."""
     b = _matrices("cholesky_solve", B, square=False, arg="B")
-    low = _matrices("cholesky_solve", L, arg="L")
-    if upper:
-        y = solve_triangular(_mT(low), b, upper=False)
-        return solve_triangular(low, y, upper=True)
-    y = solve_triangular(low, b, upper=False)
-    return solve_triangular(_mT(low), y, upper=True)
+    low = _triangle_only(_matrices("cholesky_solve", L, arg="L"), upper)
+    _same_dtype("cholesky_solve", low, b)
+    if b.shape[-2] != low.shape[-1]:
+        raise RuntimeError(f"cholesky_solve: Incompatible matrix sizes for the equation "
+                           f"(L L^H) X = B: L is {low.shape[-2]} by {low.shape[-1]} and B is "
+                           f"{b.shape[-2]} by {b.shape[-1]}")
+    first, second = (_mT(low), low) if upper else (low, _mT(low))
+    return solve(second, solve(first, b))
+
+
+def _triangle_only(x: Tensor, upper: bool) -> Tensor:
+    """x with the other triangle read as zeros, while the gradient reaches all of x."""
+    d = x._data
+    t = np.triu(d) if upper else np.tril(d)
+    if np.array_equal(t, d):
+        return x
+    if not (x.requires_grad and _state.enabled):
+        return _leaf(t)
+    return x + _leaf(t - d)
 
 
 def cholesky_inverse(L: TensorLike, upper: bool = False) -> Tensor:

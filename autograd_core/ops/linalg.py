@@ -414,11 +414,11 @@ def _all_zero(x):
     return not np.any(np.asarray(x))
 
 
-def _warn_ties(name, what, gaps, numerators):
+def _warn_ties(name, what, gaps):
     """PyTorch's inf/NaN where values repeat and the loss uses the vectors, with a warning."""
     import warnings
 
-    if np.any((np.asarray(gaps) == 0) & (np.asarray(numerators) != 0)):
+    if np.any(np.asarray(gaps) == 0):
         warnings.warn(f"{name}: the input has repeated {what} and the loss depends on the "
                       f"singular vectors or eigenvectors, which are not unique there; the "
                       f"gradient is inf/NaN, as in PyTorch", RuntimeWarning, stacklevel=2)
@@ -442,9 +442,10 @@ def _eigh_vjp(F, g, out, a):
     e = (e - _mT(F, e)) * 0.5
     gaps = F.reshape(w, shape=row) - F.reshape(w, shape=tuple(w.shape[:-1]) + (n, 1))
     eye = np.eye(n, dtype=a.dtype)
-    _warn_ties("linalg.eigh", "eigenvalues", np.asarray(gaps) + eye, np.asarray(e))
-    inner = e / (gaps + eye) + F.diag_embed(gw, offset=0, axis1=-2, axis2=-1, size=(n, n))
-    return F.matmul(v, F.matmul(inner, _mT(F, v)))
+    _warn_ties("linalg.eigh", "eigenvalues", np.asarray(gaps) + eye)
+    with np.errstate(divide="ignore", invalid="ignore"):  # warned about just above
+        inner = e / (gaps + eye) + F.diag_embed(gw, offset=0, axis1=-2, axis2=-1, size=(n, n))
+        return F.matmul(v, F.matmul(inner, _mT(F, v)))
 
 
 def _svd_sizes(shape, full_matrices):
@@ -498,8 +499,16 @@ def _svd_vjp(F, g, out, a, full_matrices=False):
     eye = np.eye(k, dtype=a.dtype)
     gaps = s_row * s_row - s_col * s_col + eye
     num = uhgu * s_row + s_col * vhgv
-    _warn_ties("linalg.svd", "singular values", gaps, num)
-    ga = num / gaps + F.diag_embed(gs, offset=0, axis1=-2, axis2=-1, size=(k, k))
+    _warn_ties("linalg.svd", "singular values", gaps)
+    if m != n and np.any(np.asarray(s) == 0):
+        _warn_ties("linalg.svd", "zero singular values of a non-square matrix", 0)
+    with np.errstate(divide="ignore", invalid="ignore"):  # warned about just above
+        ga = num / gaps + F.diag_embed(gs, offset=0, axis1=-2, axis2=-1, size=(k, k))
+        return _svd_finish(F, ga, u, gu, vh, gvh, s_row, s_col, m, n, no_u, no_v)
+
+
+def _svd_finish(F, ga, u, gu, vh, gvh, s_row, s_col, m, n, no_u, no_v):
+    """U (ga) Vh, plus the terms of the columns outside U's (rows outside Vh's) span."""
     if m > n and not no_u:
         ga = F.matmul(u, ga)
         gus = gu / s_row
