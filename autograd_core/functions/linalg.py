@@ -542,19 +542,15 @@ def vector_norm(x: TensorLike, ord: Any = 2, dim: Any = None, keepdim: bool = Fa
         raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
     p = float(ord)
     if p < 0 and t.numel() == 0:
-        raise RuntimeError("linalg.vector_norm cannot compute the {ord} norm on an empty "
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty "
                            "tensor because the operation does not have an identity")
     if isinstance(dim, list):
         dim = tuple(dim)
-    if t.ndim == 0:
-        t = reshape(t, (1,))
-        out = _vector_norm_op(t, p=p if p not in (1.0, 2.0) else int(p), dim=None,
-                              keepdim=False)
-        return out
+    if t.ndim == 0:  # a 0-d input is its own one-element vector
+        t, dim = reshape(t, (1,)), None
     if p < 0 and p != -np.inf:
-        a = abs(t)
-        return sum(a ** p, dim=dim, keepdim=keepdim) ** (1.0 / p)
-    return _vector_norm_op(t, p if p not in (1.0, 2.0) else int(p), dim, keepdim)
+        return sum(abs(t) ** p, dim=dim, keepdim=keepdim) ** (1.0 / p)
+    return _vector_norm_op(t, int(p) if p in (1.0, 2.0) else p, dim, keepdim)
 
 
 def _two_dims(name: str, x: Tensor, dim: Any) -> tuple[int, int]:
