@@ -6,6 +6,7 @@ from .functions.linalg import (
     LinAlgError,
     cholesky,
     cholesky_ex,
+    cond,
     cross,
     det,
     eigh,
@@ -16,6 +17,7 @@ from .functions.linalg import (
     matrix_exp,
     matrix_norm,
     matrix_power,
+    matrix_rank,
     multi_dot,
     norm,
     pinv,
@@ -32,8 +34,8 @@ from .functions.linalg import (
 from .functions.linalg import linalg_diagonal as diagonal
 
 __all__ = [
-    "LinAlgError", "cholesky", "cholesky_ex", "cross", "det", "diagonal", "eigh", "eigvalsh",
-    "inv", "inv_ex", "lstsq", "matmul", "matrix_exp", "matrix_norm", "matrix_power",
-    "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_ex", "solve_triangular",
-    "svd", "svdvals", "vecdot", "vector_norm",
+    "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh",
+    "eigvalsh", "inv", "inv_ex", "lstsq", "matmul", "matrix_exp", "matrix_norm", "matrix_power",
+    "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_ex",
+    "solve_triangular", "svd", "svdvals", "vecdot", "vector_norm",
 ]

@@ -553,6 +553,36 @@ def vector_norm(x: TensorLike, ord: Any = 2, dim: Any = None, keepdim: bool = Fa
     return _vector_norm_op(t, int(p) if p in (1.0, 2.0) else p, dim, keepdim)
 
 
+def matrix_rank(A: TensorLike, *, atol: Any = None, rtol: Any = None,
+                hermitian: bool = False) -> Tensor:
+    """The number of singular values above max(atol, rtol * s_max), as int64 (no gradient);
+    rtol defaults to eps * max(m, n) unless atol is given and positive."""
+    x = _matrices("linalg.matrix_rank", A, square=hermitian)
+    d = x._data
+    m, n = d.shape[-2:]
+    if d.size == 0:
+        return _leaf(np.zeros(d.shape[:-2], dtype=np.int64))
+    s = np.abs(np.linalg.eigvalsh(d)) if hermitian else np.linalg.svd(d, compute_uv=False)
+    atol_v = 0.0 if atol is None else _cutoff(atol)
+    if rtol is None:
+        given = atol is not None and np.any(np.asarray(atol_v) > 0)
+        rtol = 0.0 if given else max(m, n) * np.finfo(d.dtype).eps
+    cut = np.maximum(np.asarray(atol_v)[..., None],
+                     np.asarray(_cutoff(rtol))[..., None] * s.max(axis=-1, keepdims=True))
+    return _leaf((s > cut).sum(axis=-1).astype(np.int64))
+
+
+def cond(A: TensorLike, p: Any = None) -> Tensor:
+    """The condition number: s_max / s_min for p None or 2 (s_min / s_max for -2), else
+    norm(A, p) * norm(inv(A), p)."""
+    x = _matrices("linalg.cond", A, square=p not in (None, 2, -2))
+    if p in (None, 2, -2):
+        s = svdvals(x)
+        hi, lo = s[..., 0], s[..., -1]
+        return hi / lo if p != -2 else lo / hi
+    return matrix_norm(x, p) * matrix_norm(inv(x), p)
+
+
 def _two_dims(name: str, x: Tensor, dim: Any) -> tuple[int, int]:
     if not isinstance(dim, (tuple, list)) or len(dim) != 2:
         raise RuntimeError(f"{name}: dim must be a 2-tuple. Got {dim}")

@@ -183,6 +183,8 @@ CASES = [
     ("norm-nuc", lambda T, x: T.norm(x, "nuc"), [general(3, 2)]),
     ("norm-p-dim", lambda T, x: T.norm(x, 3, dim=1), [rand(3, 4)]),
     ("dist", lambda T, x, y: T.dist(x, y, 3), [rand(3, 4), rand(4)]),
+    ("cond", lambda T, a: T.linalg.cond(a), [general(3, 4, batch=(2,))]),
+    ("cond--2", lambda T, a: T.linalg.cond(a, -2), [general(3)]),
     ("trace", lambda T, a: T.trace(a), [rand(3, 4)]),
     ("diag-vector", lambda T, x: T.diag(x, 1), [rand(3)]),
     ("diag-matrix", lambda T, a: T.diag(a, -1), [rand(3, 4)]),
@@ -443,6 +445,26 @@ def test_small_helpers():
                                [[5.0]])
     u, s, v = ag.svd(ag.tensor(general(3, 2)), compute_uv=False)
     assert u.shape == (3, 3) and v.shape == (2, 2) and not u.numpy().any()
+
+
+@needs_torch
+@pytest.mark.torch
+def test_matrix_rank_and_cond_in_every_norm_match_torch():
+    a = rand(3, 4, 4)
+    a[1, :, 0] = a[1, :, 1]
+    a[2] = np.outer(rand(4), rand(4))
+    for kw in ({}, {"atol": 0.5, "rtol": 0.1}, {"atol": 0.2}, {"hermitian": True}):
+        arg = a + np.swapaxes(a, -1, -2) if kw.get("hermitian") else a
+        ours = ag.linalg.matrix_rank(ag.tensor(arg), **kw)
+        assert ours.tolist() == torch.linalg.matrix_rank(torch.tensor(arg), **kw).tolist()
+        assert ours.dtype == np.int64
+    b = general(3)
+    for p in (1, -1, "fro", "nuc", float("inf"), -float("inf")):  # torch's backward fails here
+        x = ag.tensor(b, requires_grad=True)
+        np.testing.assert_allclose(ag.linalg.cond(x, p).item(),
+                                   torch.linalg.cond(torch.tensor(b), p).item(), rtol=1e-12)
+        ag.linalg.cond(x, p).backward()
+        assert np.all(np.isfinite(x.grad.numpy()))
 
 
 def test_cdist_gradient_at_zero_distance_is_zero():
