@@ -171,6 +171,21 @@ class Tensor:
     def mT(self) -> Tensor:
         return self.transpose(-2, -1)
 
+    @property
+    def mH(self) -> Tensor:
+        """The conjugate transpose of the last two dims: mT, as every Tensor here is real."""
+        return self.transpose(-2, -1)
+
+    @property
+    def H(self) -> Tensor:
+        if self.ndim > 2:
+            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
+                               f"{self.ndim}-D tensor.")
+        return self.permute(*range(self.ndim - 1, -1, -1))
+
+    def adjoint(self) -> Tensor:
+        return self.transpose(-2, -1)
+
     def size(self, dim: int | None = None) -> Any:
         if dim is None:
             return self._data.shape

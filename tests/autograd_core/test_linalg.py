@@ -467,6 +467,24 @@ def test_matrix_rank_and_cond_in_every_norm_match_torch():
         assert np.all(np.isfinite(x.grad.numpy()))
 
 
+METHODS = ["det", "inverse", "logdet", "slogdet", "triu", "tril", "triu_", "tril_", "diagonal",
+           "trace", "diag", "diag_embed", "cholesky", "cholesky_solve", "cholesky_inverse", "mm",
+           "bmm", "mv", "addmm", "addmv", "addr", "baddbmm", "addbmm", "kron", "cross", "dist",
+           "norm", "matrix_power", "matrix_exp", "pinverse", "qr", "svd", "outer", "inner",
+           "adjoint"]
+
+
+def test_tensor_methods_are_the_functions():
+    a = ag.tensor(spd(3))
+    for name in METHODS:
+        assert hasattr(a, name), name
+    np.testing.assert_allclose(a.inverse().numpy(), ag.linalg.inv(a).numpy())
+    np.testing.assert_allclose(a.cholesky_solve(a.cholesky()).numpy(),
+                               ag.cholesky_solve(a, ag.linalg.cholesky(a)).numpy())
+    assert a.mH.tolist() == a.mT.tolist() == a.H.tolist() == a.adjoint().tolist()
+    assert a.svd().V.shape == (3, 3) and a.qr().R.shape == (3, 3)
+
+
 def test_cdist_gradient_at_zero_distance_is_zero():
     a = ag.tensor([[1.0, 2.0], [0.0, 0.0]], requires_grad=True)
     ag.cdist(a, ag.tensor([[1.0, 2.0]])).sum().backward()
