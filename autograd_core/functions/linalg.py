@@ -24,7 +24,7 @@ from ..ops.linalg import LinAlgError, parse_einsum
 from ..tensor import Tensor, _leaf, _node, apply
 from ..tensor import ensure_tensor as _t
 from .indexing import roll
-from .pointwise import abs
+from .pointwise import abs, where
 from .reductions import amax, amin, sum
 from .reductions import norm as _vector_norm_op
 from .shape import reshape, unsqueeze
@@ -866,8 +866,8 @@ def _scaled_sum(name: str, input: TensorLike, product: Tensor, beta: Any, alpha:
         raise RuntimeError(f"{name}: the input of shape {x.shape} does not broadcast to the "
                            f"product's shape {product.shape}") from None
     out = product if alpha == 1 else product * alpha
-    if beta == 0:
-        return out + _leaf(np.zeros(x.shape, dtype=x.dtype))
+    if beta == 0:  # zeros that still pass input a (zero) gradient, as PyTorch's
+        return out + where(_leaf(np.zeros(x.shape, dtype=bool)), x, 0.0)
     return out + (x if beta == 1 else x * beta)
 
 
