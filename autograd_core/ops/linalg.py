@@ -376,24 +376,20 @@ def _triangle(a, upper, unitriangular):
 
 
 def _solve_triangular(a, b, upper, left=True, unitriangular=False):
+    """Only A's triangle is read. A zero on its diagonal raises (PyTorch returns inf/NaN)."""
     t = _triangle(a, upper, unitriangular)
-    try:
-        if left:
-            return np.linalg.solve(t, b)
-        return np.swapaxes(np.linalg.solve(np.swapaxes(t, -1, -2), np.swapaxes(b, -1, -2)),
-                           -1, -2)
-    except np.linalg.LinAlgError:
-        d = np.diagonal(np.broadcast_to(t, np.broadcast_shapes(t.shape[:-2], b.shape[:-2])
-                                        + t.shape[-2:]), 0, -2, -1)
-        bad = np.argwhere(d == 0)
-        at = bad[0] if len(bad) else None
+    bad = np.argwhere(np.diagonal(t, 0, -2, -1) == 0) if not unitriangular else ()
+    if len(bad):
+        at = bad[0]
         where = ""
-        if at is not None and d.ndim > 1:
-            where = f"(Batch element {int(np.ravel_multi_index(tuple(at[:-1]), d.shape[:-1]))}): "
-        k = "" if at is None else f" {int(at[-1]) + 1}"
-        raise LinAlgError(f"linalg.solve_triangular: {where}the diagonal element{k} of the "
-                          "triangular matrix is zero, so the system has no unique "
-                          "solution") from None
+        if t.ndim > 2:
+            where = f"(Batch element {int(np.ravel_multi_index(tuple(at[:-1]), t.shape[:-2]))}): "
+        raise LinAlgError(f"linalg.solve_triangular: {where}the diagonal element "
+                          f"{int(at[-1]) + 1} of the triangular matrix is zero, so the system "
+                          "has no unique solution")
+    if left:
+        return np.linalg.solve(t, b)
+    return np.swapaxes(np.linalg.solve(np.swapaxes(t, -1, -2), np.swapaxes(b, -1, -2)), -1, -2)
 
 
 def _solve_triangular_vjp_b(F, g, out, a, b, upper, left=True, unitriangular=False):
