@@ -369,8 +369,9 @@ def _check_uplo(name: str, UPLO: str) -> bool:
 
 def eigh(A: TensorLike, UPLO: str = "L") -> Any:
     """(eigenvalues ascending, orthonormal eigenvectors) of a symmetric matrix, read from the
-    UPLO triangle. Gradients through the eigenvectors are inf/NaN (with a RuntimeWarning) where
-    eigenvalues repeat, as in PyTorch; through the eigenvalues alone they are always finite."""
+    UPLO triangle. Where eigenvalues repeat, their eigenvectors are not unique: a loss that uses
+    them gets an inf/NaN gradient, as in PyTorch, with a RuntimeWarning; one that uses only the
+    eigenvalues and the other (unique) eigenvectors gets its exact, finite gradient."""
     x = _matrices("linalg.eigh", A)
     packed = apply(EIGH, (_from_triangle(x, _check_uplo("linalg.eigh", UPLO)),), {})
     return EighResult(packed[..., 0, :], packed[..., 1:, :])
@@ -396,8 +397,10 @@ def _svd_packed(name: str, A: TensorLike, full_matrices: bool) -> tuple[Tensor, 
 
 def svd(A: TensorLike, full_matrices: bool = True, *, driver: str | None = None) -> Any:
     """(U, S, Vh) with A = U diag(S) Vh, S descending. As in PyTorch, the columns of U and rows
-    of Vh beyond min(m, n) (full_matrices=True) carry no gradient, and gradients through U or
-    Vh are inf/NaN (with a RuntimeWarning) where singular values repeat."""
+    of Vh beyond min(m, n) (full_matrices=True) carry no gradient. Where singular values repeat
+    (or are zero, for a non-square A) the singular vectors there are not unique: a loss that
+    uses them gets an inf/NaN gradient, as in PyTorch, with a RuntimeWarning; one that uses
+    only S and the other vectors gets its exact, finite gradient."""
     if driver is not None:
         raise RuntimeError("linalg.svd: keyword argument `driver=` is only supported on CUDA "
                            "inputs with cuSOLVER backend.")
@@ -407,6 +410,9 @@ def svd(A: TensorLike, full_matrices: bool = True, *, driver: str | None = None)
 def svdvals(A: TensorLike, *, driver: str | None = None) -> Tensor:
     """The singular values, descending; the gradient U diag(g) Vh is finite even where they
     repeat."""
+    if driver is not None:
+        raise RuntimeError("linalg.svdvals: keyword argument `driver=` is only supported on "
+                           "CUDA inputs with cuSOLVER backend.")
     return _svd_packed("linalg.svdvals", A, False)[1]
 
 

@@ -410,14 +410,32 @@ def _all_zero(x):
     return not np.any(np.asarray(x))
 
 
-def _warn_ties(name, what, gaps):
-    """PyTorch's inf/NaN where values repeat and the loss uses the vectors, with a warning."""
+def _unused(x, axis):
+    """Per vector (column for axis=-2, row for axis=-1): its cotangent is exactly zero."""
+    return ~np.any(np.asarray(x) != 0, axis=axis)
+
+
+def _safe_denominator(name, what, den, unused):
+    """den where it is not zero. Where it is (two equal values, or a zero singular value), the
+    vectors involved are not unique: if the loss uses none of them (`unused`, exactly zero
+    cotangents) the term is 0, which is exact; otherwise it is inf/NaN, as PyTorch gives it,
+    with a RuntimeWarning."""
     import warnings
 
-    if np.any(np.asarray(gaps) == 0):
-        warnings.warn(f"{name}: the input has repeated {what} and the loss depends on the "
-                      f"singular vectors or eigenvectors, which are not unique there; the "
-                      f"gradient is inf/NaN, as in PyTorch", RuntimeWarning, stacklevel=2)
+    d = np.asarray(den)
+    zero = d == 0
+    if not zero.any():
+        return den
+    if np.any(zero & ~unused):
+        warnings.warn(f"{name}: the input has {what} and the loss depends on the singular "
+                      f"vectors or eigenvectors that are not unique there; the gradient is "
+                      f"inf/NaN, as in PyTorch", RuntimeWarning, stacklevel=3)
+    return den + (zero & unused).astype(d.dtype)
+
+
+def _pairs(unused):
+    """Both vectors of the pair (i, j) unused."""
+    return unused[..., :, None] & unused[..., None, :]
 
 
 def _eigh(a):
@@ -438,9 +456,10 @@ def _eigh_vjp(F, g, out, a):
     e = (e - _mT(F, e)) * 0.5
     gaps = F.reshape(w, shape=row) - F.reshape(w, shape=tuple(w.shape[:-1]) + (n, 1))
     eye = np.eye(n, dtype=a.dtype)
-    _warn_ties("linalg.eigh", "eigenvalues", np.asarray(gaps) + eye)
-    with np.errstate(divide="ignore", invalid="ignore"):  # warned about just above
-        inner = e / (gaps + eye) + F.diag_embed(gw, offset=0, axis1=-2, axis2=-1, size=(n, n))
+    den = _safe_denominator("linalg.eigh", "repeated eigenvalues", gaps + eye,
+                            _pairs(_unused(gv, -2)))
+    with np.errstate(divide="ignore", invalid="ignore"):  # warned about, if it happens
+        inner = e / den + F.diag_embed(gw, offset=0, axis1=-2, axis2=-1, size=(n, n))
         return F.matmul(v, F.matmul(inner, _mT(F, v)))
 
 
@@ -495,10 +514,9 @@ def _svd_vjp(F, g, out, a, full_matrices=False):
     eye = np.eye(k, dtype=a.dtype)
     gaps = s_row * s_row - s_col * s_col + eye
     num = uhgu * s_row + s_col * vhgv
-    _warn_ties("linalg.svd", "singular values", gaps)
-    if m != n and np.any(np.asarray(s) == 0):
-        _warn_ties("linalg.svd", "zero singular values of a non-square matrix", 0)
-    with np.errstate(divide="ignore", invalid="ignore"):  # warned about just above
+    unused = _unused(gu, -2) & _unused(gvh, -1)
+    gaps = _safe_denominator("linalg.svd", "repeated singular values", gaps, _pairs(unused))
+    with np.errstate(divide="ignore", invalid="ignore"):  # warned about, if it happens
         ga = num / gaps + F.diag_embed(gs, offset=0, axis1=-2, axis2=-1, size=(k, k))
         return _svd_finish(F, ga, u, gu, vh, gvh, s_row, s_col, m, n, no_u, no_v)
 
@@ -507,12 +525,14 @@ def _svd_finish(F, ga, u, gu, vh, gvh, s_row, s_col, m, n, no_u, no_v):
     """U (ga) Vh, plus the terms of the columns outside U's (rows outside Vh's) span."""
     if m > n and not no_u:
         ga = F.matmul(u, ga)
-        gus = gu / s_row
+        gus = gu / _safe_denominator("linalg.svd", "zero singular values", s_row,
+                                     _unused(gu, -2)[..., None, :])
         ga = ga + gus - F.matmul(u, F.matmul(_mT(F, u), gus))
         return F.matmul(ga, vh)
     if m < n and not no_v:
         ga = F.matmul(ga, vh)
-        gvs = gvh / s_col
+        gvs = gvh / _safe_denominator("linalg.svd", "zero singular values", s_col,
+                                      _unused(gvh, -1)[..., :, None])
         ga = ga + gvs - F.matmul(F.matmul(gvs, _mT(F, vh)), vh)
         return F.matmul(u, ga)
     return F.matmul(u, F.matmul(ga, vh))

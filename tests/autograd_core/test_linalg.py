@@ -412,6 +412,38 @@ def test_repeated_eigenvalues_and_singular_values():
     assert not np.all(np.isfinite(w.grad.numpy()))
 
 
+def _central(f, a, d, eps=1e-6):
+    return (f(a + eps * d) - f(a - eps * d)) / (2 * eps)
+
+
+def test_vectors_that_stay_unique_beside_a_repeated_value_have_finite_exact_gradients():
+    """eigenvalues 1, 1, 3: the third eigenvector is unique, and a loss of it alone has a
+    finite derivative (PyTorch gives NaN: 0/0 for the pair it does not use)."""
+    c = np.array([0.3, -0.5, 0.8])
+    a = np.diag([1.0, 1.0, 3.0])
+    q = _orth(3)
+    a = q @ a @ q.T
+    a = (a + a.T) / 2
+
+    def eig_loss(m):
+        return float(np.dot(np.linalg.eigh(m)[1][:, 2], c) ** 2)
+
+    def svd_loss(m):
+        return float(np.dot(np.linalg.svd(m)[0][:, 0], c) ** 2)
+
+    for fn, ours in ((eig_loss, lambda x: (ag.linalg.eigh(x).eigenvectors[:, 2]
+                                           @ ag.tensor(c)) ** 2),
+                     (svd_loss, lambda x: (ag.linalg.svd(x).U[:, 0] @ ag.tensor(c)) ** 2)):
+        x = ag.tensor(a, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no warning: nothing is undefined here
+            ours(x).backward()
+        d = rand(3, 3)
+        d = d + d.T
+        assert np.all(np.isfinite(x.grad.numpy()))
+        np.testing.assert_allclose(np.sum(x.grad.numpy() * d), _central(fn, a, d), rtol=1e-6)
+
+
 def test_cholesky_solve_and_triangular_solves():
     m = spd(4)
     low = np.linalg.cholesky(m)
