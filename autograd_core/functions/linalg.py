@@ -21,6 +21,7 @@ from ..arguments import check_dim
 from ..modes import state as _state
 from ..ops import REGISTRY as R
 from ..ops.linalg import LinAlgError, parse_einsum
+from ..ops.linalg import _first_zero_pivot as _zero_pivot
 from ..tensor import Tensor, _leaf, _node, apply
 from ..tensor import ensure_tensor as _t
 from .indexing import roll
@@ -166,7 +167,8 @@ SolveExResult = namedtuple("linalg_solve_ex", ["result", "info"])
 LstsqResult = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
 
 _TORCH_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
-                "uint8": "Byte", "bool": "Bool", "float16": "Half"}
+                "uint8": "Byte", "bool": "Bool", "float16": "Half", "float32": "Float",
+                "float64": "Double"}
 
 
 def _floating(name: str, x: Tensor) -> None:
@@ -194,7 +196,8 @@ def _matrices(name: str, A: TensorLike, square: bool = True, arg: str = "A") -> 
 def _same_dtype(name: str, a: Tensor, b: Tensor) -> None:
     if a.dtype != b.dtype:
         raise RuntimeError(f"{name}: Expected A and B to have the same dtype, but found A of "
-                           f"type {a.dtype} and B of type {b.dtype} instead")
+                           f"type {_TORCH_NAMES.get(str(a.dtype), a.dtype)} and B of type "
+                           f"{_TORCH_NAMES.get(str(b.dtype), b.dtype)} instead")
 
 
 def _mT(x: Tensor) -> Tensor:
@@ -235,8 +238,6 @@ def inv_ex(A: TensorLike, *, check_errors: bool = False) -> Any:
 
 def _ex_fallback(a: Tensor, b: np.ndarray) -> tuple[Tensor, Tensor]:
     """Per matrix: solve(A, B) where A is invertible, inf where it is not, and LAPACK's info."""
-    from ..ops.linalg import _first_zero_pivot
-
     d = np.broadcast_to(a._data, np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + a.shape[-2:])
     bb = np.broadcast_to(b, d.shape[:-2] + b.shape[-2:])
     flat_a = d.reshape((-1,) + d.shape[-2:])
@@ -247,7 +248,7 @@ def _ex_fallback(a: Tensor, b: np.ndarray) -> tuple[Tensor, Tensor]:
         try:
             out[i] = np.linalg.solve(flat_a[i], flat_b[i])
         except np.linalg.LinAlgError:
-            info[i] = _first_zero_pivot(flat_a[i]) or flat_a.shape[-1]
+            info[i] = _zero_pivot(flat_a[i]) or flat_a.shape[-1]
             out[i] = np.inf
     return _leaf(out.reshape(bb.shape)), _leaf(info.reshape(d.shape[:-2]))
 
@@ -518,7 +519,8 @@ def lstsq(A: TensorLike, B: TensorLike, rcond: float | None = None, *,
     eps = np.finfo(a.dtype).eps
     rtol = eps * max(m, n) if rcond is None or rcond < 0 else rcond
     x = pinv(a, rtol=rtol) @ bm
-    s = np.linalg.svd(a._data, compute_uv=False) if a.size else np.zeros(a.shape[:-2] + (0,))
+    s = (np.linalg.svd(a._data, compute_uv=False) if a.numel()
+         else np.zeros(a.shape[:-2] + (min(m, n),), dtype=a.dtype))
     smax = s.max(axis=-1, keepdims=True, initial=0.0)
     rank = (s > rtol * smax).sum(axis=-1).astype(np.int64)
     empty = _leaf(np.zeros((0,), dtype=a.dtype))
