@@ -594,7 +594,7 @@ def cond(A: TensorLike, p: Any = None) -> Tensor:
 def _two_dims(name: str, x: Tensor, dim: Any) -> tuple[int, int]:
     if not isinstance(dim, (tuple, list)) or len(dim) != 2:
         raise RuntimeError(f"{name}: dim must be a 2-tuple. Got {dim}")
-    d0, d1 = (int(d) % x.ndim for d in dim)
+    d0, d1 = (check_dim(int(d), x.ndim, name) for d in dim)
     if d0 == d1:
         raise RuntimeError(f"{name}: dims must be different. Got ({dim[0]}, {dim[1]})")
     return d0, d1
@@ -615,7 +615,7 @@ def matrix_norm(A: TensorLike, ord: Any = "fro", dim: Any = (-2, -1), keepdim: b
         s = svdvals(_to_last_two(x, d0, d1))
         out = sum(s, dim=-1) if ord == "nuc" else (amax(s, dim=-1) if ord == 2
                                                    else amin(s, dim=-1))
-        return _keep(out, x.ndim, d0, d1) if keepdim else out
+        return _keep(out, d0, d1) if keepdim else out
     if ord in (1, -1, np.inf, -np.inf):
         over, along = (d0, d1) if ord in (1, -1) else (d1, d0)
         sums = sum(abs(x), dim=over, keepdim=True)
@@ -631,7 +631,7 @@ def _to_last_two(x: Tensor, d0: int, d1: int) -> Tensor:
     return x.permute(*rest, d0, d1)
 
 
-def _keep(out: Tensor, ndim: int, d0: int, d1: int) -> Tensor:
+def _keep(out: Tensor, d0: int, d1: int) -> Tensor:
     for d in sorted((d0, d1)):
         out = unsqueeze(out, d)
     return out
