@@ -237,20 +237,16 @@ def inv_ex(A: TensorLike, *, check_errors: bool = False) -> Any:
 
 
 def _ex_fallback(a: Tensor, b: np.ndarray) -> tuple[Tensor, Tensor]:
-    """Per matrix: solve(A, B) where A is invertible, inf where it is not, and LAPACK's info."""
-    d = np.broadcast_to(a._data, np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + a.shape[-2:])
-    bb = np.broadcast_to(b, d.shape[:-2] + b.shape[-2:])
-    flat_a = d.reshape((-1,) + d.shape[-2:])
-    flat_b = bb.reshape((-1,) + bb.shape[-2:])
-    out = np.empty(flat_b.shape, dtype=a.dtype)
-    info = np.zeros(flat_a.shape[0], dtype=np.int32)
-    for i in range(flat_a.shape[0]):
-        try:
-            out[i] = np.linalg.solve(flat_a[i], flat_b[i])
-        except np.linalg.LinAlgError:
-            info[i] = _zero_pivot(flat_a[i]) or flat_a.shape[-1]
-            out[i] = np.inf
-    return _leaf(out.reshape(bb.shape)), _leaf(info.reshape(d.shape[:-2]))
+    """solve(A, B) per matrix where A is invertible and inf where it is not, and LAPACK's info
+    (the 1-based zero pivot, 0 when invertible) with A's batch shape, as PyTorch gives it."""
+    ad = a._data
+    flat = ad.reshape((-1,) + ad.shape[-2:])
+    info = np.array([_zero_pivot(m) or 0 for m in flat], dtype=np.int32).reshape(ad.shape[:-2])
+    ok = info == 0
+    safe = np.where(ok[..., None, None], ad, np.eye(ad.shape[-1], dtype=ad.dtype))
+    out = np.linalg.solve(safe, b)
+    out = np.where(ok.reshape(ok.shape + (1, 1)), out, np.inf).astype(ad.dtype, copy=False)
+    return _leaf(out), _leaf(info)
 
 
 def det(A: TensorLike) -> Tensor:
@@ -308,8 +304,7 @@ def solve_ex(A: TensorLike, B: TensorLike, *, left: bool = True,
     a, b = _t(A), _t(B)
     try:
         x = solve(a, b, left=left)
-        batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-1 if _is_vector_rhs(a, b) else -2])
-        return SolveExResult(x, _leaf(np.zeros(batch, dtype=np.int32)))
+        return SolveExResult(x, _leaf(np.zeros(a.shape[:-2], dtype=np.int32)))
     except LinAlgError:
         if check_errors:
             raise
