@@ -226,27 +226,26 @@ def inv(A: TensorLike) -> Tensor:
 
 
 def inv_ex(A: TensorLike, *, check_errors: bool = False) -> Any:
-    """(inverse, info): info is 0, or the 1-based zero pivot of a singular matrix (no error)."""
+    """(inverse, info): info is 0, or the 1-based zero pivot of a singular matrix, whose
+    inverse is then inf (no error); the invertible ones keep their gradients."""
     x = _matrices("linalg.inv_ex", A)
     try:
         return InvExResult(inv(x), _leaf(np.zeros(x.shape[:-2], dtype=np.int32)))
     except LinAlgError:
         if check_errors:
             raise
-    return InvExResult(*_ex_fallback(x, np.eye(x.shape[-1], dtype=x.dtype)))
+    safe, ok, info = _invertible_part(x)
+    return InvExResult(where(ok, inv(safe), np.inf), info)
 
 
-def _ex_fallback(a: Tensor, b: np.ndarray) -> tuple[Tensor, Tensor]:
-    """solve(A, B) per matrix where A is invertible and inf where it is not, and LAPACK's info
-    (the 1-based zero pivot, 0 when invertible) with A's batch shape, as PyTorch gives it."""
+def _invertible_part(a: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """A with each singular matrix replaced by the identity, the mask of the invertible ones
+    (shaped to broadcast over matrices), and LAPACK's info with A's batch shape."""
     ad = a._data
     flat = ad.reshape((-1,) + ad.shape[-2:])
     info = np.array([_zero_pivot(m) or 0 for m in flat], dtype=np.int32).reshape(ad.shape[:-2])
-    ok = info == 0
-    safe = np.where(ok[..., None, None], ad, np.eye(ad.shape[-1], dtype=ad.dtype))
-    out = np.linalg.solve(safe, b)
-    out = np.where(ok.reshape(ok.shape + (1, 1)), out, np.inf).astype(ad.dtype, copy=False)
-    return _leaf(out), _leaf(info)
+    ok = _leaf((info == 0)[..., None, None])
+    return where(ok, a, np.eye(ad.shape[-1], dtype=ad.dtype)), ok, _leaf(info)
 
 
 def det(A: TensorLike) -> Tensor:
@@ -308,14 +307,11 @@ def solve_ex(A: TensorLike, B: TensorLike, *, left: bool = True,
     except LinAlgError:
         if check_errors:
             raise
-    vector = _is_vector_rhs(a, b)
-    bm = b._data[..., None] if vector else b._data
-    am = a
-    if not left:
-        am, bm = _mT(a), (bm if vector else np.swapaxes(bm, -1, -2))
-    out, info = _ex_fallback(am, bm)
-    res = out._data[..., 0] if vector else (out._data if left else np.swapaxes(out._data, -1, -2))
-    return SolveExResult(_leaf(res), info)
+    safe, ok, info = _invertible_part(a)
+    x = solve(safe, b, left=left)
+    if _is_vector_rhs(a, b):
+        ok = ok[..., 0]
+    return SolveExResult(where(ok, x, np.inf), info)
 
 
 def cholesky(A: TensorLike, *, upper: bool = False) -> Tensor:

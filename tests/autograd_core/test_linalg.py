@@ -531,6 +531,13 @@ def test_ex_variants_report_info_instead_of_raising():
     np.testing.assert_allclose(inverse.numpy()[1], [[0.5, 0.0], [0.0, 1.0]])
     result, info = ag.linalg.solve_ex(singular, ag.ones(2, 2))
     assert info.tolist() == [2, 0]
+    assert np.isinf(result.numpy()[0]).all() and np.isfinite(result.numpy()[1]).all()
+    x = ag.tensor(singular.numpy(), requires_grad=True)  # the invertible one keeps its gradient
+    ag.linalg.inv_ex(x).inverse[1].sum().backward()
+    m = singular.numpy()[1]
+    np.testing.assert_allclose(x.grad.numpy()[1], -(np.linalg.inv(m).T @ np.ones((2, 2))
+                                                      @ np.linalg.inv(m).T))
+    assert not x.grad.numpy()[0].any()
     low, info = ag.linalg.cholesky_ex(ag.tensor([[1.0, 2.0], [2.0, 1.0]]))
     assert info.item() == 2 and info.dtype == np.int32
     assert low.numpy()[0, 0] == 1.0
