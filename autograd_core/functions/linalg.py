@@ -7,6 +7,13 @@ The factorizations are registered ops (ops/linalg.py); everything else is compos
 from matmul, so its gradients of every order come from those rules. Errors name the PyTorch
 function and the shapes or the matrix at fault; a singular or indefinite matrix raises
 `LinAlgError` (a RuntimeError), as torch.linalg does.
+
+Where the results differ from PyTorch 2.13's, it is on purpose: the gradient of `det` at a
+singular matrix is its cofactor matrix (PyTorch returns zeros); `solve_triangular` raises on a
+zero diagonal (PyTorch returns inf/NaN); `eigh` and `svd` give the exact finite gradient when
+the loss does not use the eigenvectors or singular vectors of a repeated value (PyTorch: NaN),
+and warn when it does; `lstsq` gives the minimum-norm solution with every driver; the failed
+matrices of `cholesky_ex` hold the factor of their last good leading minor.
 """
 
 from __future__ import annotations
@@ -322,7 +329,8 @@ def cholesky(A: TensorLike, *, upper: bool = False) -> Tensor:
 
 def cholesky_ex(A: TensorLike, *, upper: bool = False, check_errors: bool = False) -> Any:
     """(L, info): info is 0, or the order of the first leading minor that is not positive
-    definite, in which case L holds the factor of the minors before it and zeros after."""
+    definite. Then that matrix's L holds the factor of the minors before it and zeros after
+    (PyTorch leaves LAPACK's partial work there); the other matrices keep their gradients."""
     x = _matrices("linalg.cholesky_ex", A)
     try:
         low = cholesky(x, upper=upper)
@@ -333,7 +341,7 @@ def cholesky_ex(A: TensorLike, *, upper: bool = False, check_errors: bool = Fals
     s = _from_triangle(x.detach(), upper)._data
     flat = s.reshape((-1,) + s.shape[-2:])
     n = s.shape[-1]
-    out = np.zeros(flat.shape, dtype=s.dtype)
+    partial = np.zeros(flat.shape, dtype=s.dtype)
     info = np.zeros(flat.shape[0], dtype=np.int32)
     for i in range(flat.shape[0]):
         k = n
@@ -346,11 +354,14 @@ def cholesky_ex(A: TensorLike, *, upper: bool = False, check_errors: bool = Fals
                 pass
             k -= 1
         if k:
-            out[i, :k, :k] = part
+            partial[i, :k, :k] = part
         info[i] = 0 if k == n else k + 1
-    out = out.reshape(s.shape)
-    return CholeskyExResult(_leaf(np.swapaxes(out, -1, -2).copy() if upper else out),
-                            _leaf(info.reshape(s.shape[:-2])))
+    partial = partial.reshape(s.shape)
+    info = info.reshape(s.shape[:-2])
+    ok = _leaf((info == 0)[..., None, None])
+    low = cholesky(where(ok, x, np.eye(n, dtype=s.dtype)), upper=upper)
+    other = np.swapaxes(partial, -1, -2).copy() if upper else partial
+    return CholeskyExResult(where(ok, low, other), _leaf(info))
 
 
 def _check_uplo(name: str, UPLO: str) -> bool:
