@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import warnings
 
+import hypothesis.extra.numpy as hnp
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autograd_core as ag
 
@@ -263,6 +266,42 @@ def test_value_gradient_and_second_derivative_match_torch(name, fn, xs):
         ht = np.zeros_like(x) if ht is None else torch.zeros_like(ht).add(ht).numpy()
         np.testing.assert_allclose(ho, ht, rtol=1e-7, atol=1e-8,
                                    err_msg=f"{name}: second derivative")
+
+
+DRAWN = {
+    "inv": (lambda T, a: T.linalg.inv(a), lambda n, b: general(n, batch=b)),
+    "det": (lambda T, a: T.linalg.det(a), lambda n, b: general(n, batch=b)),
+    "slogdet": (lambda T, a: T.linalg.slogdet(a)[1], lambda n, b: general(n, batch=b)),
+    "cholesky": (lambda T, a: T.linalg.cholesky(a), lambda n, b: spd(n, b)),
+    "eigh": (lambda T, a: (lambda r: r[0].sum(-1) + (r[1][..., :1] * r[1][..., :1].mT).sum(
+        (-2, -1)))(T.linalg.eigh(a)), lambda n, b: sym(n, b)),
+    "svd": (lambda T, a: (lambda r: r[1].sum(-1) + (r[0][..., :1] * r[2][..., :1, :]).sum(
+        (-2, -1)))(T.linalg.svd(a, full_matrices=False)), lambda n, b: general(n, n + 1, b)),
+    "qr": (lambda T, a: (lambda r: (r[0] ** 2).sum((-2, -1)) + (r[1] ** 2).sum((-2, -1)))(
+        T.linalg.qr(a)), lambda n, b: general(n + 1, n, b)),
+    "pinv": (lambda T, a: T.linalg.pinv(a), lambda n, b: general(n, n + 2, b)),
+    "matrix_exp": (lambda T, a: T.linalg.matrix_exp(a), lambda n, b: rand(*b, n, n)),
+}
+
+
+@needs_torch
+@pytest.mark.torch
+@settings(max_examples=20, deadline=None)
+@given(name=st.sampled_from(sorted(DRAWN)), n=st.integers(1, 5),
+       batch=hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3))
+def test_drawn_batches_match_torch_in_value_and_gradient(name, n, batch):
+    fn, make = DRAWN[name]
+    x = make(n, tuple(batch))
+    ours_in = ag.tensor(x, requires_grad=True)
+    theirs_in = torch.tensor(x, requires_grad=True)
+    ours, theirs = fn(ag, ours_in), fn(torch, theirs_in)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-9,
+                               atol=1e-10)
+    w = RNG.standard_normal(tuple(ours.shape))
+    (ours * ag.tensor(w)).sum().backward()
+    (theirs * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(ours_in.grad.numpy(), theirs_in.grad.numpy(), rtol=1e-7,
+                               atol=1e-9)
 
 
 @needs_torch
