@@ -191,6 +191,21 @@ class Tensor:
     def mT(self) -> Tensor:
         return self.transpose(-2, -1)
 
+    @property
+    def mH(self) -> Tensor:
+        """The conjugate transpose of the last two dims: mT, as every Tensor here is real."""
+        return self.transpose(-2, -1)
+
+    @property
+    def H(self) -> Tensor:
+        if self.ndim > 2:
+            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
+                               f"{self.ndim}-D tensor.")
+        return self.permute(*range(self.ndim - 1, -1, -1))
+
+    def adjoint(self) -> Tensor:
+        return self.transpose(-2, -1)
+
     def size(self, dim: int | None = None) -> Any:
         if dim is None:
             return self._data.shape
@@ -975,6 +990,99 @@ class Tensor:
 
     def inner(self, other: Any) -> Tensor:
         return ag.inner(self, other)
+
+    def mm(self, mat2: Any) -> Tensor:
+        return ag.mm(self, mat2)
+
+    def bmm(self, mat2: Any) -> Tensor:
+        return ag.bmm(self, mat2)
+
+    def mv(self, vec: Any) -> Tensor:
+        return ag.mv(self, vec)
+
+    def addmm(self, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return ag.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def addmv(self, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return ag.addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def addr(self, vec1: Any, vec2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return ag.addr(self, vec1, vec2, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return ag.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def addbmm(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return ag.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def kron(self, other: Any) -> Tensor:
+        return ag.kron(self, other)
+
+    def cross(self, other: Any, dim: int | None = None) -> Tensor:
+        return ag.cross(self, other, dim)
+
+    def dist(self, other: Any, p: float = 2) -> Tensor:
+        return ag.dist(self, other, p)
+
+    def det(self) -> Tensor:
+        return ag.det(self)
+
+    def logdet(self) -> Tensor:
+        return ag.logdet(self)
+
+    def slogdet(self) -> Any:
+        return ag.slogdet(self)
+
+    def inverse(self) -> Tensor:
+        return ag.inverse(self)
+
+    def pinverse(self, rcond: float = 1e-15) -> Tensor:
+        return ag.pinverse(self, rcond)
+
+    def matrix_power(self, n: int) -> Tensor:
+        return ag.matrix_power(self, n)
+
+    def matrix_exp(self) -> Tensor:
+        return ag.matrix_exp(self)
+
+    def cholesky(self, upper: bool = False) -> Tensor:
+        return ag.cholesky(self, upper)
+
+    def cholesky_solve(self, input2: Any, upper: bool = False) -> Tensor:
+        return ag.cholesky_solve(self, input2, upper)
+
+    def cholesky_inverse(self, upper: bool = False) -> Tensor:
+        return ag.cholesky_inverse(self, upper)
+
+    def qr(self, some: bool = True) -> Any:
+        return ag.qr(self, some)
+
+    def svd(self, some: bool = True, compute_uv: bool = True) -> Any:
+        return ag.svd(self, some, compute_uv)
+
+    def trace(self) -> Tensor:
+        return ag.trace(self)
+
+    def diag(self, diagonal: int = 0) -> Tensor:
+        return ag.diag(self, diagonal)
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        return ag.diagonal(self, offset, dim1, dim2)
+
+    def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+        return ag.diag_embed(self, offset, dim1, dim2)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        return ag.triu(self, diagonal)
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        return ag.tril(self, diagonal)
+
+    def triu_(self, diagonal: int = 0) -> Tensor:
+        return self._write("triu_", np.triu(self._data, diagonal))
+
+    def tril_(self, diagonal: int = 0) -> Tensor:
+        return self._write("tril_", np.tril(self._data, diagonal))
 
     # -- comparisons and logic (no gradient) ---------------------------------------------------
     def eq(self, other: Any) -> Tensor:

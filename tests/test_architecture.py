@@ -50,6 +50,7 @@ ALLOWED: dict[str, set[str]] = {
     f"{E}.viz": {f"{E}.tensor"},
     f"{E}.serialization": {f"{E}.tensor", f"{E}.devices"},
     f"{E}.special": {f"{E}.functions"},
+    f"{E}.linalg": {f"{E}.functions"},
     "nn": {E},
     "optim": {E},
     "experiments": {E, "nn", "optim"},
