@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -18,7 +18,7 @@ import numpy as np
 import autograd_core as ag
 from autograd_core.ops.registry import REGISTRY as _R
 from autograd_core.rng import default_generator as _rng
-from autograd_core.tensor import apply
+from autograd_core.tensor import _next_seq, apply
 
 Tensor = ag.Tensor
 
@@ -67,14 +67,69 @@ def _reduce(per: Tensor, reduction: str) -> Tensor:
 
 
 # -- activations -------------------------------------------------------------------------------
+def _in_place(input: Any, fn: Callable[[Tensor], Tensor], name: str) -> Tensor:
+    """fn(input) written into input's own storage, as PyTorch's inplace=True does.
+
+    Every reference to the input sees the new values. When a graph is recorded, the input
+    Tensor becomes the node of the new result and its old value lives on in a twin that the new
+    node reads, so backward is exact; an op that used the old value refuses to run backward
+    (the version counter), and a leaf that requires grad is refused outright, as in PyTorch."""
+    if not isinstance(input, Tensor):
+        return fn(_t(input))
+    x = input
+    if not (x.requires_grad and ag.is_grad_enabled()):
+        values = fn(x)._data
+        if not np.can_cast(values.dtype, x.dtype, casting="same_kind"):
+            raise RuntimeError(f"{name}: result type {values.dtype} can't be cast to the "
+                               f"desired output type {x.dtype}")
+        np.copyto(x._data, values, casting="same_kind")
+        x._version = _next_seq()
+        return x
+    if x._op is None:
+        raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
+    old = Tensor(x._data.copy())
+    old.requires_grad = True
+    old._op, old._args, old._arrays, old._params = x._op, x._args, x._arrays, x._params
+    old._seq, old._version, old._scope, old._meta = x._seq, x._version, x._scope, x._meta
+    y = fn(old)
+    np.copyto(x._data, y._data, casting="same_kind")
+    x._version = _next_seq()  # ops that read the old value must not run backward
+    x._op, x._args, x._arrays, x._params = y._op, y._args, y._arrays, y._params
+    x._seq, x._scope, x._meta = y._seq, y._scope, None
+    return x
+
+
+def _act(input: Any, fn: Callable[[Tensor], Tensor], inplace: bool, name: str) -> Tensor:
+    return _in_place(input, fn, name) if inplace else fn(_t(input))
+
+
+def _floating(x: Tensor, name: str) -> Tensor:
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"{name}: expected a floating-point input; got dtype {x.dtype}")
+    return x
+
+
+def _unary_op(op_name: str, name: str, **params: Any) -> Callable[[Tensor], Tensor]:
+    op = _R[op_name]
+    return lambda x: apply(op, (_floating(x, name),), params)
+
+
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    """max(0, x); relu'(0) = 0. `inplace` is accepted for PyTorch code and returns a new
-    Tensor (the graph never changes values under an op's feet)."""
-    return ag.relu(_t(input))
+    """max(0, x); relu'(0) = 0."""
+    return _act(input, ag.relu, inplace, "relu")
+
+
+def relu_(input: Tensor) -> Tensor:
+    return relu(input, inplace=True)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    return ag.leaky_relu(_t(input), negative_slope)
+    return _act(input, lambda x: ag.leaky_relu(x, negative_slope), inplace, "leaky_relu")
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return leaky_relu(input, negative_slope, inplace=True)
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -99,29 +154,151 @@ def softsign(input: Tensor) -> Tensor:
     return x / (ag.abs(x) + 1)
 
 
+def _elu(x: Tensor, alpha: float, scale: float = 1.0, input_scale: float = 1.0) -> Tensor:
+    z = x if input_scale == 1.0 else x * input_scale
+    neg = (ag.exp(ag.clamp(z, max=0.0)) - 1) * (alpha * scale)
+    return ag.where(x._data > 0, x if scale == 1.0 else x * scale, neg)
+
+
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    x = _t(input)
-    neg = (ag.exp(ag.clamp(x, max=0.0)) - 1) * alpha
-    return ag.where(x._data > 0, x, neg)
+    return _act(input, lambda x: _elu(x, alpha), inplace, "elu")
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return elu(input, alpha, inplace=True)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
-    alpha, scale = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
-    return elu(input, alpha) * scale
+    return _act(input, lambda x: _elu(x, _SELU_ALPHA, _SELU_SCALE), inplace, "selu")
+
+
+def selu_(input: Tensor) -> Tensor:
+    return selu(input, inplace=True)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """max(0, x) + min(0, alpha (exp(x / alpha) - 1)): elu, continuously differentiable at 0
+    for every alpha."""
+    if alpha == 0:
+        raise RuntimeError("celu: ZeroDivisionError: alpha cannot be 0 for CELU")
+    return _act(input, lambda x: _elu(x, alpha, 1.0, 1.0 / alpha), inplace, "celu")
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return celu(input, alpha, inplace=True)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
-    x = _t(input)
-    return x * ag.sigmoid(x)
+    return _act(input, lambda x: x * ag.sigmoid(x), inplace, "silu")
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
              inplace: bool = False) -> Tensor:
-    return ag.clamp(_t(input), min_val, max_val)
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
+                         f"({max_val})")
+    return _act(input, lambda x: ag.clamp(x, min_val, max_val), inplace, "hardtanh")
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return hardtanh(input, min_val, max_val, inplace=True)
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
-    return hardtanh(input, 0.0, 6.0)
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x where x > threshold, value elsewhere (the gradient is 0 there)."""
+    def fn(x: Tensor) -> Tensor:
+        return ag.where(x._data > threshold, x, ag.full_like(x, value))
+    return _act(input, fn, inplace, "threshold")
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    return globals()["threshold"](input, threshold, value, inplace=True)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x Phi(x) with the normal CDF Phi; approximate='tanh' is Hendrycks and Gimpel's tanh
+    form, which GPT-2-style code expects bit for bit."""
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"gelu: approximate argument must be either none or tanh; got "
+                           f"{approximate!r}")
+    return _unary_op("gelu", "gelu", approximate=approximate)(_t(input))
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x tanh(softplus(x)) (Misra 2019)."""
+    return _act(input, _unary_op("mish", "mish"), inplace, "mish")
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x relu6(x + 3) / 6 (MobileNetV3)."""
+    return _act(input, _unary_op("hardswish", "hardswish"), inplace, "hardswish")
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """relu6(x + 3) / 6; its gradient is 1/6 strictly inside (-3, 3), as in PyTorch."""
+    return _act(input, _unary_op("hardsigmoid", "hardsigmoid"), inplace, "hardsigmoid")
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x - lambd above lambd, x + lambd below -lambd, 0 between."""
+    if lambd < 0:
+        raise RuntimeError(f"softshrink: lambda must be greater or equal to 0, but found to be "
+                           f"{lambd}")
+    return _unary_op("softshrink", "softshrink", lambd=float(lambd))(_t(input))
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x where |x| > lambd, 0 elsewhere."""
+    return _unary_op("hardshrink", "hardshrink", lambd=float(lambd))(_t(input))
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    x = _t(input)
+    return x - ag.tanh(x)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """a * sigmoid(b), with a and b the two halves of the input along dim."""
+    x = _t(input)
+    if x.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = dim + x.ndim if dim < 0 else dim
+    if not 0 <= d < x.ndim:
+        raise IndexError(f"glu: dim {dim} is out of range for a {x.ndim}-d input")
+    n = x.shape[d]
+    if n % 2:
+        raise RuntimeError(f"glu: Halving dimension must be even, but dimension {d} is size {n}")
+    a, b = ag.split(x, n // 2, d)
+    return a * ag.sigmoid(b)
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+          training: bool = False, inplace: bool = False) -> Tensor:
+    """Randomized leaky ReLU (Xu et al. 2015): in training each negative element gets its own
+    slope drawn uniformly from [lower, upper]; in evaluation the slope is their mean."""
+    if lower > upper:
+        raise RuntimeError(f"rrelu: Lower bound should be less than or equal to the upper "
+                           f"bound; got lower={lower}, upper={upper}")
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+
+    def fn(x: Tensor) -> Tensor:
+        slopes = _rng().uniform(lower, upper, x.shape).astype(x.dtype)
+        return x * np.where(x._data >= 0, x.dtype.type(1), slopes)
+    return _act(input, fn, inplace, "rrelu")
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+           training: bool = False) -> Tensor:
+    return rrelu(input, lower, upper, training, inplace=True)
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
@@ -164,6 +341,13 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
                 dtype: Any = None) -> Tensor:
     x, dim = _softmax_input(input, dim, dtype, "log_softmax")
     return ag.log_softmax(x, dim)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+            dtype: Any = None) -> Tensor:
+    """softmax(-x): the smallest entry gets the largest weight."""
+    x, dim = _softmax_input(input, dim, dtype, "softmin")
+    return ag.softmax(-x, dim)
 
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
@@ -227,14 +411,15 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
     survivors by 1 / (1 - p), so evaluation is the identity. Draws from ag's seeded generator."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    x = _t(input)
     if not training or p == 0.0:
-        return x
-    if p == 1.0:
-        return x * 0.0
-    keep = _rng().random(x.shape) >= p
-    scale = keep.astype(x.dtype) * np.asarray(1.0 / (1.0 - p), dtype=x.dtype)
-    return x * scale
+        return _t(input)
+
+    def fn(x: Tensor) -> Tensor:
+        if p == 1.0:
+            return x * 0.0
+        keep = _rng().random(x.shape) >= p
+        return x * (keep.astype(x.dtype) * np.asarray(1.0 / (1.0 - p), dtype=x.dtype))
+    return _act(input, fn, inplace, "dropout")
 
 
 def _channel_shape(x: Tensor, name: str) -> tuple[int, ...]:
