@@ -364,7 +364,6 @@ max_pool1d = ag.max_pool1d
 max_pool2d = ag.max_pool2d
 avg_pool1d = ag.avg_pool1d
 avg_pool2d = ag.avg_pool2d
-pad = ag.pad
 
 
 def _adaptive_bounds(n: int, out: int) -> list[tuple[int, int]]:
@@ -564,6 +563,221 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     na = ag.clamp(ag.norm(a, 2, dim), min=eps)
     nb = ag.clamp(ag.norm(b, 2, dim), min=eps)
     return (a * b).sum(dim) / (na * nb)
+
+
+# -- normalization, attention, bags, pixel shuffles, padding -----------------------------------
+def _moments(x: Tensor, axes: tuple[int, ...]) -> tuple[Tensor, Tensor]:
+    """Mean and biased variance over axes, kept as size-1 dimensions."""
+    mean = x.mean(axes, keepdim=True)
+    centered = x - mean
+    return centered, (centered * centered).mean(axes, keepdim=True)
+
+
+def _affine(out: Tensor, weight: Any, bias: Any, c: int, name: str) -> Tensor:
+    shape = (1, c) + (1,) * (out.ndim - 2)
+    for what, v in (("weight", weight), ("bias", bias)):
+        if v is not None and tuple(np.shape(_arr(v))) != (c,):
+            raise RuntimeError(f"{name}: expected {what} to have {c} elements (one per channel); "
+                               f"got shape {tuple(np.shape(_arr(v)))}")
+    if weight is not None:
+        out = out * _t(weight).reshape(shape)
+    if bias is not None:
+        out = out + _t(bias).reshape(shape)
+    return out
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalizes each group of channels of each sample (Wu and He 2018): statistics that do not
+    depend on the batch, so small batches train like large ones."""
+    x = _t(input)
+    if x.ndim < 2:
+        raise RuntimeError(f"group_norm: expected an input of shape (N, C, *); got {x.shape}")
+    n, c = x.shape[:2]
+    if num_groups <= 0 or c % num_groups:
+        raise RuntimeError(f"group_norm: Expected number of channels in input to be divisible by "
+                           f"num_groups, but got input of shape {list(x.shape)} and "
+                           f"num_groups={num_groups}")
+    grouped = x.reshape(n, num_groups, -1)
+    centered, var = _moments(grouped, (2,))
+    out = (centered * (var + eps) ** -0.5).reshape(x.shape)
+    return _affine(out, weight, bias, c, "group_norm")
+
+
+def instance_norm(input: Tensor, running_mean: Tensor | None = None,
+                  running_var: Tensor | None = None, weight: Tensor | None = None,
+                  bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalizes each channel of each sample over its spatial positions (style transfer).
+    With use_input_stats the running statistics, if given, move toward the batch average of
+    the per-instance mean and unbiased variance, as PyTorch updates them."""
+    x = _t(input)
+    if x.ndim < 3:
+        raise RuntimeError(f"instance_norm: expected an input of shape (N, C, *spatial) with at "
+                           f"least one spatial dimension; got {x.shape}")
+    c = x.shape[1]
+    for what, v in (("running_mean", running_mean), ("running_var", running_var)):
+        if v is not None and tuple(np.shape(_arr(v))) != (c,):
+            raise RuntimeError(f"instance_norm: expected {what} to have {c} elements; got "
+                               f"shape {tuple(np.shape(_arr(v)))}")
+    axes = tuple(range(2, x.ndim))
+    if use_input_stats:
+        m = int(np.prod(x.shape[2:]))
+        if m <= 1:
+            raise ValueError(f"instance_norm: Expected more than 1 spatial element when "
+                             f"training, got input size {list(x.shape)}")
+        centered, var = _moments(x, axes)
+        out = centered * (var + eps) ** -0.5
+        with ag.no_grad():
+            if running_mean is not None:
+                rm = running_mean._data
+                rm *= 1.0 - momentum
+                rm += momentum * x._data.mean(axis=axes).mean(0).astype(rm.dtype)
+            if running_var is not None:
+                rv = running_var._data
+                rv *= 1.0 - momentum
+                unbiased = var._data.reshape(x.shape[0], c) * (m / (m - 1))
+                rv += momentum * unbiased.mean(0).astype(rv.dtype)
+    else:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("instance_norm: Expected running_mean and running_var to be "
+                               "defined when use_input_stats is false")
+        shape = (1, c) + (1,) * (x.ndim - 2)
+        rm = _arr(running_mean).reshape(shape).astype(x.dtype, copy=False)
+        inv = (1.0 / np.sqrt(_arr(running_var).astype(np.float64) + eps)).astype(x.dtype)
+        out = (x - rm) * inv.reshape(shape)
+    return _affine(out, weight, bias, c, "instance_norm")
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                        k: float = 1.0) -> Tensor:
+    """x / (k + alpha * mean of x^2 over `size` neighbouring channels)^beta (AlexNet); the
+    window is zero-padded at the ends and always divided by `size`, as in PyTorch."""
+    x = _t(input)
+    if x.ndim < 3:
+        raise ValueError(f"local_response_norm: Expected 3D or higher dimensionality input "
+                         f"(got {x.ndim} dimensions)")
+    if size < 1:
+        raise ValueError(f"local_response_norm: size must be positive; got {size}")
+    if x.shape[0] == 0:
+        return x * 1.0
+    c = x.shape[1]
+    sq = x * x
+    widths = (0, 0) * (x.ndim - 2) + (size // 2, (size - 1) // 2)
+    padded = ag.pad(sq, widths)
+    total = padded[:, 0:c]
+    for j in range(1, size):
+        total = total + padded[:, j:j + c]
+    div = (total * (alpha / size) + k) ** beta
+    return x / div
+
+
+def rms_norm(input: Tensor, normalized_shape: Sequence[int] | int,
+             weight: Tensor | None = None, eps: float | None = None) -> Tensor:
+    """x / sqrt(mean(x^2) + eps) over the trailing normalized_shape (Zhang and Sennrich 2019);
+    eps defaults to the dtype's machine epsilon, as in PyTorch."""
+    x = _t(input)
+    ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(ns)
+    if k == 0 or x.ndim < k or x.shape[x.ndim - k:] != ns:
+        raise RuntimeError(f"rms_norm: normalized_shape {list(ns)} does not match the trailing "
+                           f"dimensions of the input of shape {list(x.shape)}")
+    if weight is not None and tuple(np.shape(_arr(weight))) != ns:
+        raise RuntimeError(f"rms_norm: weight of shape {tuple(np.shape(_arr(weight)))} must "
+                           f"have the normalized shape {ns}")
+    if eps is None:
+        eps = float(np.finfo(x.dtype).eps)
+    axes = tuple(range(x.ndim - k, x.ndim))
+    out = x * ((x * x).mean(axes, keepdim=True) + eps) ** -0.5
+    return out if weight is None else out * weight
+
+
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """(*, C r^2, H, W) -> (*, C, H r, W r): sub-pixel convolution's rearrangement (Shi et al.
+    2016), a reshape and a permutation."""
+    x = _t(input)
+    r = int(upscale_factor)
+    if x.ndim < 3:
+        raise RuntimeError(f"pixel_shuffle expects input to have at least 3 dimensions, but got "
+                           f"input with {x.ndim} dimension(s)")
+    if r <= 0:
+        raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {r}")
+    *lead, c, h, w = x.shape
+    if c % (r * r):
+        raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be "
+                           f"divisible by the square of upscale_factor, but input.size(-3)={c} "
+                           f"is not divisible by {r * r}")
+    b = len(lead)
+    y = x.reshape(*lead, c // (r * r), r, r, h, w)
+    y = y.permute(*range(b), b, b + 3, b + 1, b + 4, b + 2)
+    return y.reshape(*lead, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """(*, C, H r, W r) -> (*, C r^2, H, W): the inverse of pixel_shuffle."""
+    x = _t(input)
+    r = int(downscale_factor)
+    if x.ndim < 3:
+        raise RuntimeError(f"pixel_unshuffle expects input to have at least 3 dimensions, but "
+                           f"got input with {x.ndim} dimension(s)")
+    if r <= 0:
+        raise RuntimeError(f"pixel_unshuffle expects a positive downscale_factor, but got {r}")
+    *lead, c, h, w = x.shape
+    if h % r or w % r:
+        which, n = ("height", h) if h % r else ("width", w)
+        raise RuntimeError(f"pixel_unshuffle expects {which} to be divisible by "
+                           f"downscale_factor, but input.size({-2 if which == 'height' else -1})"
+                           f"={n} is not divisible by {r}")
+    b = len(lead)
+    y = x.reshape(*lead, c, h // r, r, w // r, r)
+    y = y.permute(*range(b), b, b + 2, b + 4, b + 1, b + 3)
+    return y.reshape(*lead, c * r * r, h // r, w // r)
+
+
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
+        value: float | None = None) -> Tensor:
+    """PyTorch's F.pad: `pad` lists (before, after) pairs from the last dimension backward;
+    negative entries crop. reflect, replicate and circular pad the last 1, 2 or 3 dimensions of
+    a (batched or unbatched) 1-D, 2-D or 3-D signal, with PyTorch's limits and errors."""
+    x = _t(input)
+    widths = tuple(int(p) for p in pad)
+    if len(widths) % 2:
+        raise RuntimeError(f"pad: Padding length must be divisible by 2; got {len(widths)}")
+    if len(widths) // 2 > x.ndim:
+        raise RuntimeError(f"pad: Padding length should be less than or equal to two times the "
+                           f"input dimension but got padding length {len(widths)} and input of "
+                           f"dimension {x.ndim}")
+    if mode not in _PAD_MODES:
+        raise NotImplementedError(f"pad: Unrecognised padding mode {mode}")
+    if mode == "constant":
+        return ag.pad(x, widths, "constant", 0.0 if value is None else value)
+    if value is not None and value != 0:
+        raise RuntimeError(f'pad: Padding mode "{mode}" doesn\'t take in value argument')
+    k = len(widths) // 2
+    if k not in (1, 2, 3) or x.ndim not in (k + 1, k + 2):
+        raise NotImplementedError(
+            f"pad: Padding size {len(widths)} is not supported for {x.ndim}D input tensor; "
+            "non-constant padding takes size 2 for 2D or 3D input, 4 for 3D or 4D input, 6 for "
+            "4D or 5D input")
+    for i in range(k):
+        lo, hi = widths[2 * i], widths[2 * i + 1]
+        d = x.ndim - 1 - i
+        n = x.shape[d]
+        if mode == "reflect" and (lo >= n or hi >= n):
+            raise RuntimeError(f"pad: Argument #4: Padding size should be less than the "
+                               f"corresponding input dimension, but got: padding ({lo}, {hi}) "
+                               f"at dimension {d} of input {list(x.shape)}")
+        if mode == "circular" and (lo > n or hi > n):
+            raise RuntimeError(f"pad: Padding value causes wrapping around more than once: "
+                               f"padding ({lo}, {hi}) at dimension {d} of input "
+                               f"{list(x.shape)}")
+        if n + lo + hi < 0 or (mode != "constant" and n + lo + hi == 0):
+            raise RuntimeError(f"pad: padding ({lo}, {hi}) at dimension {d} of input "
+                               f"{list(x.shape)} leaves no elements")
+    return ag.pad(x, widths, mode)
 
 
 # -- losses ------------------------------------------------------------------------------------
