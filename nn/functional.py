@@ -777,7 +777,18 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
         if n + lo + hi < 0 or (mode != "constant" and n + lo + hi == 0):
             raise RuntimeError(f"pad: padding ({lo}, {hi}) at dimension {d} of input "
                                f"{list(x.shape)} leaves no elements")
-    return ag.pad(x, widths, mode)
+    if mode != "reflect":
+        return ag.pad(x, widths, mode)
+    out = x
+    for i in range(k):  # reflected about the original ends, even where the other side crops
+        lo, hi = widths[2 * i], widths[2 * i + 1]
+        if lo or hi:
+            d = x.ndim - 1 - i
+            n = x.shape[d]
+            src = np.arange(n + lo + hi) - lo
+            src = np.where(src < 0, -src, np.where(src >= n, 2 * (n - 1) - src, src))
+            out = out[(slice(None),) * d + (src,)]
+    return out
 
 
 # -- losses ------------------------------------------------------------------------------------
