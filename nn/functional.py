@@ -512,12 +512,7 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
     if padding_idx is not None and padding_idx < 0:
         padding_idx += n
     if max_norm is not None:
-        with ag.no_grad():
-            rows = np.unique(idx % n)
-            norms = np.linalg.norm(w._data[rows], ord=norm_type, axis=1)
-            big = norms > max_norm
-            scale = max_norm / (norms[big] + 1e-7)
-            w._data[rows[big]] *= scale[:, None].astype(w.dtype)
+        _renorm_rows(w, idx, max_norm, norm_type)
     out = w[idx]
     if not out.requires_grad:
         return out
@@ -789,6 +784,200 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
             src = np.where(src < 0, -src, np.where(src >= n, 2 * (n - 1) - src, src))
             out = out[(slice(None),) * d + (src,)]
     return out
+
+
+def _renorm_rows(w: Tensor, idx: np.ndarray, max_norm: float, norm_type: float) -> None:
+    """Rows of w that idx looks up, scaled in place to norm at most max_norm (PyTorch's
+    embedding renorm, outside autodiff)."""
+    with ag.no_grad():
+        rows = np.unique(idx % w.shape[0])
+        norms = np.linalg.norm(w._data[rows], ord=norm_type, axis=1)
+        big = norms > max_norm
+        scale = max_norm / (norms[big] + 1e-7)
+        w._data[rows[big]] *= scale[:, None].astype(w.dtype)
+
+
+def embedding_bag(input: Any, weight: Tensor, offsets: Any = None,
+                  max_norm: float | None = None, norm_type: float = 2,
+                  scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
+                  per_sample_weights: Any = None, include_last_offset: bool = False,
+                  padding_idx: int | None = None) -> Tensor:
+    """Sums, means or maxima of bags of embedding rows without materializing each lookup as a
+    separate Tensor: a 2-D input is one bag per row; a 1-D input is cut into bags at offsets.
+    padding_idx entries are left out (of the count too); an empty bag gives zeros. `sparse` is
+    accepted for PyTorch code; the gradient is dense."""
+    idx = _arr(input)
+    w = _t(weight)
+    if w.ndim != 2:
+        raise ValueError(f"embedding_bag: weight has to be a 2D Tensor, but got Tensor of "
+                         f"dimension {w.ndim}")
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"embedding_bag: indices must be integers; got dtype {idx.dtype}")
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError(f"embedding_bag: mode has to be one of sum, mean or max; got {mode!r}")
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. "
+                                  f"per_sample_weights is only supported for mode='sum' (got "
+                                  f"mode='{mode}')")
+    num = w.shape[0]
+    if idx.ndim == 2:
+        if offsets is not None:
+            raise ValueError("embedding_bag: if input is 2D, then offsets has to be None, as "
+                             "input is treated is a mini-batch of fixed length sequences")
+        b, length = idx.shape
+        starts = np.arange(b) * length
+        flat = idx.reshape(-1)
+    elif idx.ndim == 1:
+        if offsets is None:
+            raise ValueError("embedding_bag: offsets has to be a 1D Tensor but got None")
+        starts = _arr(offsets)
+        if starts.ndim != 1 or starts.dtype.kind not in "iu":
+            raise ValueError(f"embedding_bag: offsets has to be a 1D Tensor of integers; got "
+                             f"shape {starts.shape}, dtype {starts.dtype}")
+        flat = idx
+        if starts.size:
+            if starts[0] != 0:
+                raise RuntimeError(f"embedding_bag: offsets[0] has to be 0, i.e., the first "
+                                   f"sequence in the mini-batch has to start from position 0. "
+                                   f"However, got {int(starts[0])}")
+            if starts[-1] > flat.size:
+                raise RuntimeError(f"embedding_bag: offsets[-1] can not be greater than input's "
+                                   f"length {flat.size} but got offsets[-1] of "
+                                   f"{int(starts[-1])}")
+            if (np.diff(starts) < 0).any():
+                raise RuntimeError(f"embedding_bag: offsets must be non-decreasing; got "
+                                   f"{starts.tolist()}")
+        if include_last_offset:
+            if not starts.size:
+                raise RuntimeError("embedding_bag: include_last_offset needs at least one "
+                                   "offset")
+            starts = starts[:-1]  # the last bag runs to the end of input, as in PyTorch
+    else:
+        raise ValueError(f"embedding_bag: input has to be 1D or 2D Tensor, but got Tensor of "
+                         f"dimension {idx.ndim}")
+    if flat.size and (flat.min() < 0 or flat.max() >= num):
+        bad = int(np.flatnonzero((flat < 0) | (flat >= num))[0])
+        raise IndexError(f"embedding_bag: Index {bad} of input takes value {int(flat[bad])} "
+                         f"which is not in the valid range [0, {num})")
+    psw = None
+    if per_sample_weights is not None:
+        psw = _float_like(per_sample_weights, w)
+        if tuple(np.shape(_arr(psw))) != idx.shape:
+            raise ValueError(f"embedding_bag: per_sample_weights of shape "
+                             f"{tuple(np.shape(_arr(psw)))} must have the input's shape "
+                             f"{idx.shape}")
+        psw = psw.reshape(-1) if isinstance(psw, Tensor) else np.reshape(psw, -1)
+        psw = psw[:flat.size]
+    if padding_idx is not None:
+        if not -num <= padding_idx < num:
+            raise ValueError(f"embedding_bag: padding_idx {padding_idx} must be within the "
+                             f"number of embeddings {num}")
+        padding_idx %= num
+    if max_norm is not None:
+        _renorm_rows(w, flat, max_norm, norm_type)
+    nbags = starts.size
+    ends = np.append(starts[1:], flat.size).astype(np.int64)
+    counts = ends - starts
+    width = int(counts.max()) if nbags else 0
+    # (bags, width) positions into the looked-up rows; slot `flat.size` is the filler row
+    slot = starts[:, None] + np.arange(width)[None, :]
+    valid = np.arange(width)[None, :] < counts[:, None]
+    if padding_idx is not None and flat.size:
+        valid &= flat[np.minimum(slot, flat.size - 1)] != padding_idx
+    pos = np.where(valid, slot, flat.size)
+    rows = w[flat]
+    if scale_grad_by_freq and rows.requires_grad and flat.size:
+        freq = np.bincount(flat, minlength=num)[flat][:, None].astype(w.dtype)
+        rows.register_hook(lambda g: g / freq)
+    if psw is not None:
+        rows = rows * (psw.reshape(-1, 1) if isinstance(psw, Tensor) else psw[:, None])
+    fill = -np.inf if mode == "max" else 0.0
+    filler = np.full((1, w.shape[1]), fill, dtype=w.dtype)
+    table = ag.cat([rows, ag.tensor(filler)], 0)
+    gathered = table[pos]  # (bags, width, dim)
+    kept = valid.sum(1)
+    if mode == "max":
+        if width == 0:
+            return ag.zeros(nbags, w.shape[1], dtype=w.dtype)
+        best = gathered.max(1).values
+        return ag.where((kept > 0)[:, None], best, ag.zeros_like(best))
+    total = gathered.sum(1)
+    if mode == "sum":
+        return total
+    return total / np.maximum(kept, 1).astype(w.dtype)[:, None]
+
+
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
+                                 attn_mask: Any = None, dropout_p: float = 0.0,
+                                 is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False) -> Tensor:
+    """softmax(q k^T * scale + mask) v over the last two dimensions (Vaswani et al. 2017).
+
+    A bool mask keeps the True entries; a float mask is added to the scores; is_causal keeps
+    the lower triangle (top-left aligned). A query whose every key is masked out gets zeros,
+    as PyTorch gives. Dropout on the weights is applied whenever dropout_p > 0."""
+    q, k, v = _t(query), _t(key), _t(value)
+    name = "scaled_dot_product_attention"
+    if min(q.ndim, k.ndim, v.ndim) < 2:
+        raise RuntimeError(f"{name}: query, key and value need at least 2 dimensions; got "
+                           f"{q.shape}, {k.shape}, {v.shape}")
+    if not 0.0 <= dropout_p <= 1.0:
+        raise ValueError(f"{name}: dropout_p must be between 0 and 1; got {dropout_p}")
+    if q.shape[-1] != k.shape[-1]:
+        raise RuntimeError(f"{name}: query {q.shape} and key {k.shape} must have the same "
+                           "embedding size (last dimension)")
+    if k.shape[-2] != v.shape[-2]:
+        raise RuntimeError(f"{name}: key {k.shape} and value {v.shape} must have the same "
+                           "sequence length (dimension -2)")
+    if enable_gqa and q.ndim >= 3 and k.ndim >= 3:
+        hq, hk, hv = q.shape[-3], k.shape[-3], v.shape[-3]
+        if hk != hv or hq % hk:
+            raise RuntimeError(f"{name}: Number of heads in key and value must divide the "
+                               f"number of heads in query; got {hq} query, {hk} key and {hv} "
+                               "value heads")
+        if hk != hq:
+            k = ag.repeat_interleave(k, hq // hk, -3)
+            v = ag.repeat_interleave(v, hq // hk, -3)
+    length, source = q.shape[-2], k.shape[-2]
+    s = 1.0 / math.sqrt(q.shape[-1]) if scale is None else float(scale)
+    scores = ag.matmul(q, k.transpose(-2, -1)) * s
+    keep = None
+    bias = None
+    if is_causal:
+        if attn_mask is not None:
+            raise RuntimeError(f"{name}: Explicit attn_mask should not be set when "
+                               "is_causal=True")
+        keep = np.tril(np.ones((length, source), dtype=bool))
+    elif attn_mask is not None:
+        m = attn_mask if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
+        try:
+            np.broadcast_shapes(tuple(np.shape(_arr(m))), scores.shape)
+        except ValueError:
+            raise RuntimeError(f"{name}: attn_mask of shape {tuple(np.shape(_arr(m)))} does not "
+                               f"broadcast to the scores' shape {scores.shape}") from None
+        if _arr(m).dtype == np.bool_:
+            keep = _arr(m)
+        else:
+            bias = _float_like(m, scores)
+    if bias is not None:
+        scores = scores + bias
+        dead = np.all(np.broadcast_to(_arr(bias), scores.shape) == -np.inf, axis=-1,
+                      keepdims=True)
+    elif keep is not None:
+        keep = np.broadcast_to(keep, scores.shape)
+        dead = ~keep.any(-1, keepdims=True)
+        # dead rows keep everything here (finite softmax, no NaN in backward), zeroed below
+        scores = ag.where(keep | dead, scores, ag.full_like(scores, -np.inf))
+    else:
+        dead = None
+    if dead is not None and dead.any():
+        scores = ag.where(dead, ag.zeros_like(scores), scores)
+    attn = ag.softmax(scores, -1)
+    if dead is not None and dead.any():
+        attn = ag.where(dead, ag.zeros_like(attn), attn)
+    if dropout_p > 0.0:
+        attn = dropout(attn, dropout_p, True)
+    return ag.matmul(attn, v)
 
 
 # -- losses ------------------------------------------------------------------------------------
