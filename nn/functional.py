@@ -24,12 +24,19 @@ Tensor = ag.Tensor
 
 __all__ = [
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm",
-    "binary_cross_entropy", "binary_cross_entropy_with_logits", "contrastive_loss", "conv1d",
-    "conv2d", "cosine_similarity", "cross_entropy", "dropout", "elu", "embedding", "hardtanh",
-    "huber_loss", "kl_div", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax",
-    "logsigmoid", "max_pool1d", "max_pool2d", "mse_loss", "multi_margin_loss", "nll_loss",
-    "normalize", "one_hot", "pad", "pairwise_distance", "prelu", "relu", "relu6", "selu",
-    "sigmoid", "silu", "smooth_l1_loss", "softmax", "softplus", "softsign", "tanh",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "celu", "celu_",
+    "contrastive_loss", "conv1d", "conv2d", "cosine_embedding_loss", "cosine_similarity",
+    "cross_entropy", "dropout", "elu", "elu_", "embedding", "embedding_bag", "gaussian_nll_loss",
+    "gelu", "glu", "group_norm", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "hardtanh_",
+    "hinge_embedding_loss", "huber_loss", "instance_norm", "kl_div", "l1_loss", "layer_norm",
+    "leaky_relu", "leaky_relu_", "linear", "local_response_norm", "log_softmax", "logsigmoid",
+    "margin_ranking_loss", "max_pool1d", "max_pool2d", "mish", "mse_loss", "multi_margin_loss",
+    "multilabel_margin_loss", "multilabel_soft_margin_loss", "nll_loss", "normalize", "one_hot",
+    "pad", "pairwise_distance", "pixel_shuffle", "pixel_unshuffle", "poisson_nll_loss", "prelu",
+    "relu", "relu6", "relu_", "rms_norm", "rrelu", "rrelu_", "scaled_dot_product_attention",
+    "selu", "selu_", "sigmoid", "silu", "smooth_l1_loss", "soft_margin_loss", "softmax", "softmin",
+    "softplus", "softshrink", "softsign", "tanh", "tanhshrink", "threshold", "threshold_",
+    "triplet_margin_loss", "triplet_margin_with_distance_loss",
 ]
 
 _SOFTMAX_CE = _R["softmax_cross_entropy"]
@@ -201,7 +208,11 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
                          f"({max_val})")
-    return _act(input, lambda x: ag.clamp(x, min_val, max_val), inplace, "hardtanh")
+    def fn(x: Tensor) -> Tensor:  # the gradient passes strictly inside, as in PyTorch
+        xd = x._data
+        inside = (xd > min_val) & (xd < max_val)
+        return ag.where(inside, x, np.clip(xd, min_val, max_val).astype(xd.dtype, copy=False))
+    return _act(input, fn, inplace, "hardtanh")
 
 
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
@@ -347,6 +358,8 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
             dtype: Any = None) -> Tensor:
     """softmax(-x): the smallest entry gets the largest weight."""
     x, dim = _softmax_input(input, dim, dtype, "softmin")
+    if x.ndim == 0:  # one entry: weight 1, gradient 0
+        return ag.softmax(-x.reshape(1), dim).reshape(())
     return ag.softmax(-x, dim)
 
 
@@ -1305,4 +1318,224 @@ def contrastive_loss(x1: Tensor, x2: Tensor, y: Any, margin: float = 1.0,
     d = ag.norm(diff, 2, -1)
     gap = ag.relu(margin - d)
     per = sq * lab + gap * gap * (1 - lab)
+    return _reduce(per, red)
+
+
+def poisson_nll_loss(input: Tensor, target: Any, log_input: bool = True, full: bool = False,
+                     size_average: Any = None, eps: float = 1e-8, reduce: Any = None,
+                     reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of a Poisson count: exp(x) - y x for a log-rate x (log_input),
+    x - y log(x + eps) for a rate x; `full` adds Stirling's y log y - y + log(2 pi y) / 2
+    where y > 1."""
+    x = _t(input)
+    red = _reduction(reduction, size_average, reduce, "poisson_nll_loss")
+    y = _float_like(target, x)
+    per = ag.exp(x) - x * y if log_input else x - ag.log(x + eps) * y
+    if full:
+        ya = _arr(y)
+        safe = np.where(ya > 1, ya, 1.0)
+        if isinstance(y, Tensor):
+            ys = ag.where(ya > 1, y, ag.ones_like(y))
+            stirling = ys * ag.log(ys) - ys + ag.log(ys * (2 * math.pi)) * 0.5
+            per = per + ag.where(ya > 1, stirling, ag.zeros_like(stirling))
+        else:
+            stirling = safe * np.log(safe) - safe + 0.5 * np.log(2 * np.pi * safe)
+            per = per + np.where(ya > 1, stirling, 0).astype(x.dtype)
+    return _reduce(per, red)
+
+
+def gaussian_nll_loss(input: Tensor, target: Any, var: Any, full: bool = False,
+                      eps: float = 1e-6, reduction: str = "mean") -> Tensor:
+    """(log var + (x - y)^2 / var) / 2 (+ log(2 pi) / 2 when full). var may have the input's
+    shape, drop its last dimension, or be 1 along one dimension (one variance shared); var is
+    clamped at eps for the value, the gradient passing through as PyTorch's no_grad clamp
+    does."""
+    x = _t(input)
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"gaussian_nll_loss: {reduction} is not valid")
+    if isinstance(var, (int, float)):
+        if var < 0:
+            raise ValueError("gaussian_nll_loss: var has negative entry/entries")
+        var = ag.full_like(x, float(var))
+    v = _float_like(var, x)
+    va = _arr(v)
+    if (va < 0).any():
+        raise ValueError("gaussian_nll_loss: var has negative entry/entries")
+    if va.shape != x.shape:
+        if x.shape[:-1] == va.shape:
+            v = v.unsqueeze(-1) if isinstance(v, Tensor) else v[..., None]
+        elif not (x.ndim == va.ndim and sum(b for a, b in zip(x.shape, va.shape) if a != b) == 1):
+            raise ValueError(f"gaussian_nll_loss: var is of incorrect size: {va.shape} for an "
+                             f"input of shape {x.shape}")
+    va = _arr(v)
+    lift = (np.maximum(va, eps) - va).astype(x.dtype)
+    v = v + lift if lift.any() else v
+    y = _float_like(target, x)
+    d = x - y
+    per = (ag.log(v) + d * d / v) * 0.5 if isinstance(v, Tensor) else \
+        (d * d / v + np.log(v)) * 0.5
+    if full:
+        per = per + 0.5 * math.log(2 * math.pi)
+    return _reduce(per, reduction)
+
+
+def _same_ndim(name: str, **tensors: Any) -> None:
+    dims = {k: np.ndim(_arr(v)) for k, v in tensors.items()}
+    if len(set(dims.values())) > 1:
+        shapes = ", ".join(f"{k}: {tuple(np.shape(_arr(v)))}" for k, v in tensors.items())
+        raise RuntimeError(f"{name}: All input tensors should have same dimension but got "
+                           f"sizes: {shapes}")
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0,
+                        size_average: Any = None, reduce: Any = None,
+                        reduction: str = "mean") -> Tensor:
+    """max(0, -y (x1 - x2) + margin): y = 1 asks x1 to rank above x2 by margin, y = -1 below."""
+    red = _reduction(reduction, size_average, reduce, "margin_ranking_loss")
+    _same_ndim("margin_ranking_loss", input1=input1, input2=input2, target=target)
+    a = _t(input1)
+    y = _float_like(target, a)
+    return _reduce(ag.relu((a - input2) * -y + margin), red)
+
+
+def _triplet(anchor: Any, positive: Any, negative: Any, distance: Callable, margin: float,
+             swap: bool, reduction: str, name: str) -> Tensor:
+    if margin <= 0:
+        raise ValueError(f"{name}: margin must be greater than 0, got {margin}")
+    dims = [np.ndim(_arr(t)) for t in (anchor, positive, negative)]
+    if len(set(dims)) > 1:
+        raise RuntimeError(f"{name}: The anchor, positive, and negative tensors are expected to "
+                           f"have the same number of dimensions, but got: anchor {dims[0]}D, "
+                           f"positive {dims[1]}D, and negative {dims[2]}D inputs")
+    d_pos = distance(anchor, positive)
+    d_neg = distance(anchor, negative)
+    if swap:
+        d_neg = ag.minimum(d_neg, distance(positive, negative))
+    return _reduce(ag.relu(d_pos - d_neg + margin), reduction)
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
+                        margin: float = 1.0, p: float = 2, eps: float = 1e-6,
+                        swap: bool = False, size_average: Any = None, reduce: Any = None,
+                        reduction: str = "mean") -> Tensor:
+    """max(0, d(a, p) - d(a, n) + margin) with the p-norm pairwise distance (Schroff et al.
+    2015); swap uses min(d(a, n), d(p, n)) (Balntas et al. 2016)."""
+    red = _reduction(reduction, size_average, reduce, "triplet_margin_loss")
+    return _triplet(anchor, positive, negative,
+                    lambda u, w: pairwise_distance(u, w, p, eps), margin, swap, red,
+                    "triplet_margin_loss")
+
+
+def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *,
+                                      distance_function: Callable | None = None,
+                                      margin: float = 1.0, swap: bool = False,
+                                      reduction: str = "mean") -> Tensor:
+    """triplet_margin_loss with any distance (pairwise_distance by default)."""
+    red = _reduction(reduction, name="triplet_margin_with_distance_loss")
+    return _triplet(anchor, positive, negative, distance_function or pairwise_distance, margin,
+                    swap, red, "triplet_margin_with_distance_loss")
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0,
+                          size_average: Any = None, reduce: Any = None,
+                          reduction: str = "mean") -> Tensor:
+    """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1; the cosine over
+    the last dimension with PyTorch's 1e-12 added to each squared norm."""
+    a, b = _t(input1), _t(input2)
+    red = _reduction(reduction, size_average, reduce, "cosine_embedding_loss")
+    y = _arr(target)
+    if y.ndim not in (0, 1) or a.ndim != y.ndim + 1 or b.ndim != y.ndim + 1:
+        raise RuntimeError(f"cosine_embedding_loss: a {y.ndim}D target tensor expects "
+                           f"{y.ndim + 1}D input tensors, but found inputs with sizes "
+                           f"{list(a.shape)} and {list(b.shape)}")
+    if a.shape != b.shape or a.shape[:-1] != y.shape:
+        raise RuntimeError(f"cosine_embedding_loss: input1 {list(a.shape)}, input2 "
+                           f"{list(b.shape)} and target {list(y.shape)} do not match")
+    dim = a.ndim - 1
+    dot = (a * b).sum(dim)
+    mag = ((a * a).sum(dim) + 1e-12) * ((b * b).sum(dim) + 1e-12)
+    cos = dot / ag.sqrt(mag)
+    zeros = ag.zeros_like(cos)
+    per = ag.where(y == 1, 1 - cos, zeros) + ag.where(y == -1, ag.relu(cos - margin), zeros)
+    return _reduce(per, red)
+
+
+def hinge_embedding_loss(input: Tensor, target: Any, margin: float = 1.0,
+                         size_average: Any = None, reduce: Any = None,
+                         reduction: str = "mean") -> Tensor:
+    """x where y = 1, max(0, margin - x) where y = -1 (a target of other values gets both
+    terms, as PyTorch computes it)."""
+    x = _t(input)
+    red = _reduction(reduction, size_average, reduce, "hinge_embedding_loss")
+    y = _arr(target)
+    try:
+        shape = np.broadcast_shapes(x.shape, y.shape)
+    except ValueError:
+        raise RuntimeError(f"hinge_embedding_loss: input of shape {list(x.shape)} and target "
+                           f"of shape {list(y.shape)} do not broadcast") from None
+    zeros = ag.zeros(shape, dtype=x.dtype)
+    per = ag.where(y != 1, ag.relu(margin - x), zeros) + ag.where(y != -1, x, zeros)
+    return _reduce(per, red)
+
+
+def soft_margin_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+                     reduction: str = "mean") -> Tensor:
+    """log(1 + exp(-y x)): the logistic loss for labels y = +-1, finite for any x."""
+    x = _t(input)
+    red = _reduction(reduction, size_average, reduce, "soft_margin_loss")
+    _check_same_shape(x, target, "soft_margin_loss")
+    return _reduce(ag.softplus(x * -_float_like(target, x), 1.0, math.inf), red)
+
+
+def multilabel_soft_margin_loss(input: Tensor, target: Any, weight: Any = None,
+                                size_average: Any = None, reduce: Any = None,
+                                reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy on logits for each of C labels, averaged over the labels."""
+    x = _t(input)
+    red = _reduction(reduction, size_average, reduce, "multilabel_soft_margin_loss")
+    if x.ndim == 0:
+        raise RuntimeError("multilabel_soft_margin_loss: input must have a class dimension; "
+                           "got a 0-d Tensor")
+    y = _float_like(target, x)
+    if tuple(np.shape(_arr(y))) != x.shape:
+        raise ValueError(f"multilabel_soft_margin_loss: target of shape "
+                         f"{tuple(np.shape(_arr(y)))} must have the input's shape {x.shape}")
+    per = ag.softplus(-x, 1.0, math.inf) * y + ag.softplus(x, 1.0, math.inf) * (1 - y)
+    if weight is not None:
+        per = per * _float_like(weight, x)
+    c = x.shape[-1]
+    return _reduce(per.sum(x.ndim - 1) / c, red)
+
+
+def multilabel_margin_loss(input: Tensor, target: Any, size_average: Any = None,
+                           reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """sum over target labels j and non-target classes i of max(0, 1 - (x[j] - x[i])) / C.
+    Each row of target lists class indices, ended by the first -1 (as PyTorch reads it)."""
+    x = _t(input)
+    red = _reduction(reduction, size_average, reduce, "multilabel_margin_loss")
+    y = _arr(target)
+    if x.ndim not in (0, 1, 2):
+        raise RuntimeError(f"multilabel_margin_loss: Expected non-empty vector or matrix with "
+                           f"optional 0-dim batch size, but got: {list(x.shape)}")
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"multilabel_margin_loss: target must hold class indices (integers); "
+                        f"got dtype {y.dtype}")
+    if y.shape != x.shape:
+        raise RuntimeError(f"multilabel_margin_loss: inconsistent target size: {list(y.shape)} "
+                           f"for input of size: {list(x.shape)}")
+    rows = x.reshape(1, -1) if x.ndim < 2 else x
+    labels = y.reshape(rows.shape).astype(np.int64)
+    n, c = rows.shape
+    if labels.size and (labels.min() < -1 or labels.max() >= c):
+        raise RuntimeError(f"multilabel_margin_loss: target values must be in [-1, {c}); got "
+                           f"{int(labels.min())} .. {int(labels.max())}")
+    listed = np.cumprod(labels != -1, axis=1).astype(bool)  # before the first -1
+    count = np.zeros((n, c), dtype=x.dtype)
+    r, k = np.nonzero(listed)
+    np.add.at(count, (r, labels[r, k]), 1)
+    other = (count == 0).astype(x.dtype)
+    hinge = ag.relu(1 - rows.unsqueeze(2) + rows.unsqueeze(1))  # [n, j, i]
+    per = (hinge * (count[:, :, None] * other[:, None, :])).sum((1, 2)) / c
+    if x.ndim < 2:
+        per = per.reshape(())
     return _reduce(per, red)

@@ -1,9 +1,9 @@
 """Activation primitives of nn.functional whose gradient is not a product of existing rules:
 gelu (exact and tanh), mish, hardswish, hardsigmoid, softshrink, hardshrink.
 
-Subgradients at the kinks are PyTorch's: hardswish' is x / 3 + 1/2 on [-3, 3] (both ends
-included), hardsigmoid' is 1/6 on the open interval (-3, 3), the shrinks pass the gradient only
-where |x| > lambd.
+Subgradients at the kinks are PyTorch's: hardswish' is 0 at -3 and 1 at 3 (x / 3 + 1/2
+strictly between), hardsigmoid' is 1/6 on the open interval (-3, 3), the shrinks pass the
+gradient only where |x| > lambd.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def _hardswish(x):
 
 def _hardswish_vjp(F, g, out, x):
     inner = g * (x * (1.0 / 3.0) + 0.5)
-    return F.where(x < -3.0, g * 0, F.where(x <= 3.0, inner, g))
+    return F.where(x <= -3.0, g * 0, F.where(x < 3.0, inner, g))
 
 
 def _hardsigmoid(x):
