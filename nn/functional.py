@@ -95,15 +95,30 @@ def _in_place(input: Any, fn: Callable[[Tensor], Tensor], name: str) -> Tensor:
     if x._op is None:
         raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used in an "
                            "in-place operation.")
+    if not x._data.flags.writeable:
+        raise RuntimeError(f"{name}: the input of shape {x.shape} is a read-only (broadcast) "
+                           "view, so it cannot be changed in place; use inplace=False")
+    for p in x._args or ():
+        if isinstance(p, Tensor) and np.may_share_memory(p._data, x._data):
+            # the parent would change under its own node, which the graph cannot follow
+            raise RuntimeError(f"{name}: in-place change of a view (shape {x.shape}) of "
+                               f"another Tensor of the graph (shape {p.shape}) is not "
+                               "supported; use inplace=False, or change a .clone()")
     old = Tensor(x._data.copy())
     old.requires_grad = True
     old._op, old._args, old._arrays, old._params = x._op, x._args, x._arrays, x._params
-    old._seq, old._version, old._scope, old._meta = x._seq, x._version, x._scope, x._meta
+    old._seq, old._version, old._scope = x._seq, x._version, x._scope
+    # as in PyTorch, hooks registered before see the gradient of the old value, while
+    # retain_grad follows the Tensor
+    meta = dict(x._meta or {})
+    retain = meta.pop("retain", False)
+    old._meta = meta or None
     y = fn(old)
     np.copyto(x._data, y._data, casting="same_kind")
     x._version = _next_seq()  # ops that read the old value must not run backward
     x._op, x._args, x._arrays, x._params = y._op, y._args, y._arrays, y._params
-    x._seq, x._scope, x._meta = y._seq, y._scope, None
+    x._seq, x._scope = y._seq, y._scope
+    x._meta = dict(y._meta or {}, retain=True) if retain else y._meta
     return x
 
 

@@ -274,6 +274,30 @@ def test_inplace_refuses_a_leaf_and_a_value_that_backward_still_needs():
         e.sum().backward()
 
 
+def test_inplace_keeps_earlier_hooks_on_the_old_value_and_retain_grad_on_the_tensor():
+    w = ag.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    h = w * 2.0
+    h.retain_grad()
+    seen = []
+    h.register_hook(lambda g: seen.append(g.numpy().copy()))
+    F.relu(h, inplace=True)
+    (h * ag.tensor([1.0, 2.0, 3.0])).sum().backward()
+    np.testing.assert_array_equal(h.grad.numpy(), [1.0, 2.0, 3.0])  # as PyTorch gives
+    np.testing.assert_array_equal(seen[0], [1.0, 0.0, 3.0])
+    np.testing.assert_array_equal(w.grad.numpy(), [2.0, 0.0, 6.0])
+
+
+def test_inplace_refuses_a_view_of_another_tensor_of_the_graph():
+    w = ag.tensor(RNG.standard_normal((2, 3)), requires_grad=True)
+    e = w.exp()
+    with pytest.raises(RuntimeError, match="view"):
+        F.relu(e.reshape(6), inplace=True)
+    np.testing.assert_allclose(e.detach().numpy(), np.exp(w.detach().numpy()))
+    c = ag.conv1d(ag.tensor(RNG.standard_normal((1, 2, 5))), ag.tensor(
+        RNG.standard_normal((3, 2, 2)), requires_grad=True))  # a view of a fresh array
+    assert F.relu(c, inplace=True) is c
+
+
 def test_inplace_dropout_and_layers_pass_inplace_through():
     ag.manual_seed(0)
     x = ag.ones(1000)
