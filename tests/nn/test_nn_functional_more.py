@@ -754,3 +754,35 @@ def test_loss_errors():
     for fn, err, match in cases:
         with pytest.raises(err, match=match):
             fn()
+
+
+def test_float32_in_float32_out_and_float32_gradients():
+    r = np.random.default_rng(5)
+
+    def f(*shape):
+        return ag.tensor(r.standard_normal(shape).astype(np.float32), requires_grad=True)
+    x = f(2, 4, 3)
+    ones = ag.tensor(np.ones((3, 4), np.float32))
+    cases = [
+        lambda: F.group_norm(x, 2), lambda: F.instance_norm(x),
+        lambda: F.local_response_norm(x, 3), lambda: F.rms_norm(x, (3,)),
+        lambda: F.pixel_shuffle(x.reshape(1, 8, 1, 3), 2),
+        lambda: F.pad(x, (1, 1), mode="reflect"),
+        lambda: F.embedding_bag(ag.tensor([0, 1, 2]), x[0], ag.tensor([0, 1]), mode="max"),
+        lambda: F.scaled_dot_product_attention(x, x, x, is_causal=True),
+        lambda: F.poisson_nll_loss(x, x.detach().abs(), full=True),
+        lambda: F.gaussian_nll_loss(x, x.detach(), x.detach().abs()),
+        lambda: F.margin_ranking_loss(x[0, 0], x[1, 0], ag.tensor([1.0, -1.0, 1.0])),
+        lambda: F.triplet_margin_loss(x[0], x[1], x[0].detach()),
+        lambda: F.cosine_embedding_loss(x[0], x[1], ag.tensor([1, -1, 1, 1])),
+        lambda: F.hinge_embedding_loss(x[0], ones.T),
+        lambda: F.soft_margin_loss(x[0], ones.T),
+        lambda: F.multilabel_soft_margin_loss(x[0], ones.T),
+        lambda: F.multilabel_margin_loss(x[0], ag.zeros(4, 3, dtype=ag.int64)),
+    ]
+    for make in cases:
+        x.grad = None
+        out = make()
+        assert out.dtype == np.float32
+        out.sum().backward()
+        assert x.grad.dtype == np.float32
