@@ -758,6 +758,7 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
 
 
 _PAD_MODES = ("constant", "reflect", "replicate", "circular")
+_PAD_MODE = _R["pad_mode"]
 
 
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
@@ -800,7 +801,11 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
         if n + lo + hi < 0 or (mode != "constant" and n + lo + hi == 0):
             raise RuntimeError(f"pad: padding ({lo}, {hi}) at dimension {d} of input "
                                f"{list(x.shape)} leaves no elements")
-    if mode != "reflect":
+    pairs = [(0, 0)] * (x.ndim - k) + [(widths[2 * i], widths[2 * i + 1])
+                                       for i in reversed(range(k))]
+    if all(lo >= 0 and hi >= 0 for lo, hi in pairs):  # one node, sliced border gradients
+        return apply(_PAD_MODE, (x,), {"widths": tuple(pairs), "mode": mode})
+    if mode != "reflect":  # crops first, then pads what is left (PyTorch's order)
         return ag.pad(x, widths, mode)
     out = x
     for i in range(k):  # reflected about the original ends, even where the other side crops

@@ -1,5 +1,8 @@
-"""Activation primitives of nn.functional whose gradient is not a product of existing rules:
-gelu (exact and tanh), mish, hardswish, hardsigmoid, softshrink, hardshrink.
+"""Primitives of nn.functional whose gradient is not a product of existing rules: the
+activations gelu (exact and tanh), mish, hardswish, hardsigmoid, softshrink, hardshrink; and
+padding by reflection, replication or wrapping (`pad_mode`), whose adjoint (`pad_mode_adjoint`)
+folds the gradient of each border strip back onto the entries it copies, by slices rather than
+a scatter. The two are each other's adjoints, so every order of derivative is exact.
 
 Subgradients at the kinks are PyTorch's: hardswish' is 0 at -3 and 1 at 3 (x / 3 + 1/2
 strictly between), hardsigmoid' is 1/6 on the open interval (-3, 3), the shrinks pass the
@@ -92,3 +95,80 @@ defop("softshrink", _softshrink, _shrink_vjp,
 defop("hardshrink", _hardshrink, _shrink_vjp,
       spec=Spec("elementwise", params={"lambd": [0.5, 0.0, 1.2]},
                 notes="kinks (jumps) at -lambd and lambd"))
+
+
+# --- reflect, replicate and circular padding ---------------------------------------------------
+def _along(ndim, axis, start, stop):
+    index = [slice(None)] * ndim
+    index[axis] = slice(start, stop)
+    return tuple(index)
+
+
+def _pad_axis(x, axis, lo, hi, mode):
+    n = x.shape[axis]
+    shape = list(x.shape)
+    shape[axis] = n + lo + hi
+    out = np.empty(shape, dtype=x.dtype)
+    d = x.ndim
+    out[_along(d, axis, lo, lo + n)] = x
+    if mode == "reflect":  # the edge itself is not repeated
+        left, right = np.flip(x[_along(d, axis, 1, lo + 1)], axis), \
+            np.flip(x[_along(d, axis, n - 1 - hi, n - 1)], axis)
+    elif mode == "replicate":
+        left, right = x[_along(d, axis, 0, 1)], x[_along(d, axis, n - 1, n)]
+    else:  # circular
+        left, right = x[_along(d, axis, n - lo, n)], x[_along(d, axis, 0, hi)]
+    if lo:
+        out[_along(d, axis, 0, lo)] = left
+    if hi:
+        out[_along(d, axis, lo + n, lo + n + hi)] = right
+    return out
+
+
+def _unpad_axis(g, axis, lo, hi, mode):
+    m = g.shape[axis]
+    n = m - lo - hi
+    d = g.ndim
+    out = g[_along(d, axis, lo, lo + n)].copy()
+    left, right = g[_along(d, axis, 0, lo)], g[_along(d, axis, lo + n, m)]
+    if mode == "reflect":
+        if lo:
+            out[_along(d, axis, 1, lo + 1)] += np.flip(left, axis)
+        if hi:
+            out[_along(d, axis, n - 1 - hi, n - 1)] += np.flip(right, axis)
+    elif mode == "replicate":
+        if lo:
+            out[_along(d, axis, 0, 1)] += left.sum(axis, keepdims=True)
+        if hi:
+            out[_along(d, axis, n - 1, n)] += right.sum(axis, keepdims=True)
+    else:
+        if lo:
+            out[_along(d, axis, n - lo, n)] += left
+        if hi:
+            out[_along(d, axis, 0, hi)] += right
+    return out
+
+
+def _pad_mode(x, widths, mode):
+    """x padded by (lo, hi) >= 0 per axis; reflect needs lo, hi < n, circular lo, hi <= n."""
+    for axis, (lo, hi) in enumerate(widths):
+        if lo or hi:
+            x = _pad_axis(x, axis, lo, hi, mode)
+    return x
+
+
+def _pad_mode_adjoint(g, widths, mode):
+    for axis in reversed(range(len(widths))):
+        lo, hi = widths[axis]
+        if lo or hi:
+            g = _unpad_axis(g, axis, lo, hi, mode)
+    return g
+
+
+_MODES = {"mode": ["reflect", "replicate", "circular"]}
+defop("pad_mode", _pad_mode,
+      lambda F, g, out, x, widths, mode: F.pad_mode_adjoint(g, widths=widths, mode=mode),
+      spec=Spec("pad_mode", params=_MODES))
+defop("pad_mode_adjoint", _pad_mode_adjoint,
+      lambda F, g, out, x, widths, mode: F.pad_mode(g, widths=widths, mode=mode),
+      spec=Spec("pad_mode_adjoint", params=_MODES))
