@@ -911,33 +911,31 @@ def embedding_bag(input: Any, weight: Tensor, offsets: Any = None,
     nbags = starts.size
     ends = np.append(starts[1:], flat.size).astype(np.int64)
     counts = ends - starts
-    width = int(counts.max()) if nbags else 0
-    # (bags, width) positions into the looked-up rows; slot `flat.size` is the filler row
-    slot = starts[:, None] + np.arange(width)[None, :]
-    valid = np.arange(width)[None, :] < counts[:, None]
-    if padding_idx is not None and flat.size:
-        valid &= flat[np.minimum(slot, flat.size - 1)] != padding_idx
-    pos = np.where(valid, slot, flat.size)
+    bag_of = np.repeat(np.arange(nbags), counts)  # each entry's bag
+    kept_entry = np.ones(flat.size, dtype=bool) if padding_idx is None else flat != padding_idx
     rows = w[flat]
     if scale_grad_by_freq and rows.requires_grad and flat.size:
         freq = np.bincount(flat, minlength=num)[flat][:, None].astype(w.dtype)
         rows.register_hook(lambda g: g / freq)
     if psw is not None:
         rows = rows * (psw.reshape(-1, 1) if isinstance(psw, Tensor) else psw[:, None])
-    fill = -np.inf if mode == "max" else 0.0
-    filler = np.full((1, w.shape[1]), fill, dtype=w.dtype)
-    table = ag.cat([rows, ag.tensor(filler)], 0)
-    gathered = table[pos]  # (bags, width, dim)
-    kept = valid.sum(1)
-    if mode == "max":
-        if width == 0:
-            return ag.zeros(nbags, w.shape[1], dtype=w.dtype)
-        best = gathered.max(1).values
-        return ag.where((kept > 0)[:, None], best, ag.zeros_like(best))
-    total = gathered.sum(1)
-    if mode == "sum":
-        return total
-    return total / np.maximum(kept, 1).astype(w.dtype)[:, None]
+    kept = np.bincount(bag_of[kept_entry], minlength=nbags)
+    width = int(counts.max()) if nbags else 0
+    if mode != "max" or width == 0:  # one segment sum: memory linear in the entries
+        if not kept_entry.all():
+            rows = rows[kept_entry]
+        total = ag.index_add(ag.zeros(nbags, w.shape[1], dtype=w.dtype), 0,
+                             bag_of[kept_entry], rows)
+        if mode == "sum":
+            return total
+        return total / np.maximum(kept, 1).astype(w.dtype)[:, None]
+    # (bags, width) positions into the looked-up rows; slot `flat.size` is a row of -inf
+    slot = starts[:, None] + np.arange(width)[None, :]
+    valid = np.arange(width)[None, :] < counts[:, None]
+    valid &= kept_entry[np.minimum(slot, flat.size - 1)]
+    table = ag.cat([rows, ag.tensor(np.full((1, w.shape[1]), -np.inf, dtype=w.dtype))], 0)
+    best = table[np.where(valid, slot, flat.size)].max(1).values
+    return ag.where((kept > 0)[:, None], best, ag.zeros_like(best))
 
 
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,

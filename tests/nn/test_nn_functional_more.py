@@ -458,6 +458,8 @@ BAGS = [
     (np.array([0, 0, 7, 7, 1]), np.array([0, 1, 5]), False),
     (np.array([3, 2, 2, 8, 8, 1]), np.array([0, 2, 2, 6]), True),
     (np.array([[1, 2, 3], [2, 2, 9]]), None, False),
+    (np.zeros(0, dtype=np.int64), np.array([0, 0]), False),  # empty bags only
+    (np.array([[2, 2], [2, 2]]), None, False),  # all padding when padding_idx=2
 ]
 
 
