@@ -765,7 +765,11 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
         value: float | None = None) -> Tensor:
     """PyTorch's F.pad: `pad` lists (before, after) pairs from the last dimension backward;
     negative entries crop. reflect, replicate and circular pad the last 1, 2 or 3 dimensions of
-    a (batched or unbatched) 1-D, 2-D or 3-D signal, with PyTorch's limits and errors."""
+    a (batched or unbatched) 1-D, 2-D or 3-D signal, with PyTorch's limits and errors.
+
+    As in PyTorch, reflect and replicate index the original input (a crop on one side leaves
+    the other side's reflection as it was), while constant and circular crop first and then
+    pad what is left."""
     x = _t(input)
     widths = tuple(int(p) for p in pad)
     if len(widths) % 2:
@@ -776,47 +780,70 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
                            f"dimension {x.ndim}")
     if mode not in _PAD_MODES:
         raise NotImplementedError(f"pad: Unrecognised padding mode {mode}")
+    k = len(widths) // 2
+    dims = [(x.ndim - 1 - i, widths[2 * i], widths[2 * i + 1]) for i in range(k)]
     if mode == "constant":
+        for d, lo, hi in dims:
+            if x.shape[d] + min(lo, 0) + min(hi, 0) < 0:
+                raise RuntimeError(f"pad: narrow(): length must be non-negative: padding "
+                                   f"({lo}, {hi}) crops more than the size {x.shape[d]} of "
+                                   f"dimension {d}")
         return ag.pad(x, widths, "constant", 0.0 if value is None else value)
     if value is not None and value != 0:
         raise RuntimeError(f'pad: Padding mode "{mode}" doesn\'t take in value argument')
-    k = len(widths) // 2
     if k not in (1, 2, 3) or x.ndim not in (k + 1, k + 2):
         raise NotImplementedError(
             f"pad: Padding size {len(widths)} is not supported for {x.ndim}D input tensor; "
             "non-constant padding takes size 2 for 2D or 3D input, 4 for 3D or 4D input, 6 for "
             "4D or 5D input")
-    for i in range(k):
-        lo, hi = widths[2 * i], widths[2 * i + 1]
-        d = x.ndim - 1 - i
+    where = f"at dimension {{}} of input {list(x.shape)}"
+    for d, lo, hi in dims:
         n = x.shape[d]
+        at = where.format(d)
         if mode == "reflect" and (lo >= n or hi >= n):
             raise RuntimeError(f"pad: Argument #4: Padding size should be less than the "
                                f"corresponding input dimension, but got: padding ({lo}, {hi}) "
-                               f"at dimension {d} of input {list(x.shape)}")
-        if mode == "circular" and (lo > n or hi > n):
-            raise RuntimeError(f"pad: Padding value causes wrapping around more than once: "
-                               f"padding ({lo}, {hi}) at dimension {d} of input "
-                               f"{list(x.shape)}")
-        if n + lo + hi < 0 or (mode != "constant" and n + lo + hi == 0):
-            raise RuntimeError(f"pad: padding ({lo}, {hi}) at dimension {d} of input "
-                               f"{list(x.shape)} leaves no elements")
-    pairs = [(0, 0)] * (x.ndim - k) + [(widths[2 * i], widths[2 * i + 1])
-                                       for i in reversed(range(k))]
-    if all(lo >= 0 and hi >= 0 for lo, hi in pairs):  # one node, sliced border gradients
-        return apply(_PAD_MODE, (x,), {"widths": tuple(pairs), "mode": mode})
-    if mode != "reflect":  # crops first, then pads what is left (PyTorch's order)
-        return ag.pad(x, widths, mode)
-    out = x
-    for i in range(k):  # reflected about the original ends, even where the other side crops
-        lo, hi = widths[2 * i], widths[2 * i + 1]
-        if lo or hi:
-            d = x.ndim - 1 - i
+                               f"{at}")
+        if mode == "circular":
+            if lo > n or hi > n:
+                raise RuntimeError(f"pad: Padding value causes wrapping around more than once: "
+                                   f"padding ({lo}, {hi}) {at}")
+            if n + lo + hi < 0:
+                raise RuntimeError(f"pad: Negative padding value is resulting in an empty "
+                                   f"dimension: padding ({lo}, {hi}) {at}")
+            kept = n + min(lo, 0) + min(hi, 0)
+            if n + lo + hi > 0 and (kept <= 0 or lo > kept or hi > kept):
+                raise RuntimeError(f"pad: circular padding ({lo}, {hi}) {at} wraps around "
+                                   f"more than the {max(kept, 0)} elements its crop leaves")
+    sizes = [x.shape[d] + lo + hi for d, lo, hi in dims]
+    if mode != "circular" and (all(m < 1 for m in sizes) or any(m < 0 for m in sizes)):
+        # PyTorch's check: some padded dimension keeps an element, and none goes negative
+        raise RuntimeError(f"pad: input {list(x.shape)} is too small. Calculated output sizes "
+                           f"{sizes[::-1]} for the last {k} dimensions, padding {widths}")
+    if mode != "circular" and any(lo < 0 or hi < 0 for _, lo, hi in dims):
+        out = x  # each output position reads the original input's reflected or clipped index
+        for d, lo, hi in dims:
             n = x.shape[d]
             src = np.arange(n + lo + hi) - lo
-            src = np.where(src < 0, -src, np.where(src >= n, 2 * (n - 1) - src, src))
+            if mode == "reflect":
+                src = np.where(src < 0, -src, np.where(src >= n, 2 * (n - 1) - src, src))
+            else:
+                src = np.clip(src, 0, n - 1)
             out = out[(slice(None),) * d + (src,)]
-    return out
+        return out
+    crop = [slice(None)] * x.ndim
+    pairs = [(0, 0)] * x.ndim
+    for d, lo, hi in dims:
+        n = x.shape[d]
+        if n + lo + hi == 0:  # circular, cropped to nothing
+            crop[d] = slice(0, 0)
+        else:
+            crop[d] = slice(max(-lo, 0), n - max(-hi, 0))
+            pairs[d] = (max(lo, 0), max(hi, 0))
+    if any(c != slice(None) for c in crop):
+        x = x[tuple(crop)]
+    # one node, whose rule folds the border gradients back by slices
+    return apply(_PAD_MODE, (x,), {"widths": tuple(pairs), "mode": mode})
 
 
 def _renorm_rows(w: Tensor, idx: np.ndarray, max_norm: float, norm_type: float) -> None:
