@@ -100,9 +100,11 @@ def _in_place(input: Any, fn: Callable[[Tensor], Tensor], name: str) -> Tensor:
                            "view, so it cannot be changed in place; use inplace=False")
     for p in x._args or ():
         if isinstance(p, Tensor) and np.may_share_memory(p._data, x._data):
-            # the parent would change under its own node, which the graph cannot follow
-            raise RuntimeError(f"{name}: in-place change of a view (shape {x.shape}) of "
-                               f"another Tensor of the graph (shape {p.shape}) is not "
+            if x._op.name in ("reshape", "transpose") and p._data.size == x._data.size:
+                return _in_place_through_view(x, p, fn, name)
+            # a part of the parent would change under its node, which the graph cannot follow
+            raise RuntimeError(f"{name}: in-place change of a partial view (shape {x.shape}) "
+                               f"of another Tensor of the graph (shape {p.shape}) is not "
                                "supported; use inplace=False, or change a .clone()")
     old = Tensor(x._data.copy())
     old.requires_grad = True
@@ -119,6 +121,19 @@ def _in_place(input: Any, fn: Callable[[Tensor], Tensor], name: str) -> Tensor:
     x._op, x._args, x._arrays, x._params = y._op, y._args, y._arrays, y._params
     x._seq, x._scope = y._seq, y._scope
     x._meta = dict(y._meta or {}, retain=True) if retain else y._meta
+    return x
+
+
+def _in_place_through_view(x: Tensor, parent: Tensor, fn: Callable[[Tensor], Tensor],
+                           name: str) -> Tensor:
+    """An elementwise fn in place on a reshaped or permuted view: the parent (whose memory the
+    view is) changes in place, and the view is taken again of the changed parent, so the
+    gradient reaches the parent's inputs through the new values, as PyTorch's views do."""
+    _in_place(parent, fn, name)
+    y = apply(x._op, (parent,), x._params)
+    x._version = _next_seq()
+    x._op, x._args, x._arrays, x._params = y._op, y._args, y._arrays, y._params
+    x._seq, x._scope = y._seq, y._scope
     return x
 
 

@@ -287,12 +287,35 @@ def test_inplace_keeps_earlier_hooks_on_the_old_value_and_retain_grad_on_the_ten
     np.testing.assert_array_equal(w.grad.numpy(), [2.0, 0.0, 6.0])
 
 
-def test_inplace_refuses_a_view_of_another_tensor_of_the_graph():
+@needs_torch
+@pytest.mark.parametrize("view", ["reshape", "transpose", "flatten_of_permute"])
+def test_inplace_on_a_full_view_changes_the_parent_like_torch(view):
+    a = RNG.standard_normal((2, 3))
+    c, d = RNG.standard_normal(6), RNG.standard_normal((2, 3))
+
+    def run(lib, f):
+        w = lib.tensor(a, requires_grad=True)
+        h = w * 2.0
+        v = {"reshape": lambda t: t.reshape(6), "transpose": lambda t: t.transpose(0, 1),
+             "flatten_of_permute": lambda t: t.permute(1, 0).reshape(6)}[view](h)
+        y = f(v, inplace=True)
+        assert y is v
+        loss = (v.reshape(-1) * lib.tensor(c)).sum() + (h * lib.tensor(d)).sum()
+        g, = lib.autograd.grad(loss, [w])
+        return _np(h), _np(v), _np(g)
+
+    for mine, theirs in zip(run(ag, F.elu), run(torch, TF.elu)):
+        _close(mine, theirs, 1e-12, view)
+
+
+def test_inplace_refuses_a_partial_view_of_another_tensor_of_the_graph():
     w = ag.tensor(RNG.standard_normal((2, 3)), requires_grad=True)
     e = w.exp()
-    with pytest.raises(RuntimeError, match="view"):
-        F.relu(e.reshape(6), inplace=True)
+    with pytest.raises(RuntimeError, match="partial view"):
+        F.relu(e[0], inplace=True)
     np.testing.assert_allclose(e.detach().numpy(), np.exp(w.detach().numpy()))
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        F.relu(w.reshape(6), inplace=True)  # a view of a leaf, as PyTorch refuses
     c = ag.conv1d(ag.tensor(RNG.standard_normal((1, 2, 5))), ag.tensor(
         RNG.standard_normal((3, 2, 2)), requires_grad=True))  # a view of a fresh array
     assert F.relu(c, inplace=True) is c
