@@ -381,8 +381,16 @@ class Tensor:
                     f"{what}: a leaf Tensor that requires grad is being used in an in-place "
                     "operation; change it under ag.no_grad() (as an optimizer step does), "
                     "or change a .clone()")
-            return True
-        return any(isinstance(o, Tensor) and o.requires_grad for o in others)
+        elif not any(isinstance(o, Tensor) and o.requires_grad for o in others):
+            return False
+        for p in self._args or ():  # a view of its input: that Tensor would have to change too
+            if p is not None and np.may_share_memory(as_used_by(p, self._seq)._data,
+                                                     self._data):
+                raise RuntimeError(
+                    f"{what}: in-place change of a view (shape {self.shape}) of another Tensor "
+                    f"of the graph (shape {p.shape}) is not supported; use the out-of-place "
+                    "op, or change a .clone()")
+        return True
 
     def _rebase(self, what: str, new: Tensor) -> Tensor:
         """Makes this Tensor the recorded result `new`, keeping its former node as `before`."""
@@ -400,15 +408,17 @@ class Tensor:
                      "_seq", "_version", "_scope"):
             setattr(before, slot, getattr(self, slot))
         before._grad = None
-        meta = self._meta or {}
+        meta = dict(self._meta or {})
         older = meta.get("before")
-        before._meta = ({"before": older, "rebased_at": meta["rebased_at"]}
-                        if older is not None else None)
+        kept = {"before": older, "rebased_at": meta["rebased_at"]} if older is not None else {}
+        if meta.get("hooks"):  # as in PyTorch: hooks registered so far see the old value's grad
+            kept["hooks"] = meta.pop("hooks")
+        before._meta = kept or None
         self._data, self.requires_grad, self._op = new._data, new.requires_grad, new._op
         self._args, self._arrays, self._params = new._args, new._arrays, new._params
         self._seq, self._scope = new._seq, new._scope
         v = self._version = _next_seq()  # newer than the node: its own input is `before`
-        self._meta = {**(self._meta or {}), "before": before, "rebased_at": v}
+        self._meta = {**meta, "before": before, "rebased_at": v}
         return self
 
     def _bump(self) -> None:

@@ -569,5 +569,6 @@ AWAY_FROM_KINKS: dict[str, Adjuster] = {
 }
 
 import samplers_linalg  # noqa: E402, F401  (matrices for the linear-algebra ops)
+import samplers_nn  # noqa: E402, F401  (adjusters of the nn.functional activations)
 import samplers_scans  # noqa: E402, F401  (adds the "scan" kind and the median adjusters)
 import samplers_special  # noqa: E402, F401  (adjusters of the elementwise and special ops)
