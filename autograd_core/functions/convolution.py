@@ -10,21 +10,31 @@ import numpy as np
 
 from ..arguments import ntuple, same_padding
 from ..ops import REGISTRY as R
-from ..ops.nn_ops import sliding_windows
+from ..ops.nn_ops import _transposed_size, sliding_windows
 from ..tensor import Tensor, _leaf, _unary, apply
 from ..tensor import ensure_tensor as _t
-from .linalg import einsum
 from .reductions import sum
 from .shape import pad, permute, reshape, squeeze, unsqueeze
 
 TensorLike = Any
 
-def _conv(x: Tensor, weight: Tensor, bias: Any, stride: Any, padding: Any, dilation: Any,
-          groups: int, nsp: int, name: str) -> Tensor:
+_SPATIAL = {1: "L", 2: "H, W", 3: "D, H, W"}
+
+
+def _positive(v: tuple[int, ...], what: str, name: str, least: int = 1) -> tuple[int, ...]:
+    if any(i < least for i in v):
+        raise ValueError(f"{name}: {what} must be {'positive' if least else 'non-negative'}; "
+                         f"got {v}")
+    return v
+
+
+def _conv_operands(x: Any, weight: Any, bias: Any, nsp: int, name: str):
+    """Input (batched as N=1 if unbatched), weight, bias, with PyTorch's checks on dims and
+    dtypes."""
     x, w = _t(x), _t(weight)
-    if x.ndim != nsp + 2:
-        raise ValueError(f"{name}: input must have shape (N, C, {'L' if nsp == 1 else 'H, W'}); "
-                         f"got {x.shape}")
+    if x.ndim not in (nsp + 1, nsp + 2):
+        raise ValueError(f"{name}: input must have shape (N, C, {_SPATIAL[nsp]}) or "
+                         f"(C, {_SPATIAL[nsp]}); got {x.shape}")
     if w.ndim != nsp + 2:
         raise ValueError(f"{name}: weight must have {nsp + 2} dimensions; got {w.shape}")
     for what, other in (("weight", w), ("bias", bias)):
@@ -32,19 +42,39 @@ def _conv(x: Tensor, weight: Tensor, bias: Any, stride: Any, padding: Any, dilat
             raise RuntimeError(f"{name}: input type ({x.dtype}) and {what} type ({other.dtype}) "
                                f"should be the same; convert the input with .to({other.dtype}) "
                                f"or the layer with .to({x.dtype})")
+    batched = x.ndim == nsp + 2
+    return (x if batched else unsqueeze(x, 0)), w, batched
+
+
+def _check_bias(bias: Any, n: int, name: str) -> None:
+    if bias is not None and tuple(np.shape(bias._data if isinstance(bias, Tensor) else bias)) \
+            != (n,):
+        raise ValueError(f"{name}: bias must have shape ({n},) (one value per output channel); "
+                         f"got {tuple(np.shape(bias._data if isinstance(bias, Tensor) else bias))}")
+
+
+def _conv(x: Tensor, weight: Tensor, bias: Any, stride: Any, padding: Any, dilation: Any,
+          groups: int, nsp: int, name: str) -> Tensor:
+    x, w, batched = _conv_operands(x, weight, bias, nsp, name)
     c = x.shape[1]
+    if groups < 1:
+        raise ValueError(f"{name}: groups must be positive; got {groups}")
     if c != w.shape[1] * groups or w.shape[0] % groups:
         raise ValueError(f"{name}: input has {c} channels but weight {w.shape} with "
-                         f"groups={groups} expects {w.shape[1] * groups}")
+                         f"groups={groups} expects {w.shape[1] * groups}"
+                         + (f" and out channels divisible by {groups}"
+                            if w.shape[0] % groups else ""))
+    _check_bias(bias, w.shape[0], name)
     k = tuple(w.shape[2:])
-    s = ntuple(stride, nsp, f"{name} stride")
-    d = ntuple(dilation, nsp, f"{name} dilation")
+    s = _positive(ntuple(stride, nsp, f"{name} stride"), "stride", name)
+    d = _positive(ntuple(dilation, nsp, f"{name} dilation"), "dilation", name)
     if isinstance(padding, str):
         if padding == "valid":
             p = (0,) * nsp
         elif padding == "same":
             if any(si != 1 for si in s):
-                raise ValueError(f"{name}: padding='same' needs stride 1")
+                raise ValueError(f"{name}: padding='same' is not supported for strided "
+                                 f"convolutions (stride {s})")
             sides = same_padding(k, d)
             if any(lo != hi for lo, hi in sides):  # uneven: pad first, then convolve unpadded
                 x = pad(x, [n for pair in reversed(sides) for n in pair])
@@ -52,31 +82,18 @@ def _conv(x: Tensor, weight: Tensor, bias: Any, stride: Any, padding: Any, dilat
             else:
                 p = tuple(lo for lo, _ in sides)
         else:
-            raise ValueError(f"{name}: padding must be an int, a tuple, 'same' or 'valid'")
+            raise ValueError(f"{name}: padding must be an int, a tuple, 'same' or 'valid'; "
+                             f"got {padding!r}")
     else:
-        p = ntuple(padding, nsp, f"{name} padding")
+        p = _positive(ntuple(padding, nsp, f"{name} padding"), "padding", name, least=0)
     for i in range(nsp):
         span = d[i] * (k[i] - 1) + 1
         if x.shape[2 + i] + 2 * p[i] < span:
             raise ValueError(f"{name}: input of shape {x.shape} with padding {p} is smaller than "
                              f"the (dilated) kernel {k}")
-    if groups == 1:  # one primitive: im2col and one matrix product
-        return apply(R["conv"], (x, w, bias), {"stride": s, "padding": p, "dilation": d})
-    # groups: each group of channels is its own convolution, one einsum over the windows
-    cols = _unary(R["unfold"], x, kernel_size=k, stride=s, padding=p, dilation=d)
-    g = groups
-    cg = c // g
-    og = w.shape[0] // g
-    cols = reshape(cols, cols.shape[: 1 + nsp] + (g, cg) + k)
-    wg = reshape(w, (g, og, cg) + k)
-    ks = "xyz"[:nsp]
-    ls = "lmn"[:nsp]
-    out = einsum(f"b{ls}gc{ks},goc{ks}->b{ls}go", cols, wg)
-    out = reshape(out, out.shape[: 1 + nsp] + (g * og,))
-    out = permute(out, 0, 1 + nsp, *range(1, 1 + nsp))
-    if bias is not None:
-        out = out + reshape(_t(bias), (-1,) + (1,) * nsp)
-    return out
+    out = apply(R["conv"], (x, w, bias), {"stride": s, "padding": p, "dilation": d,
+                                          "groups": groups})
+    return out if batched else squeeze(out, 0)
 
 
 def conv1d(input: TensorLike, weight: TensorLike, bias: TensorLike | None = None,
@@ -89,6 +106,143 @@ def conv2d(input: TensorLike, weight: TensorLike, bias: TensorLike | None = None
            stride: Any = 1, padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
     """Cross-correlation over (N, C, H, W), as torch.nn.functional.conv2d."""
     return _conv(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+
+
+def conv3d(input: TensorLike, weight: TensorLike, bias: TensorLike | None = None,
+           stride: Any = 1, padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """Cross-correlation over (N, C, D, H, W), as torch.nn.functional.conv3d: the same
+    N-d primitive as conv1d/conv2d."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+
+
+def _conv_transpose(x: Any, weight: Any, bias: Any, stride: Any, padding: Any,
+                    output_padding: Any, groups: int, dilation: Any, nsp: int,
+                    name: str) -> Tensor:
+    x, w, batched = _conv_operands(x, weight, bias, nsp, name)
+    c = x.shape[1]
+    if groups < 1:
+        raise ValueError(f"{name}: groups must be positive; got {groups}")
+    if w.shape[0] != c:
+        raise ValueError(f"{name}: weight of shape {w.shape} (in_channels, out_channels/groups, "
+                         f"*kernel) expects input with {w.shape[0]} channels; got input of "
+                         f"shape {x.shape}")
+    if c % groups:
+        raise ValueError(f"{name}: in_channels {c} is not divisible by groups={groups}")
+    _check_bias(bias, w.shape[1] * groups, name)
+    k = tuple(w.shape[2:])
+    s = _positive(ntuple(stride, nsp, f"{name} stride"), "stride", name)
+    d = _positive(ntuple(dilation, nsp, f"{name} dilation"), "dilation", name)
+    if isinstance(padding, str):
+        raise ValueError(f"{name}: padding must be an int or a tuple of ints; got {padding!r} "
+                         f"(string padding is for conv{nsp}d only)")
+    p = _positive(ntuple(padding, nsp, f"{name} padding"), "padding", name, least=0)
+    op = _positive(ntuple(output_padding, nsp, f"{name} output_padding"), "output_padding",
+                   name, least=0)
+    if any(o >= si and o >= di for o, si, di in zip(op, s, d)):
+        raise ValueError(f"{name}: output_padding must be smaller than either stride or "
+                         f"dilation; got output_padding={op}, stride={s}, dilation={d}")
+    out_sp = tuple(_transposed_size(*a) for a in zip(x.shape[2:], k, s, p, op, d))
+    if any(n < 1 for n in out_sp):
+        raise ValueError(f"{name}: input of shape {x.shape} with kernel {k}, stride {s}, "
+                         f"padding {p}, dilation {d} gives output size {out_sp}, which is too "
+                         f"small")
+    out = apply(R["conv_transpose"], (x, w, bias),
+                {"stride": s, "padding": p, "output_padding": op, "dilation": d,
+                 "groups": groups})
+    return out if batched else squeeze(out, 0)
+
+
+def conv_transpose1d(input: TensorLike, weight: TensorLike, bias: TensorLike | None = None,
+                     stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+                     groups: int = 1, dilation: Any = 1) -> Tensor:
+    """The adjoint of conv1d in its input (a learned upsampling), as
+    torch.nn.functional.conv_transpose1d; weight is (C_in, C_out / groups, K)."""
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 1, "conv_transpose1d")
+
+
+def conv_transpose2d(input: TensorLike, weight: TensorLike, bias: TensorLike | None = None,
+                     stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+                     groups: int = 1, dilation: Any = 1) -> Tensor:
+    """The adjoint of conv2d in its input, as torch.nn.functional.conv_transpose2d."""
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 2, "conv_transpose2d")
+
+
+def conv_transpose3d(input: TensorLike, weight: TensorLike, bias: TensorLike | None = None,
+                     stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+                     groups: int = 1, dilation: Any = 1) -> Tensor:
+    """The adjoint of conv3d in its input, as torch.nn.functional.conv_transpose3d."""
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 3, "conv_transpose3d")
+
+
+def _fold_args(kernel_size: Any, dilation: Any, padding: Any, stride: Any, name: str):
+    k = _positive(ntuple(kernel_size, 2, f"{name} kernel_size"), "kernel_size", name)
+    d = _positive(ntuple(dilation, 2, f"{name} dilation"), "dilation", name)
+    p = _positive(ntuple(padding, 2, f"{name} padding"), "padding", name, least=0)
+    s = _positive(ntuple(stride, 2, f"{name} stride"), "stride", name)
+    return k, d, p, s
+
+
+def _blocks(size: tuple[int, ...], k, d, p, s, name: str) -> tuple[int, ...]:
+    blocks = tuple((n + 2 * pi - di * (ki - 1) - 1) // si + 1
+                   for n, ki, di, pi, si in zip(size, k, d, p, s))
+    if any(b < 1 for b in blocks):
+        raise ValueError(f"{name}: spatial size {size} with padding {p} is smaller than the "
+                         f"(dilated) kernel {k} (dilation {d}): no sliding block fits")
+    return blocks
+
+
+def unfold(input: TensorLike, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+           stride: Any = 1) -> Tensor:
+    """im2col, as torch.nn.functional.unfold: (N, C, H, W) -> (N, C*kh*kw, L), the sliding
+    blocks as columns, so a convolution becomes a matrix product any user can write."""
+    x = _t(input)
+    if x.ndim not in (3, 4):
+        raise ValueError(f"unfold: only 3-D (unbatched) or 4-D (batched) input is supported; "
+                         f"got shape {x.shape}")
+    batched = x.ndim == 4
+    if not batched:
+        x = unsqueeze(x, 0)
+    k, d, p, s = _fold_args(kernel_size, dilation, padding, stride, "unfold")
+    _blocks(x.shape[2:], k, d, p, s, "unfold")
+    cols = _unary(R["unfold"], x, kernel_size=k, stride=s, padding=p, dilation=d)
+    n, lh, lw = cols.shape[:3]
+    cols = reshape(cols, (n, lh * lw, -1))  # (N, L, C*kh*kw)
+    out = permute(cols, 0, 2, 1)
+    return out if batched else squeeze(out, 0)
+
+
+def fold(input: TensorLike, output_size: Any, kernel_size: Any, dilation: Any = 1,
+         padding: Any = 0, stride: Any = 1) -> Tensor:
+    """col2im, as torch.nn.functional.fold: (N, C*kh*kw, L) -> (N, C, H, W), overlapping
+    blocks summed (the adjoint of unfold)."""
+    cols = _t(input)
+    if cols.ndim not in (2, 3):
+        raise ValueError(f"fold: only 2-D (unbatched) or 3-D (batched) input is supported; "
+                         f"got shape {cols.shape}")
+    batched = cols.ndim == 3
+    if not batched:
+        cols = unsqueeze(cols, 0)
+    size = _positive(ntuple(output_size, 2, "fold output_size"), "output_size", "fold")
+    k, d, p, s = _fold_args(kernel_size, dilation, padding, stride, "fold")
+    kk = k[0] * k[1]
+    if cols.shape[1] % kk:
+        raise ValueError(f"fold: input's size at dim -2 ({cols.shape[1]}) must be divisible by "
+                         f"the product of kernel_size {k} ({kk})")
+    blocks = _blocks(size, k, d, p, s, "fold")
+    if cols.shape[2] != blocks[0] * blocks[1]:
+        raise ValueError(f"fold: output_size={size}, kernel_size={k}, dilation={d}, "
+                         f"padding={p}, stride={s} give {blocks[0]} * {blocks[1]} = "
+                         f"{blocks[0] * blocks[1]} sliding blocks, but input's size at dim -1 "
+                         f"is {cols.shape[2]}")
+    n = cols.shape[0]
+    c = cols.shape[1] // kk
+    windows = reshape(permute(cols, 0, 2, 1), (n,) + blocks + (c,) + k)
+    out = _unary(R["fold"], windows, input_shape=(n, c) + size, kernel_size=k, stride=s,
+                 padding=p, dilation=d)
+    return out if batched else squeeze(out, 0)
 
 
 def _pool_geometry(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,

@@ -80,17 +80,55 @@ def _fold(cols, input_shape, kernel_size, stride, padding, dilation, pad_value=0
     return out
 
 
-def _conv(x, weight, bias=None, stride=(1,), padding=(0,), dilation=(1,)):
-    """Cross-correlation as one matrix product: im2col rows (N*L, C*K) times weight (O, C*K)."""
+def _conv(x, weight, bias=None, stride=(1,), padding=(0,), dilation=(1,), groups=1):
+    """Cross-correlation as one matrix product: im2col rows (N*L, C*K) times weight (O, C*K);
+    with groups, one product per group, batched over the groups."""
     nsp = weight.ndim - 2
     k = weight.shape[2:]
+    o = weight.shape[0]
     cols = sliding_windows(x, k, stride, padding, dilation)  # (N, *L, C, *K) view
     lead = cols.shape[: 1 + nsp]
-    rows = cols.reshape(-1, int(np.prod(cols.shape[1 + nsp:])))  # the im2col copy
-    out = rows @ weight.reshape(weight.shape[0], -1).T
+    width = int(np.prod(cols.shape[1 + nsp:]))
+    if groups == 1:
+        rows = cols.reshape(-1, width)  # the im2col copy
+        out = rows @ weight.reshape(o, -1).T
+    else:
+        rows = cols.reshape(-1, groups, width // groups)  # (M, G, Cg*K)
+        wg = weight.reshape(groups, o // groups, -1)  # (G, Og, Cg*K)
+        out = np.matmul(rows.transpose(1, 0, 2), wg.transpose(0, 2, 1))  # (G, M, Og)
+        out = out.transpose(1, 0, 2).reshape(-1, o)
     if bias is not None:
         out += bias
-    return np.moveaxis(out.reshape(lead + (weight.shape[0],)), -1, 1)  # (N, O, *L), a view
+    return np.moveaxis(out.reshape(lead + (o,)), -1, 1)  # (N, O, *L), a view
+
+
+def _transposed_size(n, k, s, p, op, d):
+    return (n - 1) * s - 2 * p + d * (k - 1) + 1 + op
+
+
+def _conv_transpose(x, weight, bias=None, stride=(1,), padding=(0,), output_padding=(0,),
+                    dilation=(1,), groups=1):
+    """The adjoint of conv in its input: each input pixel scatters weight * value over its
+    window (a matrix product to columns, then col2im: fold)."""
+    nsp = weight.ndim - 2
+    cin = weight.shape[0]
+    k = tuple(weight.shape[2:])
+    cout = weight.shape[1] * groups
+    lsp = x.shape[2:]
+    xl = np.moveaxis(x, 1, -1).reshape(-1, cin)  # (M, Cin)
+    if groups == 1:
+        dcols = xl @ weight.reshape(cin, -1)  # (M, Cout*K)
+    else:
+        xg = xl.reshape(-1, groups, cin // groups).transpose(1, 0, 2)  # (G, M, Cig)
+        wg = weight.reshape(groups, cin // groups, -1)  # (G, Cig, Cog*K)
+        dcols = np.matmul(xg, wg).transpose(1, 0, 2)  # (M, G, Cog*K)
+    dcols = dcols.reshape((x.shape[0],) + lsp + (cout,) + k)
+    out_sp = tuple(_transposed_size(*a) for a in zip(lsp, k, stride, padding, output_padding,
+                                                    dilation))
+    out = _fold(dcols, (x.shape[0], cout) + out_sp, k, stride, padding, dilation)
+    if bias is not None:
+        out = out + bias.reshape((-1,) + (1,) * nsp)
+    return out
 
 
 def _channels_last(F, g):
@@ -98,29 +136,74 @@ def _channels_last(F, g):
     return F.transpose(g, axes=(0,) + tuple(range(2, g.ndim)) + (1,))
 
 
-def _conv_vjp_x(F, g, out, x, weight, bias=None, stride=(1,), padding=(0,), dilation=(1,)):
-    nsp = weight.ndim - 2
-    o = weight.shape[0]
-    dcols = F.matmul(_channels_last(F, g), F.reshape(weight, shape=(o, -1)))  # (N, *L, C*K)
-    dcols = F.reshape(dcols, shape=tuple(dcols.shape[: 1 + nsp]) + tuple(weight.shape[1:]))
-    return F.fold(dcols, input_shape=x.shape, kernel_size=tuple(weight.shape[2:]), stride=stride,
-                  padding=padding, dilation=dilation)
+def _weight_grad(F, inp, gout, kernel_size, stride, padding, dilation, groups):
+    """d<gout, conv(inp, w)>/dw, shape (O, C/G, *K): the windows of inp against gout."""
+    o = gout.shape[1]
+    c = inp.shape[1]
+    kk = int(np.prod(kernel_size))
+    cols = F.unfold(inp, kernel_size=kernel_size, stride=stride, padding=padding,
+                    dilation=dilation)  # (N, *L, C, *K)
+    cols = _first_windows(F, cols, gout.shape[2:])
+    g2 = F.reshape(_channels_last(F, gout), shape=(-1, o))  # (M, O)
+    if groups == 1:
+        cols2 = F.reshape(cols, shape=(-1, c * kk))
+        dw = F.matmul(F.transpose(g2, axes=(1, 0)), cols2)
+    else:
+        cols3 = F.transpose(F.reshape(cols, shape=(-1, groups, c // groups * kk)),
+                            axes=(1, 0, 2))  # (G, M, Cg*K)
+        g3 = F.transpose(F.reshape(g2, shape=(-1, groups, o // groups)),
+                         axes=(1, 2, 0))  # (G, Og, M)
+        dw = F.matmul(g3, cols3)  # (G, Og, Cg*K)
+    return F.reshape(dw, shape=(o, c // groups) + tuple(kernel_size))
 
 
-def _conv_vjp_w(F, g, out, x, weight, bias=None, stride=(1,), padding=(0,), dilation=(1,)):
-    o = weight.shape[0]
-    cols = F.unfold(x, kernel_size=tuple(weight.shape[2:]), stride=stride, padding=padding,
-                    dilation=dilation)
-    cols2 = F.reshape(cols, shape=(-1, int(np.prod(weight.shape[1:]))))
-    g2 = F.reshape(_channels_last(F, g), shape=(-1, o))
-    return F.reshape(F.matmul(F.transpose(g2, axes=(1, 0)), cols2), shape=weight.shape)
+def _conv_vjp_x(F, g, out, x, weight, bias=None, stride=(1,), padding=(0,), dilation=(1,),
+                groups=1):
+    k = tuple(weight.shape[2:])
+    # the input cells past the last window get no gradient: output_padding covers them
+    extra = tuple(n - _transposed_size(m, ki, s, p, 0, d)
+                  for n, m, ki, s, p, d in zip(x.shape[2:], g.shape[2:], k, stride, padding,
+                                               dilation))
+    return F.conv_transpose(g, weight, None, stride=stride, padding=padding,
+                            output_padding=extra, dilation=dilation, groups=groups)
 
 
-def _conv_vjp_b(F, g, out, x, weight, bias=None, stride=(1,), padding=(0,), dilation=(1,)):
+def _conv_vjp_w(F, g, out, x, weight, bias=None, stride=(1,), padding=(0,), dilation=(1,),
+                groups=1):
+    return _weight_grad(F, x, g, tuple(weight.shape[2:]), stride, padding, dilation, groups)
+
+
+def _conv_vjp_b(F, g, out, x, *args, **params):
     return F.sum(g, axis=(0,) + tuple(range(2, g.ndim)))
 
 
+def _first_windows(F, a, counts):
+    """a (N, *L, ...) cut to its first `counts` windows per spatial axis: with output_padding
+    past the stride, a convolution of conv_transpose's output has more windows than the
+    transposed convolution's input has cells, and those extra windows are not its adjoint."""
+    if all(n == m for n, m in zip(a.shape[1:], counts)):
+        return a
+    return F.getitem(a, index=(slice(None),) + tuple(slice(0, m) for m in counts))
+
+
+def _conv_transpose_vjp_x(F, g, out, x, weight, bias=None, stride=(1,), padding=(0,),
+                          output_padding=(0,), dilation=(1,), groups=1):
+    dx = F.conv(g, weight, None, stride=stride, padding=padding, dilation=dilation,
+                groups=groups)
+    if any(o >= s for o, s in zip(output_padding, stride)):
+        dx = F.getitem(dx, index=(slice(None), slice(None))
+                       + tuple(slice(0, m) for m in x.shape[2:]))
+    return dx
+
+
+def _conv_transpose_vjp_w(F, g, out, x, weight, bias=None, stride=(1,), padding=(0,),
+                          output_padding=(0,), dilation=(1,), groups=1):
+    return _weight_grad(F, g, x, tuple(weight.shape[2:]), stride, padding, dilation, groups)
+
+
 defop("conv", _conv, _conv_vjp_x, _conv_vjp_w, _conv_vjp_b, spec=Spec("conv", nin=3))
+defop("conv_transpose", _conv_transpose, _conv_transpose_vjp_x, _conv_transpose_vjp_w,
+      _conv_vjp_b, spec=Spec("conv_transpose", nin=3))
 defop("softmax", _softmax,
       lambda F, g, out, x, axis: out * (g - F.sum(g * out, axis=axis, keepdims=True)),
       spec=Spec("softmax"))
