@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 import autograd_core as ag
+from autograd_core.functions import convolution as _conv
 from autograd_core.ops.registry import REGISTRY as _R
 from autograd_core.rng import default_generator as _rng
 from autograd_core.tensor import apply
@@ -180,6 +181,28 @@ max_pool1d = ag.max_pool1d
 max_pool2d = ag.max_pool2d
 avg_pool1d = ag.avg_pool1d
 avg_pool2d = ag.avg_pool2d
+conv3d = ag.conv3d
+conv_transpose1d = ag.conv_transpose1d
+conv_transpose2d = ag.conv_transpose2d
+conv_transpose3d = ag.conv_transpose3d
+adaptive_max_pool1d = _conv.adaptive_max_pool1d
+adaptive_max_pool2d = _conv.adaptive_max_pool2d
+lp_pool1d = _conv.lp_pool1d
+lp_pool2d = _conv.lp_pool2d
+max_unpool1d = _conv.max_unpool1d
+max_unpool2d = _conv.max_unpool2d
+fold = _conv.fold
+unfold = _conv.unfold
+interpolate = _conv.interpolate
+upsample = _conv.upsample
+upsample_nearest = _conv.upsample_nearest
+upsample_bilinear = _conv.upsample_bilinear
+__all__ += [
+    "adaptive_max_pool1d", "adaptive_max_pool2d", "conv3d", "conv_transpose1d",
+    "conv_transpose2d", "conv_transpose3d", "fold", "interpolate", "lp_pool1d", "lp_pool2d",
+    "max_unpool1d", "max_unpool2d", "unfold", "upsample", "upsample_bilinear",
+    "upsample_nearest",
+]
 pad = ag.pad
 
 

@@ -4,6 +4,7 @@ primitive (sliding windows as a strided view)."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -13,8 +14,11 @@ from ..ops import REGISTRY as R
 from ..ops.nn_ops import _transposed_size, sliding_windows
 from ..tensor import Tensor, _leaf, _unary, apply
 from ..tensor import ensure_tensor as _t
+from .indexing import scatter
+from .pointwise import abs as absolute
+from .pointwise import relu, sign
 from .reductions import sum
-from .shape import pad, permute, reshape, squeeze, unsqueeze
+from .shape import gather, pad, permute, reshape, squeeze, unsqueeze
 
 TensorLike = Any
 
@@ -372,3 +376,333 @@ def avg_pool2d(input: TensorLike, kernel_size: Any, stride: Any = None, padding:
                divisor_override: int | None = None) -> Tensor:
     return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
                      divisor_override, 2, "avg_pool2d")
+
+
+# -- interpolate: per-axis taps of each mode, applied by the resample op ---------------------------
+_INTERP_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear",
+                 "area")
+_LINEAR_DIMS = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
+
+
+def _source_scale(n_in: int, n_out: int, align_corners: bool, scale: float | None,
+                  dtype: Any) -> Any:
+    """Input cells per output cell, as PyTorch computes it: from the user's scale_factor when
+    one is kept, else from the sizes, in the input's precision."""
+    if align_corners:
+        return dtype.type((n_in - 1) / (n_out - 1)) if n_out > 1 else dtype.type(0)
+    if scale is not None and scale > 0:
+        return dtype.type(1.0 / scale)
+    return dtype.type(n_in) / dtype.type(n_out)
+
+
+def _nearest_taps(n_in: int, n_out: int, scale: float | None, exact: bool):
+    # PyTorch computes nearest indices in float32 whatever the input's dtype
+    r = _source_scale(n_in, n_out, False, scale, np.dtype(np.float32))
+    dst = np.arange(n_out, dtype=np.float32) + (np.float32(0.5) if exact else np.float32(0))
+    idx = np.minimum(np.floor(dst * r).astype(np.int64), n_in - 1)
+    return idx[:, None], None
+
+
+def _linear_taps(n_in: int, n_out: int, scale: float | None, align_corners: bool, dtype: Any):
+    if n_in == n_out:
+        return np.arange(n_out)[:, None], None
+    r = _source_scale(n_in, n_out, align_corners, scale, dtype)
+    dst = np.arange(n_out, dtype=dtype)
+    src = r * dst if align_corners else np.maximum(r * (dst + dtype.type(0.5))
+                                                   - dtype.type(0.5), 0)
+    i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+    lam = np.clip(src - i0, 0, 1).astype(dtype)
+    i1 = i0 + (i0 < n_in - 1)
+    return np.stack([i0, i1], 1), np.stack([1 - lam, lam], 1)
+
+
+def _cubic_taps(n_in: int, n_out: int, scale: float | None, align_corners: bool, dtype: Any):
+    r = _source_scale(n_in, n_out, align_corners, scale, dtype)
+    dst = np.arange(n_out, dtype=dtype)
+    src = r * dst if align_corners else r * (dst + dtype.type(0.5)) - dtype.type(0.5)
+    i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+    t = np.clip(src - i0, 0, 1).astype(np.float64)
+    a = -0.75  # Keys' cubic convolution kernel, with PyTorch's A
+
+    def near(x: Any) -> Any:  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x: Any) -> Any:  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    weight = np.stack([far(t + 1), near(t), near(1 - t), far(2 - t)], 1).astype(dtype)
+    index = np.clip(i0[:, None] + np.arange(-1, 3), 0, n_in - 1)
+    return index, weight
+
+
+def _area_taps(n_in: int, n_out: int, dtype: Any):
+    """Adaptive average pooling's windows [floor(i n / m), ceil((i + 1) n / m)) as taps; the
+    shorter windows repeat their last cell with weight 0."""
+    i = np.arange(n_out)
+    start = (i * n_in) // n_out
+    end = -((-(i + 1) * n_in) // n_out)
+    count = end - start
+    t = np.arange(int(count.max()))
+    index = np.minimum(start[:, None] + t, end[:, None] - 1)
+    weight = np.where(t < count[:, None], 1.0 / count[:, None], 0.0).astype(dtype)
+    return index, weight
+
+
+def _interp_sizes(x: Tensor, size: Any, scale_factor: Any, recompute_scale_factor: Any,
+                  mode: str, name: str):
+    nsp = x.ndim - 2
+    if size is not None and scale_factor is not None:
+        raise ValueError(f"{name}: only one of size or scale_factor should be defined")
+    if size is not None:
+        if recompute_scale_factor:
+            raise ValueError(f"{name}: recompute_scale_factor is not meaningful with an "
+                             f"explicit size")
+        sizes = tuple(size) if isinstance(size, (list, tuple)) else (size,) * nsp
+        if len(sizes) != nsp:
+            raise ValueError(f"{name}: input and output must have the same number of spatial "
+                             f"dimensions, but got input of shape {x.shape} (spatial "
+                             f"{x.shape[2:]}) and size {size}")
+        if not all(isinstance(s, (int, np.integer)) for s in sizes):
+            raise TypeError(f"{name}: size must be an int or a tuple of ints; got {size!r}")
+        return tuple(int(s) for s in sizes), (None,) * nsp
+    if scale_factor is None:
+        raise ValueError(f"{name}: either size or scale_factor should be defined")
+    scales = tuple(scale_factor) if isinstance(scale_factor, (list, tuple)) \
+        else (scale_factor,) * nsp
+    if len(scales) != nsp:
+        raise ValueError(f"{name}: input and scale_factor must have the same number of spatial "
+                         f"dimensions, but got input of shape {x.shape} (spatial "
+                         f"{x.shape[2:]}) and scale_factor {scale_factor}")
+    sizes = tuple(int(n * float(s)) for n, s in zip(x.shape[2:], scales))
+    if mode == "area" or recompute_scale_factor:
+        scales = (None,) * nsp  # the kernel sees only the sizes
+    return sizes, tuple(None if s is None else float(s) for s in scales)
+
+
+def interpolate(input: TensorLike, size: Any = None, scale_factor: Any = None,
+                mode: str = "nearest", align_corners: bool | None = None,
+                recompute_scale_factor: bool | None = None, antialias: bool = False) -> Tensor:
+    """Resizes (N, C, *spatial) to `size` or by `scale_factor`, as
+    torch.nn.functional.interpolate: each mode is a fixed linear map per spatial axis, applied
+    axis by axis, so its gradient is the adjoint map and its second derivative is zero."""
+    name = "interpolate"
+    x = _t(input)
+    if mode not in _INTERP_MODES:
+        raise NotImplementedError(f"{name}: mode {mode!r} is not supported; use one of "
+                                  f"{', '.join(_INTERP_MODES)}")
+    if mode in ("nearest", "nearest-exact", "area"):
+        if align_corners is not None:
+            raise ValueError(f"{name}: align_corners option can only be set with the "
+                             f"interpolating modes: linear | bilinear | bicubic | trilinear "
+                             f"(mode is {mode!r})")
+    elif align_corners is None:
+        align_corners = False
+    if x.ndim not in (3, 4, 5):
+        raise NotImplementedError(f"{name}: only 3-D, 4-D and 5-D inputs (N, C, *spatial) are "
+                                  f"supported; got shape {x.shape} for mode {mode!r}")
+    need = _LINEAR_DIMS.get(mode)
+    if need is not None and x.ndim != need:
+        raise NotImplementedError(f"{name}: got {x.ndim}D input, but {mode} mode needs "
+                                  f"{need}D input")
+    if antialias:
+        if not (mode in ("bilinear", "bicubic") and x.ndim == 4):
+            raise ValueError(f"{name}: anti-alias option is restricted to bilinear and bicubic "
+                             f"modes and requires a 4-D tensor as input")
+        raise NotImplementedError(f"{name}: antialias=True is not implemented")
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(f"{name}: input must be floating point; got {x.dtype}")
+    sizes, scales = _interp_sizes(x, size, scale_factor, recompute_scale_factor, mode, name)
+    if any(s < 1 for s in sizes):
+        raise ValueError(f"{name}: input of shape {x.shape} gives output size {sizes}; each "
+                         f"must be positive")
+    dtype = x.dtype
+    maps = []
+    for axis, (n_in, n_out, scale) in enumerate(zip(x.shape[2:], sizes, scales)):
+        if mode in ("nearest", "nearest-exact"):
+            index, weight = _nearest_taps(n_in, n_out, scale, mode == "nearest-exact")
+        elif mode == "area":
+            index, weight = _area_taps(n_in, n_out, dtype)
+        elif mode == "bicubic":
+            index, weight = _cubic_taps(n_in, n_out, scale, align_corners, dtype)
+        else:
+            index, weight = _linear_taps(n_in, n_out, scale, align_corners, dtype)
+        if weight is None and n_in == n_out and np.array_equal(index[:, 0], np.arange(n_in)):
+            continue  # the identity
+        maps.append((n_out / n_in, axis + 2, index, weight))
+    out = x
+    for _, axis, index, weight in sorted(maps, key=lambda m: m[0]):  # shrink first
+        out = _unary(R["resample"], out, index=index, weight=weight, axis=axis)
+    return out if maps else out * 1  # a new Tensor, as PyTorch returns
+
+
+def upsample(input: TensorLike, size: Any = None, scale_factor: Any = None,
+             mode: str = "nearest", align_corners: bool | None = None) -> Tensor:
+    """PyTorch's deprecated name for interpolate."""
+    warnings.warn("nn.functional.upsample is deprecated. Use nn.functional.interpolate "
+                  "instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: TensorLike, size: Any = None, scale_factor: Any = None) -> Tensor:
+    """PyTorch's deprecated name for interpolate(..., mode='nearest')."""
+    warnings.warn("nn.functional.upsample_nearest is deprecated. Use "
+                  "nn.functional.interpolate instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: TensorLike, size: Any = None, scale_factor: Any = None) -> Tensor:
+    """PyTorch's deprecated name for interpolate(..., mode='bilinear', align_corners=True)."""
+    warnings.warn("nn.functional.upsample_bilinear is deprecated. Use "
+                  "nn.functional.interpolate instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+# -- adaptive max pooling, power-average pooling, max unpooling ------------------------------------
+def _adaptive_sizes(output_size: Any, in_sizes: tuple[int, ...], name: str) -> tuple[int, ...]:
+    nsp = len(in_sizes)
+    sizes = (output_size,) * nsp if output_size is None or isinstance(
+        output_size, (int, np.integer)) else tuple(output_size)
+    if len(sizes) != nsp:
+        raise ValueError(f"{name}: output_size needs {nsp} value{'s' if nsp > 1 else ''}; got "
+                         f"{output_size!r}")
+    sizes = tuple(n if s is None else int(s) for s, n in zip(sizes, in_sizes))
+    if any(s < 1 for s in sizes):
+        raise ValueError(f"{name}: output_size must be positive; got {sizes}")
+    return sizes
+
+
+def _adaptive_max_pool(input: TensorLike, output_size: Any, return_indices: bool, nsp: int,
+                       name: str):
+    x = _t(input)
+    if x.ndim not in (nsp + 1, nsp + 2):
+        raise ValueError(f"{name}: input must have {nsp + 1} or {nsp + 2} dimensions "
+                         f"((C, {_SPATIAL[nsp]}) or (N, C, {_SPATIAL[nsp]})); got {x.shape}")
+    in_sizes = x.shape[-nsp:]
+    if any(n < 1 for n in in_sizes):
+        raise ValueError(f"{name}: input of shape {x.shape} has an empty spatial dimension")
+    sizes = _adaptive_sizes(output_size, in_sizes, name)
+    # per axis the window [floor(i n / m), ceil((i + 1) n / m)) of each output cell, padded to
+    # the longest window by repeating its last cell (a repeat never changes a maximum)
+    axes = []
+    for n, m in zip(in_sizes, sizes):
+        i = np.arange(m)
+        start = (i * n) // m
+        end = -((-(i + 1) * n) // m)
+        t = np.arange(int((end - start).max()))
+        axes.append(np.minimum(start[:, None] + t, end[:, None] - 1))  # (m, k)
+    # flat positions in the plane of every window cell: axis d's (m, k) at dims d, nsp + d
+    cells = []
+    for d in range(nsp):
+        shape = [1] * (2 * nsp)
+        shape[d], shape[nsp + d] = axes[d].shape
+        cells.append(axes[d].reshape(shape))
+    flat = np.ravel_multi_index(tuple(np.broadcast_arrays(*cells)), in_sizes)  # (*out, *k)
+    flat = flat.reshape(sizes + (-1,))  # (*out, K)
+    lead = x.shape[:-nsp]
+    planes = x._data.reshape(lead + (-1,))
+    values = planes[..., flat]  # (*lead, *out, K)
+    arg = np.argmax(values, axis=-1)  # the first maximum, or the first NaN, as PyTorch picks
+    chosen = np.take_along_axis(np.broadcast_to(flat, values.shape), arg[..., None], -1)[..., 0]
+    index = chosen.reshape(lead + (-1,)).astype(np.int64)
+    out = gather(reshape(x, lead + (-1,)), len(lead), index)
+    out = reshape(out, lead + sizes)
+    if return_indices:
+        return out, _leaf(index.reshape(lead + sizes))
+    return out
+
+
+def adaptive_max_pool1d(input: TensorLike, output_size: Any, return_indices: bool = False):
+    """Max over windows that tile L into output_size parts, as
+    torch.nn.functional.adaptive_max_pool1d; indices are positions along L."""
+    return _adaptive_max_pool(input, output_size, return_indices, 1, "adaptive_max_pool1d")
+
+
+def adaptive_max_pool2d(input: TensorLike, output_size: Any, return_indices: bool = False):
+    """As torch.nn.functional.adaptive_max_pool2d; indices are flat positions h * W + w."""
+    return _adaptive_max_pool(input, output_size, return_indices, 2, "adaptive_max_pool2d")
+
+
+def _lp_pool(input: TensorLike, norm_type: float, kernel_size: Any, stride: Any,
+             ceil_mode: bool, nsp: int, name: str) -> Tensor:
+    x = _t(input)
+    k = ntuple(kernel_size, nsp, f"{name} kernel_size")
+    pool = avg_pool1d if nsp == 1 else avg_pool2d
+    avg = pool(x ** norm_type, k, stride, 0, ceil_mode)
+    # as PyTorch: a window whose p-th powers sum below zero (odd p) gives 0, not NaN
+    total = sign(avg) * relu(absolute(avg)) * float(np.prod(k))
+    return total ** (1.0 / norm_type)
+
+
+def lp_pool1d(input: TensorLike, norm_type: float, kernel_size: Any, stride: Any = None,
+              ceil_mode: bool = False) -> Tensor:
+    """(sum over each window of x^p)^(1/p), as torch.nn.functional.lp_pool1d: p = 1 is sum
+    pooling, p = inf would be max pooling."""
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 1, "lp_pool1d")
+
+
+def lp_pool2d(input: TensorLike, norm_type: float, kernel_size: Any, stride: Any = None,
+              ceil_mode: bool = False) -> Tensor:
+    """As torch.nn.functional.lp_pool2d."""
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 2, "lp_pool2d")
+
+
+def _max_unpool(input: TensorLike, indices: TensorLike, kernel_size: Any, stride: Any,
+                padding: Any, output_size: Any, nsp: int, name: str) -> Tensor:
+    x = _t(input)
+    idx = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
+    if x.ndim not in (nsp + 1, nsp + 2):
+        raise ValueError(f"{name}: input must have {nsp + 1} or {nsp + 2} dimensions; got "
+                         f"{x.shape}")
+    if idx.shape != x.shape:
+        raise ValueError(f"{name}: indices of shape {idx.shape} must have the input's shape "
+                         f"{x.shape}")
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"{name}: indices must be integers; got {idx.dtype}")
+    k = _positive(ntuple(kernel_size, nsp, f"{name} kernel_size"), "kernel_size", name)
+    s = k if stride is None else _positive(ntuple(stride, nsp, f"{name} stride"), "stride",
+                                           name)
+    p = _positive(ntuple(padding, nsp, f"{name} padding"), "padding", name, least=0)
+    default = tuple((n - 1) * si - 2 * pi + ki
+                    for n, si, pi, ki in zip(x.shape[-nsp:], s, p, k))
+    if output_size is None:
+        sizes = default
+    else:
+        sizes = tuple(int(v) for v in output_size)
+        if len(sizes) == nsp + 2 or len(sizes) == x.ndim:
+            sizes = sizes[-nsp:]
+        if len(sizes) != nsp:
+            raise ValueError(f"{name}: output_size must have {nsp} or {x.ndim} elements; got "
+                             f"{tuple(output_size)}")
+        for n, dflt, si in zip(sizes, default, s):
+            if not dflt - si < n < dflt + si:
+                raise ValueError(f"{name}: invalid output_size {tuple(output_size)}: each size "
+                                 f"must lie strictly between the default size {default} minus "
+                                 f"and plus the stride {s}")
+    if any(n < 1 for n in sizes):
+        raise ValueError(f"{name}: input of shape {x.shape} with kernel {k}, stride {s}, "
+                         f"padding {p} gives output size {sizes}; each must be positive")
+    plane = int(np.prod(sizes))
+    lead = x.shape[:-nsp]
+    flat_idx = idx.reshape(lead + (-1,)).astype(np.int64)
+    if flat_idx.size and (flat_idx.min() < 0 or flat_idx.max() >= plane):
+        bad = flat_idx[(flat_idx < 0) | (flat_idx >= plane)][0]
+        raise IndexError(f"{name}: found an invalid max index {bad} (output volumes are of "
+                         f"size {'x'.join(map(str, sizes))})")
+    base = np.zeros(lead + (plane,), dtype=x.dtype)
+    out = scatter(base, -1, flat_idx, reshape(x, lead + (-1,)))
+    return reshape(out, lead + sizes)
+
+
+def max_unpool1d(input: TensorLike, indices: TensorLike, kernel_size: Any, stride: Any = None,
+                 padding: Any = 0, output_size: Any = None) -> Tensor:
+    """The partial inverse of max_pool1d: each value written back at its index, zeros
+    elsewhere, as torch.nn.functional.max_unpool1d."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 1,
+                       "max_unpool1d")
+
+
+def max_unpool2d(input: TensorLike, indices: TensorLike, kernel_size: Any, stride: Any = None,
+                 padding: Any = 0, output_size: Any = None) -> Tensor:
+    """As torch.nn.functional.max_unpool2d; indices are flat positions h * W + w."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 2,
+                       "max_unpool2d")

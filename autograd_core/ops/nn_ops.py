@@ -220,3 +220,48 @@ defop("fold", _fold,
       pad_value=0.0: F.unfold(g, kernel_size=kernel_size, stride=stride, padding=padding,
                               dilation=dilation),
       spec=Spec("fold"))
+
+
+# -- resampling along one axis: out[o] = sum_t weight[o, t] * x[index[o, t]] ----------------------
+# Each interpolation mode (nearest, linear, cubic, area) is separable: per spatial axis, every
+# output cell is a fixed weighted sum of a few input cells (its taps). The two ops below are that
+# linear map and its adjoint, each the other's VJP; index and weight are constants.
+def _resample(x, index, weight, axis):
+    axis = axis % x.ndim
+    shape = (-1,) + (1,) * (x.ndim - axis - 1)
+    out = None
+    for t in range(index.shape[1]):
+        term = np.take(x, index[:, t], axis=axis)
+        if weight is not None:
+            term *= weight[:, t].reshape(shape)
+        if out is None:
+            out = term
+        else:
+            out += term
+    return out
+
+
+def _resample_adjoint(g, index, weight, axis, size):
+    axis = axis % g.ndim
+    gm = np.moveaxis(g, axis, -1)  # (..., out)
+    res = np.zeros(gm.shape[:-1] + (size,), dtype=g.dtype)
+    for t in range(index.shape[1]):
+        idx = index[:, t]
+        vals = gm * weight[:, t] if weight is not None else gm
+        starts = np.flatnonzero(np.concatenate(([True], idx[1:] != idx[:-1])))
+        heads = idx[starts]
+        if len(np.unique(heads)) == len(heads):  # equal indices sit in runs: sum each run
+            res[..., heads] += np.add.reduceat(vals, starts, axis=-1)
+        else:
+            np.add.at(res, (Ellipsis, idx), vals)
+    return np.moveaxis(res, -1, axis)
+
+
+defop("resample", _resample,
+      lambda F, g, out, x, index, weight, axis: F.resample_adjoint(
+          g, index=index, weight=weight, axis=axis, size=x.shape[axis]),
+      spec=Spec("resample"))
+defop("resample_adjoint", _resample_adjoint,
+      lambda F, g, out, gin, index, weight, axis, size: F.resample(
+          g, index=index, weight=weight, axis=axis),
+      spec=Spec("resample_adjoint"))

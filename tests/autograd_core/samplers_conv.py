@@ -84,3 +84,40 @@ def conv_transpose(draw: Any, op: Op) -> rs.Case:
 
 rs.SAMPLERS["conv"] = conv
 rs.SAMPLERS["conv_transpose"] = conv_transpose
+
+
+@st.composite
+def _taps(draw: Any) -> tuple[tuple, int, int, np.ndarray, np.ndarray | None, Any]:
+    """A shape, an axis, the output size, taps (index, weight or None): monotone runs as the
+    interpolation modes make them, or arbitrary indices with repeats anywhere."""
+    shape = draw(rs.hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=rs.MAX_SIDE))
+    axis = draw(st.integers(0, len(shape) - 1))
+    n = shape[axis]
+    out = draw(st.integers(1, 5))
+    taps = draw(st.integers(1, 4))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    index = rng.integers(0, n, size=(out, taps))
+    if draw(st.booleans()):
+        index = np.sort(index, axis=0)
+    weight = None if taps == 1 and draw(st.booleans()) else rs.uniform(rng, (out, taps), -1, 1)
+    return shape, rs._maybe_negative(draw, axis, len(shape)), out, index, weight, rng
+
+
+@st.composite
+def resample(draw: Any, op: Op) -> rs.Case:
+    shape, axis, _, index, weight, rng = draw(_taps())
+    return rs.Case([rs.uniform(rng, shape, -2, 2)],
+                   {"index": index, "weight": weight, "axis": axis}, (0,))
+
+
+@st.composite
+def resample_adjoint(draw: Any, op: Op) -> rs.Case:
+    shape, axis, out, index, weight, rng = draw(_taps())
+    gshape = list(shape)
+    gshape[axis] = out
+    return rs.Case([rs.uniform(rng, tuple(gshape), -2, 2)],
+                   {"index": index, "weight": weight, "axis": axis, "size": shape[axis]}, (0,))
+
+
+rs.SAMPLERS["resample"] = resample
+rs.SAMPLERS["resample_adjoint"] = resample_adjoint
