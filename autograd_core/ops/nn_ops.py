@@ -243,18 +243,26 @@ def _resample(x, index, weight, axis):
 
 def _resample_adjoint(g, index, weight, axis, size):
     axis = axis % g.ndim
-    gm = np.moveaxis(g, axis, -1)  # (..., out)
-    res = np.zeros(gm.shape[:-1] + (size,), dtype=g.dtype)
+    shape = list(g.shape)
+    shape[axis] = size
+    res = np.zeros(shape, dtype=g.dtype)
+    wshape = (-1,) + (1,) * (g.ndim - axis - 1)
+    lead = (slice(None),) * axis
     for t in range(index.shape[1]):
         idx = index[:, t]
-        vals = gm * weight[:, t] if weight is not None else gm
+        vals = g * weight[:, t].reshape(wshape) if weight is not None else g
         starts = np.flatnonzero(np.concatenate(([True], idx[1:] != idx[:-1])))
         heads = idx[starts]
-        if len(np.unique(heads)) == len(heads):  # equal indices sit in runs: sum each run
-            res[..., heads] += np.add.reduceat(vals, starts, axis=-1)
+        if len(np.unique(heads)) != len(heads):  # repeats apart: no faster way
+            np.add.at(res, lead + (idx,), vals)
+            continue
+        # repeats only in runs (as every interpolation mode makes them): sum each run
+        sums = vals if len(starts) == len(idx) else np.add.reduceat(vals, starts, axis=axis)
+        if len(heads) and heads[-1] - heads[0] == len(heads) - 1 and np.all(np.diff(heads) == 1):
+            res[lead + (slice(heads[0], heads[-1] + 1),)] += sums  # a contiguous block
         else:
-            np.add.at(res, (Ellipsis, idx), vals)
-    return np.moveaxis(res, -1, axis)
+            res[lead + (heads,)] += sums
+    return res
 
 
 defop("resample", _resample,
