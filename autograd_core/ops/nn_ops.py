@@ -80,9 +80,16 @@ def _fold(cols, input_shape, kernel_size, stride, padding, dilation, pad_value=0
     return out
 
 
+def _group_subscripts(nsp):
+    """einsum terms of a grouped convolution: windows (n, *L, g, c, *K), weight (g, o, c, *K),
+    output (n, *L, g, o)."""
+    sp, ks = "lmj"[:nsp], "xyz"[:nsp]
+    return {"cols": f"n{sp}gc{ks}", "w": f"goc{ks}", "out": f"n{sp}go"}
+
+
 def _conv(x, weight, bias=None, stride=(1,), padding=(0,), dilation=(1,), groups=1):
     """Cross-correlation as one matrix product: im2col rows (N*L, C*K) times weight (O, C*K);
-    with groups, one product per group, batched over the groups."""
+    with groups, one einsum over the windows, batched over the groups."""
     nsp = weight.ndim - 2
     k = weight.shape[2:]
     o = weight.shape[0]
@@ -92,11 +99,12 @@ def _conv(x, weight, bias=None, stride=(1,), padding=(0,), dilation=(1,), groups
     if groups == 1:
         rows = cols.reshape(-1, width)  # the im2col copy
         out = rows @ weight.reshape(o, -1).T
-    else:
-        rows = cols.reshape(-1, groups, width // groups)  # (M, G, Cg*K)
-        wg = weight.reshape(groups, o // groups, -1)  # (G, Og, Cg*K)
-        out = np.matmul(rows.transpose(1, 0, 2), wg.transpose(0, 2, 1))  # (G, M, Og)
-        out = out.transpose(1, 0, 2).reshape(-1, o)
+    else:  # one contraction over the strided windows, batched over the groups: no copy
+        sub = _group_subscripts(nsp)
+        cols = cols.reshape(lead + (groups, -1) + tuple(k))
+        wg = weight.reshape((groups, o // groups) + weight.shape[1:])
+        out = np.einsum(f"{sub['cols']},{sub['w']}->{sub['out']}", cols, wg, optimize=True)
+        out = out.reshape(-1, o)
     if bias is not None:
         out += bias
     return np.moveaxis(out.reshape(lead + (o,)), -1, 1)  # (N, O, *L), a view
@@ -118,10 +126,11 @@ def _conv_transpose(x, weight, bias=None, stride=(1,), padding=(0,), output_padd
     xl = np.moveaxis(x, 1, -1).reshape(-1, cin)  # (M, Cin)
     if groups == 1:
         dcols = xl @ weight.reshape(cin, -1)  # (M, Cout*K)
-    else:
-        xg = xl.reshape(-1, groups, cin // groups).transpose(1, 0, 2)  # (G, M, Cig)
-        wg = weight.reshape(groups, cin // groups, -1)  # (G, Cig, Cog*K)
-        dcols = np.matmul(xg, wg).transpose(1, 0, 2)  # (M, G, Cog*K)
+    else:  # conv's grouped product read backwards: (n, *L, g, o) x (g, o, c, *K)
+        sub = _group_subscripts(nsp)
+        xg = xl.reshape((x.shape[0],) + lsp + (groups, cin // groups))
+        wg = weight.reshape((groups, cin // groups) + weight.shape[1:])
+        dcols = np.einsum(f"{sub['out']},{sub['w']}->{sub['cols']}", xg, wg, optimize=True)
     dcols = dcols.reshape((x.shape[0],) + lsp + (cout,) + k)
     out_sp = tuple(_transposed_size(*a) for a in zip(lsp, k, stride, padding, output_padding,
                                                     dilation))
@@ -144,16 +153,17 @@ def _weight_grad(F, inp, gout, kernel_size, stride, padding, dilation, groups):
     cols = F.unfold(inp, kernel_size=kernel_size, stride=stride, padding=padding,
                     dilation=dilation)  # (N, *L, C, *K)
     cols = _first_windows(F, cols, gout.shape[2:])
-    g2 = F.reshape(_channels_last(F, gout), shape=(-1, o))  # (M, O)
     if groups == 1:
+        g2 = F.reshape(_channels_last(F, gout), shape=(-1, o))  # (M, O)
         cols2 = F.reshape(cols, shape=(-1, c * kk))
         dw = F.matmul(F.transpose(g2, axes=(1, 0)), cols2)
     else:
-        cols3 = F.transpose(F.reshape(cols, shape=(-1, groups, c // groups * kk)),
-                            axes=(1, 0, 2))  # (G, M, Cg*K)
-        g3 = F.transpose(F.reshape(g2, shape=(-1, groups, o // groups)),
-                         axes=(1, 2, 0))  # (G, Og, M)
-        dw = F.matmul(g3, cols3)  # (G, Og, Cg*K)
+        nsp = len(kernel_size)
+        sub = _group_subscripts(nsp)
+        lead = tuple(gout.shape[:1]) + tuple(gout.shape[2:])
+        gg = F.reshape(_channels_last(F, gout), shape=lead + (groups, o // groups))
+        cg = F.reshape(cols, shape=lead + (groups, c // groups) + tuple(kernel_size))
+        dw = F.einsum(gg, cg, subscripts=f"{sub['out']},{sub['cols']}->{sub['w']}")
     return F.reshape(dw, shape=(o, c // groups) + tuple(kernel_size))
 
 
