@@ -1,6 +1,12 @@
-"""Convolution and pooling over PyTorch's N, C, *spatial layout: conv1d/2d (grouped too),
-max_pool1d/2d (with PyTorch's flat indices) and avg_pool1d/2d, all built on the `unfold`
-primitive (sliding windows as a strided view)."""
+"""Convolution, pooling and resampling over PyTorch's N, C, *spatial layout.
+
+conv1d/2d/3d (grouped, dilated, 'same'/'valid') run the N-d `conv` primitive and
+conv_transpose1d/2d/3d its adjoint `conv_transpose`; max_pool1d/2d (with PyTorch's flat
+indices), avg_pool1d/2d and lp_pool1d/2d, and nn.functional's unfold/fold (im2col, col2im) are
+built on the `unfold`/`fold` primitives (sliding windows as a strided view, and its adjoint).
+interpolate applies one fixed linear map per spatial axis (the `resample` primitive), so every
+mode shares one gradient rule. adaptive_max_pool1d/2d gathers the chosen cells and
+max_unpool1d/2d scatters them back."""
 
 from __future__ import annotations
 
@@ -435,6 +441,34 @@ def _cubic_taps(n_in: int, n_out: int, scale: float | None, align_corners: bool,
     return index, weight
 
 
+def _antialias_taps(n_in: int, n_out: int, scale: float | None, align_corners: bool,
+                    cubic: bool, dtype: Any):
+    """Downsampling that first low-passes: the triangle (bilinear) or Keys a = -0.5 (bicubic)
+    filter stretched by the scale, so every input cell under the footprint counts (PIL's and
+    PyTorch's antialias=True); upsampling keeps the plain filter's width."""
+    r = float(_source_scale(n_in, n_out, align_corners, scale, np.dtype(np.float64)))
+    half = 2.0 if cubic else 1.0
+    support = half * r if r >= 1.0 else half
+    inv = 1.0 / r if r >= 1.0 else 1.0
+    center = r * (np.arange(n_out) + 0.5)
+    lo = np.maximum((center - support + 0.5).astype(np.int64), 0)
+    hi = np.minimum((center + support + 0.5).astype(np.int64), n_in)
+    width = max(int((hi - lo).max()), 1)
+    j = np.arange(width)
+    x = np.abs((j + lo[:, None] - center[:, None] + 0.5) * inv)
+    if cubic:
+        a = -0.5
+        w = np.where(x < 1, ((a + 2) * x - (a + 3)) * x * x + 1,
+                     np.where(x < 2, ((a * x - 5 * a) * x + 8 * a) * x - 4 * a, 0.0))
+    else:
+        w = np.maximum(1 - x, 0.0)
+    w = np.where(j < (hi - lo)[:, None], w, 0.0)
+    total = w.sum(axis=1, keepdims=True)
+    w = np.divide(w, total, out=np.zeros_like(w), where=total != 0)
+    index = np.minimum(lo[:, None] + j, n_in - 1)
+    return index, w.astype(dtype)
+
+
 def _area_taps(n_in: int, n_out: int, dtype: Any):
     """Adaptive average pooling's windows [floor(i n / m), ceil((i + 1) n / m)) as taps; the
     shorter windows repeat their last cell with weight 0."""
@@ -483,8 +517,9 @@ def interpolate(input: TensorLike, size: Any = None, scale_factor: Any = None,
                 mode: str = "nearest", align_corners: bool | None = None,
                 recompute_scale_factor: bool | None = None, antialias: bool = False) -> Tensor:
     """Resizes (N, C, *spatial) to `size` or by `scale_factor`, as
-    torch.nn.functional.interpolate: each mode is a fixed linear map per spatial axis, applied
-    axis by axis, so its gradient is the adjoint map and its second derivative is zero."""
+    torch.nn.functional.interpolate (antialias too): each mode is a fixed linear map per spatial
+    axis, applied axis by axis, so its gradient is the adjoint map and its second derivative
+    is zero."""
     name = "interpolate"
     x = _t(input)
     if mode not in _INTERP_MODES:
@@ -508,7 +543,6 @@ def interpolate(input: TensorLike, size: Any = None, scale_factor: Any = None,
         if not (mode in ("bilinear", "bicubic") and x.ndim == 4):
             raise ValueError(f"{name}: anti-alias option is restricted to bilinear and bicubic "
                              f"modes and requires a 4-D tensor as input")
-        raise NotImplementedError(f"{name}: antialias=True is not implemented")
     if x.dtype.kind not in "fc":
         raise RuntimeError(f"{name}: input must be floating point; got {x.dtype}")
     sizes, scales = _interp_sizes(x, size, scale_factor, recompute_scale_factor, mode, name)
@@ -522,6 +556,9 @@ def interpolate(input: TensorLike, size: Any = None, scale_factor: Any = None,
             index, weight = _nearest_taps(n_in, n_out, scale, mode == "nearest-exact")
         elif mode == "area":
             index, weight = _area_taps(n_in, n_out, dtype)
+        elif antialias:
+            index, weight = _antialias_taps(n_in, n_out, scale, align_corners,
+                                            mode == "bicubic", dtype)
         elif mode == "bicubic":
             index, weight = _cubic_taps(n_in, n_out, scale, align_corners, dtype)
         else:

@@ -1,6 +1,7 @@
-"""Kernels for networks: softmax family, and the sliding-window pair unfold/fold that
-convolution and pooling are built from (conv = unfold + tensordot: one strided view, one
-matrix product)."""
+"""Kernels for networks: softmax family, the sliding-window pair unfold/fold that
+convolution and pooling are built from (conv = unfold + one matrix product over the strided
+view), conv and its adjoint conv_transpose (each one's input gradient is the other), and the
+per-axis resampling pair resample/resample_adjoint that interpolation is built from."""
 
 from __future__ import annotations
 

@@ -317,6 +317,24 @@ def test_interpolate_matches_pytorch(nd, mode, dtype):
 
 
 @needs_torch
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+def test_interpolate_antialias_matches_pytorch(mode):
+    rng = np.random.default_rng(len(mode))
+    for trial in range(10):
+        sizes = tuple(int(v) for v in rng.integers(4, 16, size=2))
+        kw = {"mode": mode, "antialias": True, "align_corners": bool(trial % 2)}
+        if trial % 3:
+            # an output width of 1 is left out: PyTorch then gives every output row the
+            # first row's weights
+            kw["size"] = tuple(int(v) for v in rng.integers(2, 16, size=2))
+        else:
+            kw["scale_factor"] = (0.3, 0.75) if trial % 2 else (1.5, 0.5)
+        x = _rand(1, 2, *sizes)
+        _compare(lambda x, kw=kw: F.interpolate(x, **kw),
+                 lambda x, kw=kw: TF.interpolate(x, **kw), [x], (0,), second=False)
+
+
+@needs_torch
 def test_interpolate_aliases_and_identity():
     x = _rand(1, 2, 3, 4)
     with warnings.catch_warnings():
@@ -443,6 +461,12 @@ def test_pooling_round_trip_and_gradchecks():
     np.testing.assert_array_equal(out.detach().numpy().ravel(),
                                   y.detach().numpy().ravel()[where.numpy().ravel()])
     assert ag.gradcheck(lambda y: F.adaptive_max_pool2d(y, (2, 3)), (y,))
+    v = ag.tensor(_rand(1, 2, 3), requires_grad=True)
+    where1 = ag.tensor(np.array([[[0, 3, 5], [1, 2, 4]]]))
+    assert ag.gradcheck(lambda v: F.max_unpool1d(v, where1, 2), (v,))
+    assert ag.gradcheck(lambda v: F.lp_pool1d(v.abs() + 0.5, 3.0, 2, 1), (v,))
+    assert ag.gradgradcheck(lambda v: F.conv_transpose1d(v, ag.tensor(_rand(2, 1, 3)),
+                                                         stride=3, output_padding=2), (v,))
 
 
 def test_pooling_errors():
