@@ -465,8 +465,9 @@ def test_pooling_round_trip_and_gradchecks():
     where1 = ag.tensor(np.array([[[0, 3, 5], [1, 2, 4]]]))
     assert ag.gradcheck(lambda v: F.max_unpool1d(v, where1, 2), (v,))
     assert ag.gradcheck(lambda v: F.lp_pool1d(v.abs() + 0.5, 3.0, 2, 1), (v,))
-    assert ag.gradgradcheck(lambda v: F.conv_transpose1d(v, ag.tensor(_rand(2, 1, 3)),
-                                                         stride=3, output_padding=2), (v,))
+    w1 = ag.tensor(_rand(2, 1, 3), requires_grad=True)
+    assert ag.gradgradcheck(lambda v, w: F.conv_transpose1d(v, w, stride=3, output_padding=2),
+                            (v, w1))
 
 
 def test_pooling_errors():
