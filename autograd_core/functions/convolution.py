@@ -219,7 +219,7 @@ def unfold(input: TensorLike, kernel_size: Any, dilation: Any = 1, padding: Any 
     _blocks(x.shape[2:], k, d, p, s, "unfold")
     cols = _unary(R["unfold"], x, kernel_size=k, stride=s, padding=p, dilation=d)
     n, lh, lw = cols.shape[:3]
-    cols = reshape(cols, (n, lh * lw, -1))  # (N, L, C*kh*kw)
+    cols = reshape(cols, (n, lh * lw, x.shape[1] * k[0] * k[1]))  # (N, L, C*kh*kw)
     out = permute(cols, 0, 2, 1)
     return out if batched else squeeze(out, 0)
 
@@ -310,7 +310,7 @@ def _max_pool(input: TensorLike, kernel_size, stride, padding, dilation, ceil_mo
     x, batched, (k, s, p, d, _), cols = _batched_windows(
         input, kernel_size, stride, padding, dilation, ceil_mode, -np.inf, nsp, name)
     lead = cols.shape[: 2 + nsp]  # (N, *L, C)
-    flat = reshape(cols, lead + (-1,))
+    flat = reshape(cols, lead + (int(np.prod(k)),))
     arg = np.argmax(flat._data, axis=-1)[..., None]
     out = squeeze(apply(R["take_along_axis"], (flat, arg), {"axis": -1 % flat.ndim}), -1)
     out = permute(out, 0, 1 + nsp, *range(1, 1 + nsp))  # (N, C, *L)
@@ -636,12 +636,13 @@ def _adaptive_max_pool(input: TensorLike, output_size: Any, return_indices: bool
     flat = np.ravel_multi_index(tuple(np.broadcast_arrays(*cells)), in_sizes)  # (*out, *k)
     flat = flat.reshape(sizes + (-1,))  # (*out, K)
     lead = x.shape[:-nsp]
-    planes = x._data.reshape(lead + (-1,))
+    cells = int(np.prod(in_sizes))
+    planes = x._data.reshape(lead + (cells,))
     values = planes[..., flat]  # (*lead, *out, K)
     arg = np.argmax(values, axis=-1)  # the first maximum, or the first NaN, as PyTorch picks
     chosen = np.take_along_axis(np.broadcast_to(flat, values.shape), arg[..., None], -1)[..., 0]
-    index = chosen.reshape(lead + (-1,)).astype(np.int64)
-    out = gather(reshape(x, lead + (-1,)), len(lead), index)
+    index = chosen.reshape(lead + (int(np.prod(sizes)),)).astype(np.int64)
+    out = gather(reshape(x, lead + (cells,)), len(lead), index)
     out = reshape(out, lead + sizes)
     if return_indices:
         return out, _leaf(index.reshape(lead + sizes))
@@ -720,13 +721,14 @@ def _max_unpool(input: TensorLike, indices: TensorLike, kernel_size: Any, stride
                          f"padding {p} gives output size {sizes}; each must be positive")
     plane = int(np.prod(sizes))
     lead = x.shape[:-nsp]
-    flat_idx = idx.reshape(lead + (-1,)).astype(np.int64)
+    cells = int(np.prod(x.shape[-nsp:]))
+    flat_idx = idx.reshape(lead + (cells,)).astype(np.int64)
     if flat_idx.size and (flat_idx.min() < 0 or flat_idx.max() >= plane):
         bad = flat_idx[(flat_idx < 0) | (flat_idx >= plane)][0]
         raise IndexError(f"{name}: found an invalid max index {bad} (output volumes are of "
                          f"size {'x'.join(map(str, sizes))})")
     base = np.zeros(lead + (plane,), dtype=x.dtype)
-    out = scatter(base, -1, flat_idx, reshape(x, lead + (-1,)))
+    out = scatter(base, -1, flat_idx, reshape(x, lead + (cells,)))
     return reshape(out, lead + sizes)
 
 

@@ -102,7 +102,7 @@ def _conv(x, weight, bias=None, stride=(1,), padding=(0,), dilation=(1,), groups
         out = rows @ weight.reshape(o, -1).T
     else:  # one contraction over the strided windows, batched over the groups: no copy
         sub = _group_subscripts(nsp)
-        cols = cols.reshape(lead + (groups, -1) + tuple(k))
+        cols = cols.reshape(lead + (groups, x.shape[1] // groups) + tuple(k))
         wg = weight.reshape((groups, o // groups) + weight.shape[1:])
         out = np.einsum(f"{sub['cols']},{sub['w']}->{sub['out']}", cols, wg, optimize=True)
         out = out.reshape(-1, o)

@@ -482,3 +482,20 @@ def test_pooling_errors():
                        output_size=(9, 9))
     with pytest.raises(ValueError, match="indices of shape"):
         F.max_unpool1d(ag.ones(1, 1, 2), ag.zeros(1, 1, 3, dtype=ag.int64), 2)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: F.conv_transpose2d(x, ag.ones(2, 3, 2, 2), stride=2),
+    lambda x: F.conv2d(x, ag.ones(4, 1, 3, 3), groups=2),
+    lambda x: F.interpolate(x, scale_factor=2, mode="bilinear"),
+    lambda x: F.unfold(x, 2),
+    lambda x: F.adaptive_max_pool2d(x, 3),
+    lambda x: F.lp_pool2d(x, 2, 2),
+    lambda x: ag.max_pool2d(x, 2),
+])
+def test_an_empty_batch_runs_both_ways(fn):
+    x = ag.zeros(0, 2, 4, 4, requires_grad=True)
+    y = fn(x)
+    assert y.shape[0] == 0 and y.dtype == np.float32
+    y.sum().backward()
+    assert x.grad.shape == x.shape
