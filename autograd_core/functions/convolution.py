@@ -395,7 +395,7 @@ def _source_scale(n_in: int, n_out: int, align_corners: bool, scale: float | Non
     """Input cells per output cell, as PyTorch computes it: from the user's scale_factor when
     one is kept, else from the sizes, in the input's precision."""
     if align_corners:
-        return dtype.type((n_in - 1) / (n_out - 1)) if n_out > 1 else dtype.type(0)
+        return dtype.type(n_in - 1) / dtype.type(n_out - 1) if n_out > 1 else dtype.type(0)
     if scale is not None and scale > 0:
         return dtype.type(1.0 / scale)
     return dtype.type(n_in) / dtype.type(n_out)
