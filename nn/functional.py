@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 
 import autograd_core as ag
-from autograd_core.functions import convolution as _conv
 from autograd_core.ops.registry import REGISTRY as _R
 from autograd_core.rng import default_generator as _rng
 from autograd_core.tensor import apply
@@ -177,10 +176,7 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -
 linear = ag.linear
 conv1d = ag.conv1d
 conv2d = ag.conv2d
-max_pool1d = ag.max_pool1d
-max_pool2d = ag.max_pool2d
-avg_pool1d = ag.avg_pool1d
-avg_pool2d = ag.avg_pool2d
+_conv = ag.functions.convolution  # the functions only nn.functional names
 conv3d = ag.conv3d
 conv_transpose1d = ag.conv_transpose1d
 conv_transpose2d = ag.conv_transpose2d
@@ -203,6 +199,10 @@ __all__ += [
     "max_unpool1d", "max_unpool2d", "unfold", "upsample", "upsample_bilinear",
     "upsample_nearest",
 ]
+max_pool1d = ag.max_pool1d
+max_pool2d = ag.max_pool2d
+avg_pool1d = ag.avg_pool1d
+avg_pool2d = ag.avg_pool2d
 pad = ag.pad
 
 
