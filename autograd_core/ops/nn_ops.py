@@ -137,7 +137,7 @@ def _conv_transpose(x, weight, bias=None, stride=(1,), padding=(0,), output_padd
                                                     dilation))
     out = _fold(dcols, (x.shape[0], cout) + out_sp, k, stride, padding, dilation)
     if bias is not None:
-        out = out + bias.reshape((-1,) + (1,) * nsp)
+        out += bias.reshape((-1,) + (1,) * nsp)  # out is a fresh buffer
     return out
 
 
