@@ -57,10 +57,12 @@ def _conv_operands(x: Any, weight: Any, bias: Any, nsp: int, name: str):
 
 
 def _check_bias(bias: Any, n: int, name: str) -> None:
-    if bias is not None and tuple(np.shape(bias._data if isinstance(bias, Tensor) else bias)) \
-            != (n,):
+    if bias is None:
+        return
+    shape = tuple(bias.shape) if isinstance(bias, Tensor) else np.shape(bias)
+    if shape != (n,):
         raise ValueError(f"{name}: bias must have shape ({n},) (one value per output channel); "
-                         f"got {tuple(np.shape(bias._data if isinstance(bias, Tensor) else bias))}")
+                         f"got {shape}")
 
 
 def _conv(x: Tensor, weight: Tensor, bias: Any, stride: Any, padding: Any, dilation: Any,
