@@ -630,12 +630,12 @@ def _adaptive_max_pool(input: TensorLike, output_size: Any, return_indices: bool
         t = np.arange(int((end - start).max()))
         axes.append(np.minimum(start[:, None] + t, end[:, None] - 1))  # (m, k)
     # flat positions in the plane of every window cell: axis d's (m, k) at dims d, nsp + d
-    cells = []
+    grid = []
     for d in range(nsp):
         shape = [1] * (2 * nsp)
         shape[d], shape[nsp + d] = axes[d].shape
-        cells.append(axes[d].reshape(shape))
-    flat = np.ravel_multi_index(tuple(np.broadcast_arrays(*cells)), in_sizes)  # (*out, *k)
+        grid.append(axes[d].reshape(shape))
+    flat = np.ravel_multi_index(tuple(np.broadcast_arrays(*grid)), in_sizes)  # (*out, *k)
     flat = flat.reshape(sizes + (-1,))  # (*out, K)
     lead = x.shape[:-nsp]
     cells = int(np.prod(in_sizes))
