@@ -359,6 +359,29 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -
 linear = ag.linear
 conv1d = ag.conv1d
 conv2d = ag.conv2d
+_conv = ag.functions.convolution  # the functions only nn.functional names
+conv3d = ag.conv3d
+conv_transpose1d = ag.conv_transpose1d
+conv_transpose2d = ag.conv_transpose2d
+conv_transpose3d = ag.conv_transpose3d
+adaptive_max_pool1d = _conv.adaptive_max_pool1d
+adaptive_max_pool2d = _conv.adaptive_max_pool2d
+lp_pool1d = _conv.lp_pool1d
+lp_pool2d = _conv.lp_pool2d
+max_unpool1d = _conv.max_unpool1d
+max_unpool2d = _conv.max_unpool2d
+fold = _conv.fold
+unfold = _conv.unfold
+interpolate = _conv.interpolate
+upsample = _conv.upsample
+upsample_nearest = _conv.upsample_nearest
+upsample_bilinear = _conv.upsample_bilinear
+__all__ += [
+    "adaptive_max_pool1d", "adaptive_max_pool2d", "conv3d", "conv_transpose1d",
+    "conv_transpose2d", "conv_transpose3d", "fold", "interpolate", "lp_pool1d", "lp_pool2d",
+    "max_unpool1d", "max_unpool2d", "unfold", "upsample", "upsample_bilinear",
+    "upsample_nearest",
+]
 max_pool1d = ag.max_pool1d
 max_pool2d = ag.max_pool2d
 avg_pool1d = ag.avg_pool1d

@@ -10,7 +10,8 @@ from .comparison import (
     logical_xor, lt, ne, nonzero, not_equal,
 )
 from .convolution import (
-    avg_pool1d, avg_pool2d, conv1d, conv2d, max_pool1d, max_pool2d,
+    avg_pool1d, avg_pool2d, conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,
+    conv_transpose3d, max_pool1d, max_pool2d,
 )
 from .linalg import dot, einsum, ger, inner, linear, matmul, mm, bmm, outer, tensordot
 from .linalg import (
@@ -76,5 +77,6 @@ __all__ += [
     "kron", "logdet", "matrix_exp", "matrix_power", "mv", "pinverse", "qr", "slogdet", "svd",
     "trace", "tril", "tril_indices", "triu", "triu_indices",
 ]
+__all__ += ["conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
 
 __all__ += _special_names
