@@ -50,6 +50,7 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops.registry import REGISTRY
 from . import interop
 from . import special  # torch.special
+from . import linalg  # torch.linalg
 from . import viz  # graphviz itself is imported only when drawing
 
 dtype = _np.dtype  # a dtype is a NumPy dtype: ag.float32 == np.float32
@@ -94,7 +95,7 @@ __all__ = [
     "half", "uint8", "int8", "int16", "short", "is_tensor", "numel", "is_floating_point",
     "float", "int", "bool", "cdouble", "cfloat", "chalf", "complex32", "complex64",
     "complex128", "sparse", "sparse_coo_tensor", "sparse_csr_tensor", "view_as_complex",
-    "view_as_real", "special",
+    "view_as_real", "special", "linalg",
     *_function_names,
 ]
 

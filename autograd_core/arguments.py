@@ -7,7 +7,10 @@ errors that name the function and the value at fault. Nothing here knows Tensors
 
 from __future__ import annotations
 
+import functools
+import math
 import operator
+import os
 from typing import Any
 
 import numpy as np
@@ -15,6 +18,10 @@ import numpy as np
 
 def check_dim(dim: int, ndim: int, op: str) -> int:
     """dim as a non-negative axis of an ndim-dimensional value (a 0-d value accepts 0 and -1)."""
+    if dim.__class__ is not int:
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"{op}: dim must be an int; got {dim!r}")
+        dim = int(dim)
     n = max(ndim, 1)
     if not -n <= dim < n:
         raise IndexError(
@@ -38,11 +45,11 @@ def reduction_axes(dim: Any, ndim: int, op: str) -> Any:
     if isinstance(dim, (list, tuple)):
         if not dim:
             return None
-        axes = tuple(check_dim(int(d), ndim, op) for d in dim)
+        axes = tuple(check_dim(d, ndim, op) for d in dim)
         if len(set(axes)) != len(axes):
             raise ValueError(f"{op}: dim {tuple(dim)} repeats an axis")
         return axes
-    return check_dim(int(dim), ndim, op)
+    return check_dim(dim, ndim, op)
 
 
 def sizes(shape: tuple) -> tuple:
@@ -70,3 +77,29 @@ def same_padding(kernel_size: tuple[int, ...], dilation: tuple[int, ...]) -> lis
     right, as PyTorch does."""
     totals = [d * (k - 1) for k, d in zip(kernel_size, dilation)]
     return [(t // 2, t - t // 2) for t in totals]
+
+
+@functools.cache
+def _memory_bytes() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not a POSIX system: no limit known
+        return 1 << 62
+
+
+def check_allocation(shape: tuple[int, ...], dtype: Any, op: str) -> None:
+    """Refuses an array larger than the machine's memory before NumPy is asked for it."""
+    need = math.prod(shape) * np.dtype(dtype).itemsize
+    have = _memory_bytes()
+    if need > have:
+        raise RuntimeError(
+            f"{op}: a Tensor of shape {tuple(shape)} and dtype {np.dtype(dtype)} needs "
+            f"{_human(need)}, more than this machine's memory ({_human(have)})")
+
+
+def _human(n: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.2f} {unit}"
+        n /= 1024
+    return f"{n:.2f} PiB"

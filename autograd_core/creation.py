@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from . import devices as _device
+from .arguments import check_allocation
 from .dtypes import get_default_dtype
 from .rng import Generator, default_generator, numpy_generator
 from .tensor import Tensor, _holds_float64, _leaf
@@ -16,13 +17,18 @@ from .tensor import Tensor, _holds_float64, _leaf
 Device = Any
 
 
-def _shape(size: tuple, where: str = "size") -> tuple[int, ...]:
+def _shape(size: tuple, where: str = "size", dtype: Any = None) -> tuple[int, ...]:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     for n in size:
-        if not isinstance(n, (int, np.integer)) or n < 0:
-            raise ValueError(f"{where}: sizes must be non-negative integers; got {size}")
-    return tuple(int(n) for n in size)
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+            raise TypeError(f"{where}: sizes must be integers; got {size!r}")
+        if n < 0:
+            raise RuntimeError(f"{where}: trying to create a Tensor with negative dimension "
+                               f"{n}: {list(size)}")
+    shape = tuple(int(n) for n in size)
+    check_allocation(shape, _dtype(dtype), where)
+    return shape
 
 
 def _finish(arr: np.ndarray, requires_grad: bool, name: str | None = None) -> Tensor:
@@ -36,7 +42,21 @@ def _finish(arr: np.ndarray, requires_grad: bool, name: str | None = None) -> Te
 def _dtype(dtype: Any, default: Any = None) -> np.dtype:
     if dtype is None:
         return np.dtype(get_default_dtype() if default is None else default)
-    return np.dtype(dtype)
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be a dtype such as ag.float32; got {dtype!r}") from None
+    if dt.kind not in "biuf":
+        raise TypeError(f"dtype {dt} is not supported; Tensors hold bool, integers and floats")
+    return dt
+
+
+def _float_dtype(dtype: Any, where: str) -> np.dtype:
+    dt = _dtype(dtype)
+    if dt.kind != "f":
+        raise RuntimeError(f"{where}: draws floating-point values; got dtype {dt} (use "
+                           "randint for integers)")
+    return dt
 
 
 def tensor(data: Any, *, dtype: Any = None, device: Device = None, requires_grad: bool = False,
@@ -83,30 +103,36 @@ def _is_py_float(data: Any, arr: np.ndarray) -> bool:
 def zeros(*size: Any, dtype: Any = None, device: Device = None,
           requires_grad: bool = False) -> Tensor:
     _device.check(device, "zeros")
-    return _finish(np.zeros(_shape(size, "zeros"), dtype=_dtype(dtype)), requires_grad)
+    return _finish(np.zeros(_shape(size, "zeros", dtype), dtype=_dtype(dtype)), requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, device: Device = None,
          requires_grad: bool = False) -> Tensor:
     _device.check(device, "ones")
-    return _finish(np.ones(_shape(size, "ones"), dtype=_dtype(dtype)), requires_grad)
+    return _finish(np.ones(_shape(size, "ones", dtype), dtype=_dtype(dtype)), requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, device: Device = None,
           requires_grad: bool = False) -> Tensor:
     """Zeros: the values of torch.empty are unspecified, and zeros are a safe choice of them."""
     _device.check(device, "empty")
-    return _finish(np.zeros(_shape(size, "empty"), dtype=_dtype(dtype)), requires_grad)
+    return _finish(np.zeros(_shape(size, "empty", dtype), dtype=_dtype(dtype)), requires_grad)
 
 
 def full(size: Any, fill_value: Any, dtype: Any = None, device: Device = None,
          requires_grad: bool = False) -> Tensor:
     _device.check(device, "full")
+    value = fill_value._data if isinstance(fill_value, Tensor) else fill_value
+    if np.ndim(value) != 0 or np.asarray(value).dtype.kind not in "biuf":
+        raise TypeError(f"full: fill_value must be a number; got {fill_value!r}")
     if dtype is None:
-        dtype = np.asarray(fill_value).dtype
-        if dtype == np.float64 and isinstance(fill_value, float):
+        dtype = np.asarray(value).dtype
+        if dtype == np.float64 and isinstance(value, float):
             dtype = get_default_dtype()
-    shape = _shape((size,) if not isinstance(size, (tuple, list)) else (tuple(size),), "full")
+    dtype = _dtype(dtype)
+    fill_value = value
+    shape = _shape((size,) if not isinstance(size, (tuple, list)) else (tuple(size),), "full",
+                   dtype)
     return _finish(np.full(shape, fill_value, dtype=dtype), requires_grad)
 
 
@@ -143,12 +169,14 @@ def full_like(input: Any, fill_value: Any, dtype: Any = None, device: Device = N
 def rand_like(input: Any, dtype: Any = None, device: Device = None,
               requires_grad: bool = False) -> Tensor:
     shape, dt = _like(input, dtype, device, "rand_like")
+    dt = _float_dtype(dt, "rand_like")
     return _finish(default_generator().random(shape).astype(dt), requires_grad)
 
 
 def randn_like(input: Any, dtype: Any = None, device: Device = None,
                requires_grad: bool = False) -> Tensor:
     shape, dt = _like(input, dtype, device, "randn_like")
+    dt = _float_dtype(dt, "randn_like")
     return _finish(default_generator().standard_normal(shape).astype(dt), requires_grad)
 
 
@@ -179,15 +207,17 @@ def eye(n: int, m: int | None = None, dtype: Any = None, device: Device = None,
 def rand(*size: Any, generator: Generator | None = None, dtype: Any = None,
          device: Device = None, requires_grad: bool = False) -> Tensor:
     _device.check(device, "rand")
-    draws = numpy_generator(generator, "rand").random(_shape(size, "rand"))
-    return _finish(draws.astype(_dtype(dtype)), requires_grad)
+    dt = _float_dtype(dtype, "rand")
+    draws = numpy_generator(generator, "rand").random(_shape(size, "rand", dt))
+    return _finish(draws.astype(dt), requires_grad)
 
 
 def randn(*size: Any, generator: Generator | None = None, dtype: Any = None,
           device: Device = None, requires_grad: bool = False) -> Tensor:
     _device.check(device, "randn")
-    draws = numpy_generator(generator, "randn").standard_normal(_shape(size, "randn"))
-    return _finish(draws.astype(_dtype(dtype)), requires_grad)
+    dt = _float_dtype(dtype, "randn")
+    draws = numpy_generator(generator, "randn").standard_normal(_shape(size, "randn", dt))
+    return _finish(draws.astype(dt), requires_grad)
 
 
 def randint(low: int, high: int | None = None, size: Any = (), *,

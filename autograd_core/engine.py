@@ -300,14 +300,14 @@ def _call_hooks(hooks: list, g: Any, create_graph: bool) -> Any:
 def _store_grad(p: Tensor, g: Any, create_graph: bool, fresh: bool) -> None:
     """Accumulates into p.grad as PyTorch does: in place on the first-order path."""
     if create_graph:
-        p.grad = g if p.grad is None else p.grad + g
+        p._grad = g if p._grad is None else p._grad + g
         return
-    if p.grad is None:
+    if p._grad is None:
         if not fresh or g.__class__ is not _ndarray or not g.flags.writeable:
             g = np.array(g, copy=True)
-        p.grad = _leaf(g)
+        p._grad = _leaf(g)
     else:
-        pg = p.grad._data
+        pg = p._grad._data
         if pg.shape != g.shape:
             raise RuntimeError(
                 f"cannot accumulate a gradient of shape {g.shape} into .grad of shape {pg.shape}"
@@ -315,7 +315,7 @@ def _store_grad(p: Tensor, g: Any, create_graph: bool, fresh: bool) -> None:
         if pg.flags.writeable and pg.base is None:
             pg += g
         else:
-            p.grad = _leaf(pg + g)
+            p._grad = _leaf(pg + g)
 
 
 def _deliver_to_leaves(

@@ -88,7 +88,7 @@ class Tensor:
 
     __slots__ = (
         "_data",
-        "grad",
+        "_grad",
         "requires_grad",
         "name",
         "_op",
@@ -118,7 +118,7 @@ class Tensor:
                 " (only floating-point values have gradients)"
             )
         self._data = arr
-        self.grad = None
+        self._grad = None
         self.requires_grad = bool(requires_grad)
         self.name = name
         self._op = None
@@ -131,6 +131,25 @@ class Tensor:
         self._scope = None
 
     # -- attributes ---------------------------------------------------------------------------
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient that backward accumulated here (leaves, and Tensors that retain_grad)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got "
+                                f"{type(value).__name__}")
+            if value.shape != self._data.shape:
+                raise RuntimeError(f"assigned grad has data of a different size: shape "
+                                   f"{value.shape}, but the Tensor has shape {self.shape}")
+            if value.dtype != self._data.dtype:
+                raise RuntimeError(f"assigned grad has data of a different type: dtype "
+                                   f"{value.dtype}, but the Tensor has dtype {self.dtype}")
+        self._grad = value
+
     @property
     def data(self) -> Tensor:
         """This Tensor's values as a Tensor that shares its memory and records nothing.
@@ -170,6 +189,21 @@ class Tensor:
 
     @property
     def mT(self) -> Tensor:
+        return self.transpose(-2, -1)
+
+    @property
+    def mH(self) -> Tensor:
+        """The conjugate transpose of the last two dims: mT, as every Tensor here is real."""
+        return self.transpose(-2, -1)
+
+    @property
+    def H(self) -> Tensor:
+        if self.ndim > 2:
+            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
+                               f"{self.ndim}-D tensor.")
+        return self.permute(*range(self.ndim - 1, -1, -1))
+
+    def adjoint(self) -> Tensor:
         return self.transpose(-2, -1)
 
     def size(self, dim: int | None = None) -> Any:
@@ -347,8 +381,16 @@ class Tensor:
                     f"{what}: a leaf Tensor that requires grad is being used in an in-place "
                     "operation; change it under ag.no_grad() (as an optimizer step does), "
                     "or change a .clone()")
-            return True
-        return any(isinstance(o, Tensor) and o.requires_grad for o in others)
+        elif not any(isinstance(o, Tensor) and o.requires_grad for o in others):
+            return False
+        for p in self._args or ():  # a view of its input: that Tensor would have to change too
+            if p is not None and np.may_share_memory(as_used_by(p, self._seq)._data,
+                                                     self._data):
+                raise RuntimeError(
+                    f"{what}: in-place change of a view (shape {self.shape}) of another Tensor "
+                    f"of the graph (shape {p.shape}) is not supported; use the out-of-place "
+                    "op, or change a .clone()")
+        return True
 
     def _rebase(self, what: str, new: Tensor) -> Tensor:
         """Makes this Tensor the recorded result `new`, keeping its former node as `before`."""
@@ -365,16 +407,18 @@ class Tensor:
         for slot in ("_data", "requires_grad", "name", "_op", "_args", "_arrays", "_params",
                      "_seq", "_version", "_scope"):
             setattr(before, slot, getattr(self, slot))
-        before.grad = None
-        meta = self._meta or {}
+        before._grad = None
+        meta = dict(self._meta or {})
         older = meta.get("before")
-        before._meta = ({"before": older, "rebased_at": meta["rebased_at"]}
-                        if older is not None else None)
+        kept = {"before": older, "rebased_at": meta["rebased_at"]} if older is not None else {}
+        if meta.get("hooks"):  # as in PyTorch: hooks registered so far see the old value's grad
+            kept["hooks"] = meta.pop("hooks")
+        before._meta = kept or None
         self._data, self.requires_grad, self._op = new._data, new.requires_grad, new._op
         self._args, self._arrays, self._params = new._args, new._arrays, new._params
         self._seq, self._scope = new._seq, new._scope
         v = self._version = _next_seq()  # newer than the node: its own input is `before`
-        self._meta = {**(self._meta or {}), "before": before, "rebased_at": v}
+        self._meta = {**meta, "before": before, "rebased_at": v}
         return self
 
     def _bump(self) -> None:
@@ -957,6 +1001,99 @@ class Tensor:
     def inner(self, other: Any) -> Tensor:
         return ag.inner(self, other)
 
+    def mm(self, mat2: Any) -> Tensor:
+        return ag.mm(self, mat2)
+
+    def bmm(self, mat2: Any) -> Tensor:
+        return ag.bmm(self, mat2)
+
+    def mv(self, vec: Any) -> Tensor:
+        return ag.mv(self, vec)
+
+    def addmm(self, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return ag.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def addmv(self, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return ag.addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def addr(self, vec1: Any, vec2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return ag.addr(self, vec1, vec2, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return ag.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def addbmm(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return ag.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def kron(self, other: Any) -> Tensor:
+        return ag.kron(self, other)
+
+    def cross(self, other: Any, dim: int | None = None) -> Tensor:
+        return ag.cross(self, other, dim)
+
+    def dist(self, other: Any, p: float = 2) -> Tensor:
+        return ag.dist(self, other, p)
+
+    def det(self) -> Tensor:
+        return ag.det(self)
+
+    def logdet(self) -> Tensor:
+        return ag.logdet(self)
+
+    def slogdet(self) -> Any:
+        return ag.slogdet(self)
+
+    def inverse(self) -> Tensor:
+        return ag.inverse(self)
+
+    def pinverse(self, rcond: float = 1e-15) -> Tensor:
+        return ag.pinverse(self, rcond)
+
+    def matrix_power(self, n: int) -> Tensor:
+        return ag.matrix_power(self, n)
+
+    def matrix_exp(self) -> Tensor:
+        return ag.matrix_exp(self)
+
+    def cholesky(self, upper: bool = False) -> Tensor:
+        return ag.cholesky(self, upper)
+
+    def cholesky_solve(self, input2: Any, upper: bool = False) -> Tensor:
+        return ag.cholesky_solve(self, input2, upper)
+
+    def cholesky_inverse(self, upper: bool = False) -> Tensor:
+        return ag.cholesky_inverse(self, upper)
+
+    def qr(self, some: bool = True) -> Any:
+        return ag.qr(self, some)
+
+    def svd(self, some: bool = True, compute_uv: bool = True) -> Any:
+        return ag.svd(self, some, compute_uv)
+
+    def trace(self) -> Tensor:
+        return ag.trace(self)
+
+    def diag(self, diagonal: int = 0) -> Tensor:
+        return ag.diag(self, diagonal)
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        return ag.diagonal(self, offset, dim1, dim2)
+
+    def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+        return ag.diag_embed(self, offset, dim1, dim2)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        return ag.triu(self, diagonal)
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        return ag.tril(self, diagonal)
+
+    def triu_(self, diagonal: int = 0) -> Tensor:
+        return self._write("triu_", np.triu(self._data, diagonal))
+
+    def tril_(self, diagonal: int = 0) -> Tensor:
+        return self._write("tril_", np.tril(self._data, diagonal))
+
     # -- comparisons and logic (no gradient) ---------------------------------------------------
     def eq(self, other: Any) -> Tensor:
         return self.__eq__(other)
@@ -1344,7 +1481,7 @@ def _leaf(data: Any) -> Tensor:
         data = _asarray(data)
     t = _new(Tensor)
     t._data = data
-    t.grad = None
+    t._grad = None
     t.requires_grad = False
     t.name = None
     t._op = None
@@ -1364,7 +1501,7 @@ def _node(data: Any, op: Op, args: tuple, arrays: tuple, params: dict) -> Tensor
         data = _asarray(data)
     t = _new(Tensor)
     t._data = data
-    t.grad = None
+    t._grad = None
     t.requires_grad = True
     t.name = None
     t._op = op

@@ -10,9 +10,20 @@ from .comparison import (
     logical_xor, lt, ne, nonzero, not_equal,
 )
 from .convolution import (
-    avg_pool1d, avg_pool2d, conv1d, conv2d, max_pool1d, max_pool2d,
+    avg_pool1d, avg_pool2d, conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,
+    conv_transpose3d, max_pool1d, max_pool2d,
 )
 from .linalg import dot, einsum, ger, inner, linear, matmul, mm, bmm, outer, tensordot
+from .linalg import (
+    addbmm, addmm, addmv, addr, baddbmm, cdist, cholesky_inverse, cholesky_solve, det,
+    diag, diag_embed, diagonal, dist, kron, logdet, matrix_exp, matrix_power, mv, pinverse,
+    slogdet, trace, tril, tril_indices, triu, triu_indices,
+)
+from .linalg import inv as inverse
+from .linalg import torch_cholesky as cholesky
+from .linalg import torch_cross as cross
+from .linalg import torch_qr as qr
+from .linalg import torch_svd as svd
 from .indexing import *  # noqa: F403  (the names are listed in indexing.__all__)
 from .indexing import __all__ as _indexing_names
 from .special import *  # noqa: F403  (the names are listed in special.__all__)
@@ -37,6 +48,7 @@ from .sorting import (
     argsort, cummax, cummin, kthvalue, median, msort, nanmedian, nanquantile, quantile, sort,
     topk,
 )
+from .linalg import torch_norm as norm  # noqa: E402, F811  (torch.norm: vector and matrix norms)
 
 __all__ = [
     "aminmax", "argsort", "cummax", "cummin", "cumprod", "cumsum", "kthvalue", "logcumsumexp",
@@ -59,5 +71,12 @@ __all__ = [
     "true_divide", "unbind", "unsqueeze", "var", "view", "where",
 ]
 __all__ += _indexing_names
+__all__ += [
+    "addbmm", "addmm", "addmv", "addr", "baddbmm", "cdist", "cholesky", "cholesky_inverse",
+    "cholesky_solve", "cross", "det", "diag", "diag_embed", "diagonal", "dist", "inverse",
+    "kron", "logdet", "matrix_exp", "matrix_power", "mv", "pinverse", "qr", "slogdet", "svd",
+    "trace", "tril", "tril_indices", "triu", "triu_indices",
+]
+__all__ += ["conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
 
 __all__ += _special_names

@@ -26,7 +26,7 @@ def _compare(ufunc: Any, name: str):
     def fn(input: TensorLike, other: TensorLike) -> Tensor:
         return _leaf(ufunc(_t(input)._data, _array(other)))
 
-    fn.__name__ = name
+    fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise {ufunc.__name__}, a bool Tensor (no gradient)."
     return fn
 
@@ -84,7 +84,7 @@ def _logical_reduce(ufunc: Any, name: str):
         keep = builtins.bool(keepdim or keepdims)
         return _leaf(np.asarray(ufunc(x._data, axis=d, keepdims=keep)))
 
-    fn.__name__ = name
+    fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Whether {'any' if name == 'any' else 'every'} element is true (a bool Tensor)."
     return fn
 

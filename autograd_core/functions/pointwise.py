@@ -20,7 +20,7 @@ def _unary_fn(name: str, floating: bool = False):
     def fn(input: TensorLike) -> Tensor:
         return run(op, _t(input))
 
-    fn.__name__ = name
+    fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise {name}, differentiable."
     return fn
 

@@ -47,6 +47,9 @@ def flatten(input: TensorLike, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         return reshape(x, 1)
     s = check_dim(start_dim, x.ndim, "flatten")
     e = check_dim(end_dim, x.ndim, "flatten")
+    if s > e:
+        raise RuntimeError(f"flatten: start_dim {start_dim} cannot come after end_dim {end_dim} "
+                           f"(for a Tensor of shape {x.shape})")
     shape = x.shape[:s] + (int(np.prod(x.shape[s:e + 1])),) + x.shape[e + 1:]
     return reshape(x, shape)
 
@@ -204,6 +207,10 @@ def split(tensor: TensorLike, split_size_or_sections: Any, dim: int = 0) -> tupl
 def chunk(input: TensorLike, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     x = _t(input)
     n = x.shape[check_dim(dim, x.ndim, "chunk")]
+    if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)):
+        raise TypeError(f"chunk: chunks must be an int; got {chunks!r}")
+    if chunks <= 0:
+        raise RuntimeError(f"chunk: chunks must be greater than 0; got {chunks}")
     return split(x, -(-n // chunks), dim)
 
 
@@ -306,19 +313,64 @@ def repeat_interleave(input: TensorLike, repeats: int, dim: int | None = None) -
     return x[(slice(None),) * d + (idx,)]
 
 
-def gather(input: TensorLike, dim: int, index: TensorLike) -> Tensor:
+def _long_index(index: Any, fn: str, size: int, dim: int) -> np.ndarray:
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    if idx.dtype != np.int64:
+        raise RuntimeError(f"{fn}(): Expected dtype int64 for index, but got {idx.dtype}")
+    bad = (idx < 0) | (idx >= size)
+    if bad.any():
+        raise RuntimeError(f"{fn}(): index {int(idx[bad].flat[0])} is out of bounds for "
+                         f"dimension {dim} with size {size}")
+    return idx
+
+
+def gather(input: TensorLike, dim: int, index: TensorLike, *, sparse_grad: bool = False
+           ) -> Tensor:
+    """out[i][j] = input[index[i][j]][j] (dim 0): index has input's rank and may be smaller
+    than input in the other dims, which then take only their first index.shape[k] entries."""
     x = _t(input)
     d = check_dim(dim, x.ndim, "gather")
     idx = index._data if isinstance(index, Tensor) else np.asarray(index)
-    return apply(R["take_along_axis"], (x, idx.astype(np.int64, copy=False)), {"axis": d})
+    if idx.ndim != x.ndim and not (x.ndim <= 1 and idx.ndim <= 1):
+        raise RuntimeError(f"gather(): Index tensor must have the same number of dimensions "
+                           f"as input tensor; got index shape {idx.shape} and input shape "
+                           f"{x.shape}")
+    xs = x.shape if x.ndim else (1,)
+    ids = idx.shape if idx.ndim else (1,)
+    for k, (n_i, n_x) in enumerate(zip(ids, xs)):
+        if k != d and n_i > n_x:
+            raise RuntimeError(f"gather(): Size does not match at dimension {k}: expected index "
+                               f"{list(idx.shape)} to be no larger than input {list(x.shape)} "
+                               f"apart from dimension {d}")
+    idx = _long_index(idx, "gather", xs[d], d)
+    if x.ndim == 0 or idx.ndim == 0:
+        return reshape(x, -1)[_leaf(idx.reshape(-1))].reshape(idx.shape)
+    if any(k != d and n_i < n_x for k, (n_i, n_x) in enumerate(zip(idx.shape, x.shape))):
+        x = x[tuple(slice(None) if k == d else slice(0, n) for k, n in enumerate(idx.shape))]
+    return apply(R["take_along_axis"], (x, idx), {"axis": d})
 
 
-take_along_dim = gather
+def take_along_dim(input: TensorLike, indices: TensorLike, dim: int | None = None) -> Tensor:
+    """NumPy's take_along_axis: input and indices broadcast against each other outside dim;
+    without dim both are flattened."""
+    x = _t(input)
+    idx = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
+    if dim is None:
+        x, idx, d = reshape(x, -1), idx.reshape(-1), 0
+    else:
+        d = check_dim(dim, x.ndim, "take_along_dim")
+        if idx.ndim != x.ndim:
+            raise RuntimeError(f"take_along_dim(): input and indices should have the same "
+                               f"number of dimensions, but got {x.ndim} and {idx.ndim}")
+    idx = _long_index(idx, "take_along_dim", x.shape[d], d)
+    return apply(R["take_along_axis"], (x, idx), {"axis": d})
 
 
 def clone(input: TensorLike) -> Tensor:
     """A copy that stays in the graph."""
     x = _t(input)
+    if not x.requires_grad:
+        return _leaf(x._data.copy())  # any dtype kept: bool stays bool
     y = x * 1
     if y._data is x._data:
         y._data = y._data.copy()

@@ -25,7 +25,7 @@ def _unary_fn(name: str, floating: bool = True, public: str | None = None):
     def fn(input: TensorLike) -> Tensor:
         return run(op, _t(input))
 
-    fn.__name__ = public or name
+    fn.__name__ = fn.__qualname__ = public or name
     fn.__doc__ = f"Elementwise {public or name}, differentiable (as torch.{public or name})."
     return fn
 

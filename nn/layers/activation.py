@@ -20,7 +20,7 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, input: ag.Tensor) -> ag.Tensor:
-        return ag.relu(input)
+        return F.relu(input, self.inplace)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -28,7 +28,7 @@ class ReLU(Module):
 
 class ReLU6(ReLU):
     def forward(self, input: ag.Tensor) -> ag.Tensor:
-        return F.relu6(input)
+        return F.relu6(input, self.inplace)
 
 
 class LeakyReLU(Module):
@@ -38,7 +38,7 @@ class LeakyReLU(Module):
         self.inplace = inplace
 
     def forward(self, input: ag.Tensor) -> ag.Tensor:
-        return ag.leaky_relu(input, self.negative_slope)
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
@@ -123,7 +123,7 @@ class ELU(Module):
         self.inplace = inplace
 
     def forward(self, input: ag.Tensor) -> ag.Tensor:
-        return F.elu(input, self.alpha)
+        return F.elu(input, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
@@ -131,12 +131,12 @@ class ELU(Module):
 
 class SELU(ReLU):
     def forward(self, input: ag.Tensor) -> ag.Tensor:
-        return F.selu(input)
+        return F.selu(input, self.inplace)
 
 
 class SiLU(ReLU):
     def forward(self, input: ag.Tensor) -> ag.Tensor:
-        return F.silu(input)
+        return F.silu(input, self.inplace)
 
 
 class Hardtanh(Module):
@@ -148,7 +148,7 @@ class Hardtanh(Module):
         self.inplace = inplace
 
     def forward(self, input: ag.Tensor) -> ag.Tensor:
-        return F.hardtanh(input, self.min_val, self.max_val)
+        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self) -> str:
         return f"min_val={self.min_val}, max_val={self.max_val}" + (

@@ -568,5 +568,8 @@ AWAY_FROM_KINKS: dict[str, Adjuster] = {
     "huber_loss": _huber_away,
 }
 
+import samplers_conv  # noqa: E402, F401  (grouped conv, conv_transpose, the resampling taps)
+import samplers_linalg  # noqa: E402, F401  (matrices for the linear-algebra ops)
+import samplers_nn  # noqa: E402, F401  (adjusters of the nn.functional activations)
 import samplers_scans  # noqa: E402, F401  (adds the "scan" kind and the median adjusters)
 import samplers_special  # noqa: E402, F401  (adjusters of the elementwise and special ops)
