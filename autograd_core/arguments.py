@@ -11,6 +11,7 @@ import functools
 import math
 import operator
 import os
+import sys
 from typing import Any
 
 import numpy as np
@@ -103,3 +104,31 @@ def _human(n: float) -> str:
             return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.2f} {unit}"
         n /= 1024
     return f"{n:.2f} PiB"
+
+
+_HELPER_NAMES = frozenset({"fn", "method", "wrapper", "ensure_tensor", "apply"})
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_LIBRARY = tuple(os.path.join(_ROOT, pkg) + os.sep for pkg in ("autograd_core", "nn", "optim"))
+
+
+def public_caller() -> str:
+    """The public function a bad argument was passed to: the outermost public function of the
+    library on the stack (`hstack`, not the `atleast_1d` it calls), looked up only when an error
+    is being raised, so that naming it costs nothing when all is well."""
+    frame = sys._getframe(2)
+    found = "tensor"
+    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY):
+        name = frame.f_code.co_name
+        if name.startswith("__") and name.endswith("__") and name != "__init__":
+            found = name[2:-2]  # an operator: __mul__ is mul
+        elif not name.startswith(("_", "<")) and name not in _HELPER_NAMES:
+            found = name
+        frame = frame.f_back
+    return found
+
+
+def check_callable(f: Any, op: str, what: str = "f") -> None:
+    """Transforms take a function: refuse anything else when the transform is made."""
+    if not callable(f):
+        raise TypeError(f"{op}: {what} must be a callable (a function of Tensors); got "
+                        f"{type(f).__name__}")

@@ -65,9 +65,16 @@ def tensor(data: Any, *, dtype: Any = None, device: Device = None, requires_grad
     _device.check(device, "tensor")
     if isinstance(data, Tensor):
         data = data._data
-    arr = np.array(data, dtype=dtype, copy=True)
+    try:
+        arr = np.array(data, dtype=_dtype(dtype) if dtype is not None else None, copy=True)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"tensor: cannot make a Tensor from {type(data).__name__}: {err}"
+                        ) from None
+    if arr.dtype.kind == "c":
+        return Tensor(arr)  # the Tensor says what to do instead of complex numbers
     if arr.dtype.kind not in "biuf":
-        return Tensor(arr)  # the Tensor names what is wrong with the data
+        raise TypeError(f"tensor: cannot make a Tensor from {type(data).__name__}: the data "
+                        f"is not numeric (NumPy reads it as dtype {arr.dtype})")
     if dtype is None and _is_py_float(data, arr):
         arr = arr.astype(get_default_dtype())
     return Tensor(arr, requires_grad=requires_grad, name=name)
@@ -139,6 +146,8 @@ def full(size: Any, fill_value: Any, dtype: Any = None, device: Device = None,
 def _like(t: Any, dtype: Any, device: Device, where: str) -> tuple[tuple, np.dtype]:
     _device.check(device, where)
     a = t._data if isinstance(t, Tensor) else np.asarray(t)
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"{where}: input must be a Tensor; got {type(t).__name__}")
     return a.shape, _dtype(dtype, a.dtype)
 
 
@@ -226,6 +235,13 @@ def randint(low: int, high: int | None = None, size: Any = (), *,
     _device.check(device, "randint")
     if high is None:
         low, high = 0, low
+    for name, v in (("low", low), ("high", high)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"randint: {name} must be an int; got {v!r}")
+    if low >= high:
+        raise RuntimeError(f"randint: expects low < high; got low={low}, high={high}")
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer, tuple, list)):
+        raise TypeError(f"randint: size must be a tuple of ints; got {size!r}")
     shape = _shape((size,) if isinstance(size, int) else (tuple(size),), "randint")
     draws = numpy_generator(generator, "randint").integers(low, high, shape)
     return _leaf(draws.astype(dtype or np.int64))
@@ -234,4 +250,5 @@ def randint(low: int, high: int | None = None, size: Any = (), *,
 def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None,
              device: Device = None) -> Tensor:
     _device.check(device, "randperm")
+    (n,) = _shape((n,), "randperm")
     return _leaf(numpy_generator(generator, "randperm").permutation(n).astype(dtype or np.int64))

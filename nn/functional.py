@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 import autograd_core as ag
+from autograd_core.arguments import public_caller
 from autograd_core.ops.registry import REGISTRY as _R
 from autograd_core.rng import default_generator as _rng
 from autograd_core.tensor import apply
@@ -47,11 +48,19 @@ _BCE_LOGITS = _R["binary_cross_entropy_with_logits"]
 
 
 def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else ag.tensor(x)
+    if isinstance(x, Tensor):
+        return x
+    try:
+        return ag.tensor(x)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"{public_caller()}: {err}") from None
 
 
 def _arr(x: Any) -> np.ndarray:
-    return x._data if isinstance(x, Tensor) else np.asarray(x)
+    a = x._data if isinstance(x, Tensor) else np.asarray(x)
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"{public_caller()}: expected a Tensor; got {type(x).__name__}")
+    return a
 
 
 def _reduction(reduction: str, size_average: Any = None, reduce: Any = None,
@@ -528,9 +537,10 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
         raise TypeError(f"embedding: indices must be integers; got dtype {idx.dtype}")
     w = _t(weight)
     n = w.shape[0]
-    if idx.size and (idx.min() < -n or idx.max() >= n):
-        bad = idx[(idx < -n) | (idx >= n)].flat[0]
-        raise IndexError(f"embedding: index {bad} is out of range for {n} embeddings")
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        bad = idx[(idx < 0) | (idx >= n)].flat[0]
+        raise IndexError(f"embedding: index {bad} is out of range for {n} embeddings "
+                         f"(indices go from 0 to {n - 1})")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += n
     if max_norm is not None:
@@ -1134,6 +1144,14 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
         raise ValueError(f"binary_cross_entropy: using a target size ({ys}) that is different "
                          f"to the input size ({x.shape}) is deprecated. Please ensure they have "
                          "the same size.")
+    xd, yd = x._data, _arr(target)
+    if not ((xd >= 0) & (xd <= 1)).all():
+        raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 and "
+                           "1 (probabilities); NaN or values outside [0, 1] found (for logits, "
+                           "use binary_cross_entropy_with_logits)")
+    if not ((yd >= 0) & (yd <= 1)).all():
+        raise RuntimeError("binary_cross_entropy: all elements of target should be between 0 "
+                           "and 1")
     w = None if weight is None else _arr(weight).astype(x.dtype, copy=False)
     return apply(_BCE, (x, _float_like(target, x), w), {"reduction": red})
 

@@ -262,10 +262,11 @@ def _pool_geometry(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilat
     if x.ndim not in (nsp + 1, nsp + 2):
         raise ValueError(f"{name}: input must have {nsp + 1} or {nsp + 2} dimensions; got "
                          f"{x.shape}")
-    k = ntuple(kernel_size, nsp, f"{name} kernel_size")
-    s = k if stride is None or stride == [] else ntuple(stride, nsp, f"{name} stride")
-    p = ntuple(padding, nsp, f"{name} padding")
-    d = ntuple(dilation, nsp, f"{name} dilation")
+    k = _positive(ntuple(kernel_size, nsp, f"{name} kernel_size"), "kernel_size", name)
+    s = k if stride is None or stride == [] else _positive(
+        ntuple(stride, nsp, f"{name} stride"), "stride", name)
+    p = _positive(ntuple(padding, nsp, f"{name} padding"), "padding", name, least=0)
+    d = _positive(ntuple(dilation, nsp, f"{name} dilation"), "dilation", name)
     for ki, pi in zip(k, p):
         if pi > ki // 2:
             raise ValueError(f"{name}: padding {p} must be at most half the kernel size {k}")

@@ -130,8 +130,7 @@ def _as_list(d: Any) -> list:
 
 def linear(input: TensorLike, weight: TensorLike, bias: TensorLike | None = None) -> Tensor:
     """x @ weight.T + bias in one node (nn.Linear's kernel)."""
-    x = input if isinstance(input, Tensor) else Tensor(input)
-    w = weight if isinstance(weight, Tensor) else Tensor(weight)
+    x, w = _t(input), _t(weight)
     ws = w._data.shape
     if x._data.dtype != w._data.dtype:
         raise RuntimeError(f"linear: mat1 and mat2 must have the same dtype, but got "

@@ -26,6 +26,7 @@ def _unary_fn(name: str, floating: bool = True, public: str | None = None):
         return run(op, _t(input))
 
     fn.__name__ = fn.__qualname__ = public or name
+    fn.__code__ = fn.__code__.replace(co_name=fn.__name__, co_qualname=fn.__name__)
     fn.__doc__ = f"Elementwise {public or name}, differentiable (as torch.{public or name})."
     return fn
 
@@ -205,7 +206,9 @@ def float_power(input: TensorLike, exponent: TensorLike) -> Tensor:
             return v if v.dtype == np.float64 else apply(R["cast"], (v,), {"dtype": np.float64})
         if isinstance(v, np.ndarray):
             return _t(v.astype(np.float64))
-        return float(v)
+        if isinstance(v, (int, float, np.number)):
+            return float(v)
+        return wide(_t(v))
 
     a, b = wide(input), wide(exponent)
     if not isinstance(a, Tensor):
