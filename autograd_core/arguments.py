@@ -11,10 +11,14 @@ import functools
 import math
 import operator
 import os
-import sys
 from typing import Any
 
 import numpy as np
+
+
+class ArgumentError(ValueError, RuntimeError):
+    """A bad argument value or shape: a ValueError by Python's convention, and a RuntimeError,
+    which is what PyTorch raises for the same call, so code written for either catches it."""
 
 
 def check_dim(dim: int, ndim: int, op: str) -> int:
@@ -106,29 +110,26 @@ def _human(n: float) -> str:
     return f"{n:.2f} PiB"
 
 
-_HELPER_NAMES = frozenset({"fn", "method", "wrapper", "ensure_tensor", "apply"})
-_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_LIBRARY = tuple(os.path.join(_ROOT, pkg) + os.sep for pkg in ("autograd_core", "nn", "optim"))
-
-
-def public_caller() -> str:
-    """The public function a bad argument was passed to: the outermost public function of the
-    library on the stack (`hstack`, not the `atleast_1d` it calls), looked up only when an error
-    is being raised, so that naming it costs nothing when all is well."""
-    frame = sys._getframe(2)
-    found = "tensor"
-    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY):
-        name = frame.f_code.co_name
-        if name.startswith("__") and name.endswith("__") and name != "__init__":
-            found = name[2:-2]  # an operator: __mul__ is mul
-        elif not name.startswith(("_", "<")) and name not in _HELPER_NAMES:
-            found = name
-        frame = frame.f_back
-    return found
-
-
 def check_callable(f: Any, op: str, what: str = "f") -> None:
     """Transforms take a function: refuse anything else when the transform is made."""
     if not callable(f):
         raise TypeError(f"{op}: {what} must be a callable (a function of Tensors); got "
                         f"{type(f).__name__}")
+
+
+def integer(v: Any, what: str, op: str, least: int | None = None) -> int:
+    """An int argument (not a bool, float or string), at least `least` when given."""
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f"{op}: {what} must be an int; got {v!r}")
+    if least is not None and v < least:
+        raise ArgumentError(f"{op}: {what} must be at least {least}; got {v}")
+    return int(v)
+
+
+def number(v: Any, what: str, op: str) -> Any:
+    """A real number argument (an int or float, or a 0-d array of one)."""
+    if isinstance(v, (bool, int, float, np.integer, np.floating)):
+        return v
+    if getattr(v, "ndim", None) == 0 and getattr(v, "dtype", np.dtype(object)).kind in "biuf":
+        return v.item()
+    raise TypeError(f"{op}: {what} must be a number; got {v!r}")

@@ -22,8 +22,8 @@ import numpy as np
 import autograd_core as ag  # the public functions, looked up when a method runs
 
 from . import dtypes
-from .anomaly import backward_name, check_forward
-from .arguments import check_dim, public_caller
+from .anomaly import backward_name, check_forward, public_caller
+from .arguments import check_dim
 from .modes import _anomaly, state
 from .ops import REGISTRY, TENSOR_HELPERS, Op
 from .rng import numpy_generator

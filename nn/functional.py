@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 import autograd_core as ag
-from autograd_core.arguments import public_caller
+from autograd_core.anomaly import public_caller
+from autograd_core.arguments import ArgumentError, integer
 from autograd_core.ops.registry import REGISTRY as _R
 from autograd_core.rng import default_generator as _rng
 from autograd_core.tensor import apply
@@ -411,7 +412,8 @@ def _adaptive_avg_pool(x: Tensor, output_size: Any, nsp: int, name: str) -> Tens
     if len(sizes) != nsp:
         raise ValueError(f"{name}: output_size needs {nsp} values; got {output_size}")
     in_sizes = x.shape[-nsp:]
-    sizes = tuple(n if s is None else int(s) for s, n in zip(sizes, in_sizes))
+    sizes = tuple(n if s is None else integer(s, "output_size", name, least=1)
+                  for s, n in zip(sizes, in_sizes))
     if all(n % s == 0 for n, s in zip(in_sizes, sizes)):
         k = tuple(n // s for n, s in zip(in_sizes, sizes))
         pool = ag.avg_pool1d if nsp == 1 else ag.avg_pool2d
@@ -471,7 +473,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     for name, s in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
         if s is not None and tuple(_arr(s).shape) != (c,):
-            raise ValueError(f"batch_norm: {name} has shape {tuple(_arr(s).shape)}; the input "
+            raise ArgumentError(f"batch_norm: {name} has shape {tuple(_arr(s).shape)}; the input "
                              f"has {c} channels")
     if training:
         n = x._data.size // c
@@ -514,7 +516,7 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int] | int,
     ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(ns)
     if k == 0 or x.shape[x.ndim - k:] != ns or x.ndim < k:
-        raise ValueError(f"layer_norm: normalized_shape {list(ns)} does not match the trailing "
+        raise ArgumentError(f"layer_norm: normalized_shape {list(ns)} does not match the trailing "
                          f"dimensions of the input of shape {x.shape}")
     axes = tuple(range(x.ndim - k, x.ndim))
     centered = x - x.mean(axes, keepdim=True)

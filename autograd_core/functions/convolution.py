@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..arguments import ntuple, same_padding
+from ..arguments import ArgumentError, ntuple, same_padding
 from ..ops import REGISTRY as R
 from ..ops.nn_ops import _transposed_size, sliding_windows
 from ..tensor import Tensor, _leaf, _unary, apply
@@ -33,7 +33,7 @@ _SPATIAL = {1: "L", 2: "H, W", 3: "D, H, W"}
 
 def _positive(v: tuple[int, ...], what: str, name: str, least: int = 1) -> tuple[int, ...]:
     if any(i < least for i in v):
-        raise ValueError(f"{name}: {what} must be {'positive' if least else 'non-negative'}; "
+        raise ArgumentError(f"{name}: {what} must be {'positive' if least else 'non-negative'}; "
                          f"got {v}")
     return v
 

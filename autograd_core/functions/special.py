@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ..arguments import ArgumentError, integer
 from ..dtypes import get_default_dtype
 from ..ops import REGISTRY as R
 from ..tensor import Tensor, _leaf, _unary, _unary_float, apply
@@ -107,8 +108,9 @@ def rad2deg(input: TensorLike) -> Tensor:
 
 def polygamma(n: int, input: TensorLike) -> Tensor:
     """The n-th derivative of digamma (n >= 0)."""
-    if int(n) != n or n < 0:
-        raise ValueError(f"polygamma: n must be a nonnegative integer, got {n!r}")
+    n = integer(n, "n", "polygamma")
+    if n < 0:
+        raise ArgumentError(f"polygamma: n must be a nonnegative integer, got {n!r}")
     x = _float(_t(input))
     if n == 0:
         return _unary(R["digamma"], x)
