@@ -31,6 +31,7 @@ __all__ = [
     "normalize", "one_hot", "pad", "pairwise_distance", "prelu", "relu", "relu6", "selu",
     "sigmoid", "silu", "smooth_l1_loss", "softmax", "softplus", "softsign", "tanh",
 ]
+__all__ += ["threshold"]
 
 _SOFTMAX_CE = _R["softmax_cross_entropy"]
 _MSE = _R["mse_loss"]
@@ -122,6 +123,12 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     return hardtanh(input, 0.0, 6.0)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x where x > threshold, else value (the gradient is 0 there)."""
+    x = _t(input)
+    return ag.where(x > threshold, x, value)
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
