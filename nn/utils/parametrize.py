@@ -11,6 +11,7 @@ and is restored once the last parametrization is removed.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -182,8 +183,21 @@ def _parametrized_class(cls: type) -> type:
             return
         cls.__setattr__(self, name, value)
 
+    def __getstate__(self: Module) -> Any:
+        raise RuntimeError(
+            f"Serialization of parametrized modules is only supported through state_dict(): "
+            f"save {cls.__name__}'s state_dict() (nn.save) and load it into a module "
+            "parametrized the same way")
+
+    def __deepcopy__(self: Module, memo: dict[int, Any]) -> Module:
+        replica = self.__class__.__new__(self.__class__)
+        memo[id(self)] = replica
+        replica.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return replica
+
     return type(f"Parametrized{cls.__name__}", (cls,),
-                {"__setattr__": __setattr__, "_unparametrized_class": cls})
+                {"__setattr__": __setattr__, "__getstate__": __getstate__,
+                 "__deepcopy__": __deepcopy__, "_unparametrized_class": cls})
 
 
 def _property(name: str) -> property:

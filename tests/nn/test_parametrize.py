@@ -172,6 +172,31 @@ def test_parametrize_errors():
         parametrize.register_parametrization(nn.Linear(2, 2), "weight", lambda w: w)
 
 
+def test_deepcopy_state_dict_round_trip_and_pickling_refused():
+    import copy
+    import pickle
+
+    model = nn.Sequential(nn.Linear(3, 4, dtype=F64), nn.Tanh(), nn.Linear(4, 2, dtype=F64))
+    P.spectral_norm(model[0])
+    P.weight_norm(model[2])
+    twin = copy.deepcopy(model)
+    assert type(twin[0]).__name__ == "ParametrizedLinear"
+    assert twin[0].parametrizations.weight.original is not model[0].parametrizations.weight.original
+    opt = optim.Adam(model.parameters(), lr=0.01)
+    x = ag.tensor(rand(6, 3))
+    for _ in range(3):
+        opt.zero_grad()
+        model(x).pow(2).sum().backward()
+        opt.step()
+    twin.load_state_dict(model.state_dict(), strict=True)
+    model.eval()
+    twin.eval()
+    np.testing.assert_allclose(twin(x).detach().numpy(), model(x).detach().numpy(), rtol=1e-12)
+    with pytest.raises(RuntimeError, match="Serialization of parametrized modules is only "
+                                           "supported through state_dict"):
+        pickle.dumps(model)
+
+
 class _Shrink(nn.Module):
     def forward(self, x):
         return x[0]
