@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -164,7 +165,12 @@ class Softmin(Module):
 
     def forward(self, input: ag.Tensor) -> ag.Tensor:
         x = input if isinstance(input, ag.Tensor) else ag.tensor(input)
-        return F.softmax(-x, self.dim)
+        dim = self.dim
+        if dim is None:  # PyTorch's legacy implicit choice, with its warning
+            warnings.warn("Implicit dimension choice for softmin has been deprecated. Change "
+                          "the call to include dim=X as an argument.", UserWarning, stacklevel=2)
+            dim = 0 if x.ndim in (0, 1, 3) else 1
+        return F.softmax(-x, dim)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"

@@ -75,6 +75,14 @@ def test_embedding_max_norm_renormalizes_looked_up_rows_in_place():
     np.testing.assert_allclose(np.linalg.norm(emb.weight.numpy()[0]), 1.0, rtol=1e-6)
 
 
+@pytest.mark.parametrize("shape, dim", [((4,), 0), ((3, 4), 1), ((2, 3, 4), 0), ((2, 2, 3, 4), 1)])
+def test_softmin_without_dim_picks_pytorchs_implicit_dim_and_warns(shape, dim):
+    x = rand(*shape)
+    with pytest.warns(UserWarning, match="Implicit dimension choice for softmin"):
+        out = nn.Softmin()(ag.tensor(x)).numpy()
+    np.testing.assert_allclose(out, nn.Softmin(dim)(ag.tensor(x)).numpy(), rtol=1e-15)
+
+
 def test_softmin_softmax2d_threshold_closed_forms():
     x = rand(2, 3, 4, 5)
     out = nn.Softmin(dim=1)(ag.tensor(x)).numpy()
