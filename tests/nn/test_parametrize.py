@@ -477,3 +477,32 @@ def test_clip_grad_value_matches_torch():
     torch.nn.utils.clip_grad_value_(theirs, 0.7)
     for o, t in zip(ours, theirs):
         np.testing.assert_array_equal(o.grad.numpy(), t.grad.numpy())
+
+
+@needs_torch
+@pytest.mark.parametrize("cls", ["LSTM", "GRU", "RNN"])
+def test_parametrized_recurrent_weights_match_torch_under_cached(cls):
+    """Each read of a parametrized weight recomputes it (a power iteration for spectral_norm),
+    and PyTorch's recurrent modules read their weights more than once per call, so both sides
+    run under cached(): one evaluation per forward, as recurrent models should."""
+    ours = getattr(nn, cls)(3, 4, num_layers=2, bidirectional=True, dtype=F64)
+    theirs = getattr(torch.nn, cls)(3, 4, num_layers=2, bidirectional=True,
+                                    dtype=torch.float64)
+    P.weight_norm(ours, "weight_hh_l0")
+    torch.nn.utils.parametrizations.weight_norm(theirs, "weight_hh_l0")
+    P.spectral_norm(ours, "weight_ih_l1_reverse")
+    torch.nn.utils.parametrizations.spectral_norm(theirs, "weight_ih_l1_reverse")
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    ours.load_state_dict(_sd(theirs), strict=True)
+    for step in range(2):
+        x = rand(5, 2, 3, seed=step)
+        with parametrize.cached():
+            y_o, _ = ours(ag.tensor(x))
+        with torch.nn.utils.parametrize.cached():
+            y_t, _ = theirs(torch.tensor(x))
+        np.testing.assert_allclose(y_o.detach().numpy(), y_t.detach().numpy(), rtol=1e-10,
+                                   atol=1e-13)
+        y_o.pow(2).sum().backward()
+        y_t.pow(2).sum().backward()
+        _assert_grads_equal(ours, theirs)
+        _assert_state_equal(ours, theirs)
