@@ -94,6 +94,14 @@ class Bilinear(Module):
                 got = x.shape[-1] if x.ndim else "a scalar"
                 raise RuntimeError(f"bilinear(): input{k} size does not match weight size: got "
                                    f"{got} but expected {want}")
+        named = [("input1", x1), ("input2", x2), ("weight", self.weight)]
+        if self.bias is not None:
+            named.append(("bias", self.bias))
+        if len({t.dtype for _, t in named}) > 1:
+            raise RuntimeError("bilinear(): All tensors must have the same dtype, got "
+                               + ", ".join(f"{n}: {t.dtype}" for n, t in named)
+                               + "; convert the inputs with .to(dtype) or the layer with "
+                               ".to(dtype)")
 
     def forward(self, input1: ag.Tensor, input2: ag.Tensor) -> ag.Tensor:
         x1 = input1 if isinstance(input1, ag.Tensor) else ag.tensor(input1)

@@ -137,6 +137,11 @@ class LayerNorm(Module):
                 f"Given normalized_shape={list(self.normalized_shape)}, expected input with "
                 f"shape [*, {', '.join(map(str, self.normalized_shape))}], but got input of "
                 f"size{list(x.shape)}")
+        for p in (self.weight, self.bias):
+            if p is not None and p.dtype != x.dtype:
+                raise RuntimeError(
+                    f"mixed dtype (CPU): all inputs must share same datatype. LayerNorm got an "
+                    f"input of {x.dtype} and parameters of {p.dtype}; convert one with .to()")
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:

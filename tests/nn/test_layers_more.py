@@ -50,6 +50,9 @@ def test_bilinear_closed_form_init_and_errors():
     with pytest.raises(RuntimeError, match="input batch dimensions do not match at dim 0: got 5 "
                                            "and 4"):
         m(ag.tensor(x1), ag.tensor(rand(4, 4)))
+    with pytest.raises(RuntimeError, match="All tensors must have the same dtype, got input1: "
+                                           "float32, input2: float64, weight: float64"):
+        m(ag.tensor(x1.astype(np.float32)), ag.tensor(x2))
 
 
 def test_embedding_padding_row_gets_no_gradient_and_sparse_is_refused():
@@ -190,6 +193,8 @@ def test_layer_norm_options_and_errors():
                                            r"with shape \[\*, 4, 5\], but got input of "
                                            r"size\[3, 5, 4\]"):
         m(ag.tensor(rand(3, 5, 4)))
+    with pytest.raises(RuntimeError, match="mixed dtype"):
+        m(ag.tensor(x.astype(np.float32)))
 
 
 def test_identity_ignores_its_arguments():
