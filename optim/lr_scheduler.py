@@ -502,6 +502,11 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             group["lr"] = lr
         self._last_lr = _current_lrs(self.optimizer)
 
+    def _update_lr(self, epoch: float | None = None) -> None:
+        """SequentialLR restarts a member with ``_update_lr(0)``: here that must also restart
+        the period, which ``step(0)`` does (PyTorch's SequentialLR calls ``step(0)``)."""
+        self.step(epoch)
+
 
 def _triangular(x: float) -> float:
     return 1.0

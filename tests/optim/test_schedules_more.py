@@ -306,3 +306,31 @@ def test_state_dict_keys_and_values_match_torch(case):
         t_s.step()
         o2.step()
         np.testing.assert_allclose(o2.get_last_lr(), t_s.get_last_lr(), rtol=1e-13)
+
+
+def _sequential(lib, opt):
+    warmup = lib.LinearLR(opt, start_factor=0.1, total_iters=4)
+    restarts = lib.CosineAnnealingWarmRestarts(opt, T_0=3, T_mult=2, eta_min=0.001)
+    poly = lib.PolynomialLR(opt, total_iters=6, power=2.0)
+    return lib.SequentialLR(opt, [warmup, restarts, poly], milestones=[4, 15])
+
+
+def _chained(lib, opt):
+    return lib.ChainedScheduler([lib.CyclicLR(opt, 0.01, 0.1, step_size_up=3),
+                                 lib.ExponentialLR(opt, gamma=0.95)])
+
+
+@needs_torch
+@pytest.mark.parametrize("build", [_sequential, _chained])
+def test_composites_of_the_new_schedules_match_torch(build):
+    t_opt, o_opt = _two_group_optimizers(torch.optim.SGD, optim.SGD, momentum=0.9)
+    t_s = build(torch.optim.lr_scheduler, t_opt)
+    o_s = build(sched, o_opt)
+    for step in range(40):
+        np.testing.assert_allclose(o_s.get_last_lr(), t_s.get_last_lr(), rtol=1e-12,
+                                   err_msg=f"step {step}")
+        _assert_groups_equal(t_opt, o_opt, step)
+        t_opt.step()
+        o_opt.step()
+        t_s.step()
+        o_s.step()
