@@ -76,9 +76,9 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
     if weight is None:
         raise ValueError(f"weight_norm: module {module._get_name()} has no parameter '{name}'")
     fn = WeightNorm(name, _weight_norm_dim(dim, "weight_norm"))
-    del module._parameters[name]
     with ag.no_grad():
-        g = _norm_except_dim(weight, fn.dim)
+        g = _norm_except_dim(weight, fn.dim)  # first: a bad dim leaves the module untouched
+    del module._parameters[name]
     module.register_parameter(name + "_g", Parameter(np.array(g._data, copy=True)))
     module.register_parameter(name + "_v", Parameter(weight._data))
     setattr(module, name, fn.compute_weight(module))

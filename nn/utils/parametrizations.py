@@ -30,6 +30,9 @@ def _norm_except_dim(v: Tensor, dim: int) -> Tensor:
     convention, also what ``dim=None`` becomes) means the norm of the whole tensor."""
     if dim == -1:
         return ag.norm(v)
+    if not -v.ndim <= dim < v.ndim:
+        raise IndexError(f"Dimension out of range (expected to be in range of [-{v.ndim}, "
+                         f"{v.ndim - 1}], but got {dim})")
     d = dim % v.ndim
     axes = tuple(i for i in range(v.ndim) if i != d)
     if not axes:

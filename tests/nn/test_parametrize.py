@@ -218,6 +218,13 @@ def test_weight_norm_magnitude_is_g(dim, axes):
     np.testing.assert_allclose(w3, 3 * w, rtol=1e-12)
 
 
+@pytest.mark.parametrize("dim", [2, 5, -3])
+def test_weight_norm_dim_out_of_range(dim):
+    with pytest.raises(IndexError, match=r"Dimension out of range \(expected to be in range of "
+                                         rf"\[-2, 1\], but got {dim}\)"):
+        P.weight_norm(nn.Linear(3, 4), dim=dim)
+
+
 def test_spectral_norm_of_the_normalized_weight_approaches_one():
     ag.manual_seed(0)
     lin = nn.Linear(20, 30, dtype=F64)
