@@ -42,7 +42,7 @@ class Dropout(Module):
 _ALPHA_PRIME = 1.7580993408473766
 
 
-def _check_p(p: float, name: str) -> float:
+def _check_p(p: float) -> float:
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     return p
@@ -71,7 +71,7 @@ class _DropoutNd(Module):
 
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
-        self.p = _check_p(p, type(self).__name__)
+        self.p = _check_p(p)
         self.inplace = inplace
 
     def _input(self, input: ag.Tensor) -> ag.Tensor:

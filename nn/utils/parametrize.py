@@ -66,15 +66,14 @@ def _register_tensor(owner: Module, name: str, value: Tensor) -> None:
         owner.register_buffer(name, value)
 
 
-def _check_value(what: str, value: Any, like: Tensor | None = None, shape: bool = True
-                 ) -> None:
+def _check_value(what: str, value: Any, like: Tensor | None = None) -> None:
     if not isinstance(value, Tensor):
         raise ValueError(f"{what} must return a tensor. Got {type(value).__name__}.")
     if like is not None and value.dtype != like.dtype:
         raise ValueError(f"{what} may not change the dtype of the tensor, unless the `unsafe` "
                          f"flag is enabled.\nunparametrized dtype: {like.dtype}\n"
                          f"parametrized dtype: {value.dtype}")
-    if like is not None and shape and value.shape != like.shape:
+    if like is not None and value.shape != like.shape:
         raise ValueError(f"{what} may not change the shape of the tensor, unless the `unsafe` "
                          f"flag is enabled.\nunparametrized shape: {tuple(like.shape)}\n"
                          f"parametrized shape: {tuple(value.shape)}")
