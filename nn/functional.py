@@ -40,6 +40,7 @@ __all__ = [
     "softplus", "softshrink", "softsign", "tanh", "tanhshrink", "threshold", "threshold_",
     "triplet_margin_loss", "triplet_margin_with_distance_loss",
 ]
+__all__ += ["threshold"]
 
 _SOFTMAX_CE = _R["softmax_cross_entropy"]
 _MSE = _R["mse_loss"]
@@ -306,6 +307,12 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
 def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
            training: bool = False) -> Tensor:
     return rrelu(input, lower, upper, training, inplace=True)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x where x > threshold, else value (the gradient is 0 there)."""
+    x = _t(input)
+    return ag.where(x > threshold, x, value)
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:

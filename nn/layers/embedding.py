@@ -24,6 +24,11 @@ class Embedding(Module):
                  scale_grad_by_freq: bool = False, sparse: bool = False, _weight: Any = None,
                  _freeze: bool = False, device: Any = None, dtype: Any = None) -> None:
         super().__init__()
+        if sparse:
+            raise NotImplementedError(
+                "Embedding: sparse=True is not supported: autograd_core's gradients are dense "
+                "Tensors, so there is no sparse gradient to produce. Use sparse=False (the "
+                "dense gradient is zero outside the looked-up rows)")
         self.num_embeddings = int(num_embeddings)
         self.embedding_dim = int(embedding_dim)
         if padding_idx is not None:

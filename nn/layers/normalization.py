@@ -122,8 +122,27 @@ class LayerNorm(Module):
         dt = param_dtype(dtype)
         _scale_and_shift(self, self.normalized_shape, elementwise_affine, bias, dt)
 
+    def reset_parameters(self) -> None:
+        with ag.no_grad():
+            if self.weight is not None:
+                self.weight.fill_(1)
+            if self.bias is not None:
+                self.bias.zero_()
+
     def forward(self, input: ag.Tensor) -> ag.Tensor:
-        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+        x = input if isinstance(input, ag.Tensor) else ag.tensor(input)
+        k = len(self.normalized_shape)
+        if x.ndim < k or x.shape[x.ndim - k:] != self.normalized_shape:
+            raise RuntimeError(
+                f"Given normalized_shape={list(self.normalized_shape)}, expected input with "
+                f"shape [*, {', '.join(map(str, self.normalized_shape))}], but got input of "
+                f"size{list(x.shape)}")
+        for p in (self.weight, self.bias):
+            if p is not None and p.dtype != x.dtype:
+                raise RuntimeError(
+                    f"mixed dtype (CPU): all inputs must share same datatype. LayerNorm got an "
+                    f"input of {x.dtype} and parameters of {p.dtype}; convert one with .to()")
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "

@@ -257,9 +257,10 @@ class RNNBase(Module):
 
     def _weights(self, layer: int, d: int) -> tuple:
         sfx = f"_l{layer}" + ("_reverse" if d else "")
-        p = self._parameters
-        return (p["weight_ih" + sfx], p["weight_hh" + sfx], p.get("bias_ih" + sfx),
-                p.get("bias_hh" + sfx), p.get("weight_hr" + sfx))
+        # getattr, not _parameters: a parametrized weight (weight_norm) is a property
+        return (getattr(self, "weight_ih" + sfx), getattr(self, "weight_hh" + sfx),
+                getattr(self, "bias_ih" + sfx, None), getattr(self, "bias_hh" + sfx, None),
+                getattr(self, "weight_hr" + sfx, None))
 
     def _name(self) -> str:
         return type(self).__name__
@@ -317,7 +318,7 @@ class RNNBase(Module):
     def forward(self, input: Any, hx: Any = None) -> tuple[Any, Any]:
         name = self._name()
         packed = isinstance(input, PackedSequence)
-        w0 = self._parameters["weight_ih_l0"]
+        w0 = self.weight_ih_l0
         if packed:
             x = input.data
             sizes = [int(b) for b in np.asarray(input.batch_sizes._data)]
