@@ -309,12 +309,6 @@ def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
     return rrelu(input, lower, upper, training, inplace=True)
 
 
-def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
-    """x where x > threshold, else value (the gradient is 0 there)."""
-    x = _t(input)
-    return ag.where(x > threshold, x, value)
-
-
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """x where x > 0, weight * x elsewhere; weight has one slope or one per channel (dim 1)."""
     x, w = _t(input), _t(weight)
