@@ -12,7 +12,7 @@ import autograd_core as ag
 from .. import functional as F
 from ..module import Module
 from ..parameter import Parameter
-from ._util import param_dtype
+from ._util import param_dtype, size_arg
 
 
 class ReLU(Module):
@@ -52,7 +52,7 @@ class PReLU(Module):
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None,
                  dtype: Any = None) -> None:
         super().__init__()
-        self.num_parameters = int(num_parameters)
+        self.num_parameters = size_arg(num_parameters, "num_parameters", "PReLU", least=1)
         self.init = init
         self.weight = Parameter(np.full(self.num_parameters, init, dtype=param_dtype(dtype)))
 

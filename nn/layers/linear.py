@@ -12,7 +12,7 @@ import autograd_core as ag
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
-from ._util import param_dtype, reset_weight_and_bias, weight_and_bias
+from ._util import param_dtype, reset_weight_and_bias, size_arg, weight_and_bias
 
 
 class Identity(Module):
@@ -36,8 +36,8 @@ class Linear(Module):
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         dt = param_dtype(dtype)
-        self.in_features = int(in_features)
-        self.out_features = int(out_features)
+        self.in_features = size_arg(in_features, "in_features", type(self).__name__)
+        self.out_features = size_arg(out_features, "out_features", type(self).__name__)
         weight_and_bias(self, (self.out_features, self.in_features), bias, dt)
         self.reset_parameters()
 
@@ -64,9 +64,9 @@ class Bilinear(Module):
                  bias: bool = True, device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         dt = param_dtype(dtype)
-        self.in1_features = int(in1_features)
-        self.in2_features = int(in2_features)
-        self.out_features = int(out_features)
+        self.in1_features = size_arg(in1_features, "in1_features", "Bilinear")
+        self.in2_features = size_arg(in2_features, "in2_features", "Bilinear")
+        self.out_features = size_arg(out_features, "out_features", type(self).__name__)
         self.weight = Parameter(np.empty((self.out_features, self.in1_features,
                                           self.in2_features), dtype=dt))
         if bias:

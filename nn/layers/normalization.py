@@ -12,7 +12,7 @@ import autograd_core as ag
 from .. import functional as F
 from ..module import Module
 from ..parameter import Parameter
-from ._util import param_dtype
+from ._util import param_dtype, size_arg
 
 
 def _scale_and_shift(module: Module, shape: Any, affine: bool, bias: bool, dt: np.dtype) -> None:
@@ -36,7 +36,7 @@ class _BatchNorm(Module):
                  dtype: Any = None, *, bias: bool = True) -> None:
         super().__init__()
         dt = param_dtype(dtype)
-        self.num_features = int(num_features)
+        self.num_features = size_arg(num_features, "num_features", type(self).__name__)
         self.eps = eps
         self.momentum = momentum
         self.affine = affine
@@ -116,7 +116,11 @@ class LayerNorm(Module):
         super().__init__()
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(int(n) for n in normalized_shape)
+        if isinstance(normalized_shape, (int, np.integer)) or not hasattr(normalized_shape,
+                                                                          "__iter__"):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(size_arg(n, "normalized_shape", "LayerNorm")
+                                      for n in normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         dt = param_dtype(dtype)

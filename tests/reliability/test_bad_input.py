@@ -73,8 +73,17 @@ NOT_PROBED = {
     "default_generator", "manual_seed", "initial_seed", "is_anomaly_enabled", "is_grad_enabled",
     "get_default_device", "get_default_dtype", "set_default_device", "save", "load",
     "check_dim", "promote_types", "is_tensor", "apply", "is_floating_point", "public_caller",
-    "integer", "ArgumentError",
+    "integer", "ArgumentError", "set_default_dtype", "set_grad_enabled",
 }
+
+
+@pytest.fixture(autouse=True)
+def _global_state_kept():
+    """A probe that happens to succeed must not leave the default dtype or grad mode changed."""
+    dtype, grad = ag.get_default_dtype(), ag.is_grad_enabled()
+    yield
+    ag.set_default_dtype(dtype)
+    ag.set_grad_enabled(grad)
 
 
 def _public(mod: Any, names: list[str]) -> list[tuple[str, Callable]]:
@@ -420,6 +429,45 @@ def test_every_optimizer_refuses_a_negative_learning_rate(name: str, cls: type) 
         cls([ag.randn(2, requires_grad=True)], lr=-1.0)
     with pytest.raises(TypeError):
         cls("not parameters")
+
+
+MODULE_PATTERNS: list[tuple] = [(3, 4), (3, 4, 2), (3,), (4, 2), (6, 3, 2), ((4,),), ()]
+
+
+def _module_baseline(cls: type) -> tuple | None:
+    for args in MODULE_PATTERNS:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                cls(*args)
+        except Exception:  # noqa: BLE001  (a pattern that does not fit: try the next)
+            continue
+        return args
+    return None
+
+
+def _sized(cls: type) -> bool:
+    """Whether the first constructor argument is a size (an int that sets a shape)."""
+    params = [p for p in inspect.signature(cls).parameters.values() if p.name != "self"]
+    return bool(params) and params[0].name in SIZE_NAMES
+
+
+SIZE_NAMES = {"in_features", "in1_features", "in_channels", "num_features", "num_embeddings",
+              "input_size", "embed_dim", "d_model", "num_groups", "num_channels", "size",
+              "normalized_shape", "num_parameters"}
+MODULES = _modules()
+
+
+@pytest.mark.parametrize("name, cls", MODULES, ids=[n for n, _ in MODULES])
+def test_a_float_size_is_refused_by_name(name: str, cls: type) -> None:
+    base = _module_baseline(cls)
+    if base is None or not base or not _sized(cls) or not isinstance(base[0], int):
+        pytest.skip(f"{name} takes no leading size")
+    with pytest.raises(TypeError) as caught:
+        cls(2.5, *base[1:])
+    assert name in str(caught.value), caught.value
+    with pytest.raises((ValueError, RuntimeError)):
+        cls(-1, *base[1:])
 
 
 # -- the tables cover the API -------------------------------------------------------------------
