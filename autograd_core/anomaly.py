@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 import traceback
 from typing import Any
 
@@ -80,3 +81,24 @@ def check_backward(t: Any, i: int, g: Any) -> None:
             f"produced {bad} in the gradient of its input {i} (shape {np.shape(arr)}); "
             f"the op was created at {where(t)}"
         )
+
+
+_HELPER_NAMES = frozenset({"fn", "method", "wrapper", "ensure_tensor", "apply"})
+
+
+def public_caller() -> str:
+    """The public function a bad argument was passed to: the outermost public function of the
+    engine or of a registered library package on the stack (`hstack`, not the `atleast_1d` it
+    calls), looked up only when an error is being raised, so naming it costs nothing when all
+    is well."""
+    lib = (os.path.join(os.path.dirname(os.path.abspath(__file__)), ""), *_library_dirs())
+    frame = sys._getframe(2)
+    found = "tensor"
+    while frame is not None and frame.f_code.co_filename.startswith(lib):
+        name = frame.f_code.co_name
+        if name.startswith("__") and name.endswith("__") and name != "__init__":
+            found = name[2:-2]  # an operator: __mul__ is mul
+        elif not name.startswith(("_", "<")) and name not in _HELPER_NAMES:
+            found = name
+        frame = frame.f_back
+    return found

@@ -16,6 +16,11 @@ from typing import Any
 import numpy as np
 
 
+class ArgumentError(ValueError, RuntimeError):
+    """A bad argument value or shape: a ValueError by Python's convention, and a RuntimeError,
+    which is what PyTorch raises for the same call, so code written for either catches it."""
+
+
 def check_dim(dim: int, ndim: int, op: str) -> int:
     """dim as a non-negative axis of an ndim-dimensional value (a 0-d value accepts 0 and -1)."""
     if dim.__class__ is not int:
@@ -103,3 +108,28 @@ def _human(n: float) -> str:
             return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.2f} {unit}"
         n /= 1024
     return f"{n:.2f} PiB"
+
+
+def check_callable(f: Any, op: str, what: str = "f") -> None:
+    """Transforms take a function: refuse anything else when the transform is made."""
+    if not callable(f):
+        raise TypeError(f"{op}: {what} must be a callable (a function of Tensors); got "
+                        f"{type(f).__name__}")
+
+
+def integer(v: Any, what: str, op: str, least: int | None = None) -> int:
+    """An int argument (not a bool, float or string), at least `least` when given."""
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f"{op}: {what} must be an int; got {v!r}")
+    if least is not None and v < least:
+        raise ArgumentError(f"{op}: {what} must be at least {least}; got {v}")
+    return int(v)
+
+
+def number(v: Any, what: str, op: str) -> Any:
+    """A real number argument (an int or float, or a 0-d array of one)."""
+    if isinstance(v, (bool, int, float, np.integer, np.floating)):
+        return v
+    if getattr(v, "ndim", None) == 0 and getattr(v, "dtype", np.dtype(object)).kind in "biuf":
+        return v.item()
+    raise TypeError(f"{op}: {what} must be a number; got {v!r}")

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from . import devices as _device
-from .arguments import check_allocation
+from .anomaly import public_caller
+from .arguments import ArgumentError, check_allocation, integer, number
 from .dtypes import get_default_dtype
 from .rng import Generator, default_generator, numpy_generator
 from .tensor import Tensor, _holds_float64, _leaf
@@ -65,9 +66,17 @@ def tensor(data: Any, *, dtype: Any = None, device: Device = None, requires_grad
     _device.check(device, "tensor")
     if isinstance(data, Tensor):
         data = data._data
-    arr = np.array(data, dtype=dtype, copy=True)
+    try:
+        arr = np.array(data, dtype=_dtype(dtype) if dtype is not None else None, copy=True)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"{public_caller()}: cannot make a Tensor from {type(data).__name__}: "
+                        f"{err}") from None
+    if arr.dtype.kind == "c":
+        return Tensor(arr)  # the Tensor says what to do instead of complex numbers
     if arr.dtype.kind not in "biuf":
-        return Tensor(arr)  # the Tensor names what is wrong with the data
+        raise TypeError(f"{public_caller()}: cannot make a Tensor from {type(data).__name__}: "
+                        "the data "
+                        f"is not numeric (NumPy reads it as dtype {arr.dtype})")
     if dtype is None and _is_py_float(data, arr):
         arr = arr.astype(get_default_dtype())
     return Tensor(arr, requires_grad=requires_grad, name=name)
@@ -139,6 +148,8 @@ def full(size: Any, fill_value: Any, dtype: Any = None, device: Device = None,
 def _like(t: Any, dtype: Any, device: Device, where: str) -> tuple[tuple, np.dtype]:
     _device.check(device, where)
     a = t._data if isinstance(t, Tensor) else np.asarray(t)
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"{where}: input must be a Tensor; got {type(t).__name__}")
     return a.shape, _dtype(dtype, a.dtype)
 
 
@@ -185,6 +196,13 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device
     _device.check(device, "arange")
     if end is None:
         start, end = 0, start
+    start, end, step = (number(v, w, "arange") for v, w in
+                        ((start, "start"), (end, "end"), (step, "step")))
+    if step == 0:
+        raise ArgumentError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise ArgumentError(f"arange: upper bound and larger bound inconsistent with step sign "
+                            f"(start {start}, end {end}, step {step})")
     if dtype is None:
         is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if is_int else get_default_dtype()
@@ -195,12 +213,16 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device
 def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Device = None,
              requires_grad: bool = False) -> Tensor:
     _device.check(device, "linspace")
+    start, end = number(start, "start", "linspace"), number(end, "end", "linspace")
+    steps = integer(steps, "steps", "linspace", least=0)
     return _finish(np.linspace(start, end, steps).astype(_dtype(dtype)), requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, device: Device = None,
         requires_grad: bool = False) -> Tensor:
     _device.check(device, "eye")
+    n = integer(n, "n", "eye", least=0)
+    m = n if m is None else integer(m, "m", "eye", least=0)
     return _finish(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
 
 
@@ -226,6 +248,13 @@ def randint(low: int, high: int | None = None, size: Any = (), *,
     _device.check(device, "randint")
     if high is None:
         low, high = 0, low
+    for name, v in (("low", low), ("high", high)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"randint: {name} must be an int; got {v!r}")
+    if low >= high:
+        raise RuntimeError(f"randint: expects low < high; got low={low}, high={high}")
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer, tuple, list)):
+        raise TypeError(f"randint: size must be a tuple of ints; got {size!r}")
     shape = _shape((size,) if isinstance(size, int) else (tuple(size),), "randint")
     draws = numpy_generator(generator, "randint").integers(low, high, shape)
     return _leaf(draws.astype(dtype or np.int64))
@@ -234,4 +263,5 @@ def randint(low: int, high: int | None = None, size: Any = (), *,
 def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None,
              device: Device = None) -> Tensor:
     _device.check(device, "randperm")
+    n = integer(n, "n", "randperm", least=0)
     return _leaf(numpy_generator(generator, "randperm").permutation(n).astype(dtype or np.int64))

@@ -37,7 +37,11 @@ def get_default_dtype() -> np.dtype:
 
 def set_default_dtype(d: Any) -> None:
     global _default_float
-    dt = np.dtype(d)
+    try:
+        dt = np.dtype(d)
+    except TypeError:
+        raise TypeError(f"set_default_dtype: expected a dtype such as ag.float32; got {d!r}"
+                        ) from None
     if dt not in (float16, float32, float64):
         raise TypeError(f"set_default_dtype: only floating-point dtypes may be the default; "
                         f"got {dt}")

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import functional as _f
+from .arguments import check_callable
 from .functions.shape import stack
 from .pytree import TreeSpec, broadcast_prefix, tree_flatten, tree_unflatten
 from .rng import default_generator
@@ -86,6 +87,7 @@ def _checked(func: Callable[..., Any], has_aux: bool, check: Callable[[Any], Non
 def grad_and_value(func: Callable[..., Any], argnums: ArgNums = 0,
                    has_aux: bool = False) -> Callable[..., Any]:
     """(gradient, value), or (gradient, (value, aux)) with has_aux; func returns a 0-d Tensor."""
+    check_callable(func, "grad_and_value", "func")
     api = "grad_and_value(f)(*args)"
 
     def scalar(out: Any) -> None:
@@ -110,6 +112,7 @@ def grad(func: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False
          ) -> Callable[..., Any]:
     """The gradient of a function returning a 0-d Tensor, structured like the arguments named by
     argnums; (gradient, aux) with has_aux."""
+    check_callable(func, "grad", "func")
     gv = grad_and_value(func, argnums, has_aux)
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -122,6 +125,7 @@ def grad(func: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False
 def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple:
     """(output, vjp_fn), or (output, vjp_fn, aux). vjp_fn(cotangents), with cotangents structured
     exactly like the output, returns a tuple with one gradient per primal."""
+    check_callable(func, "vjp", "func")
     api = "vjp(f, *primals)"
 
     def floating(out: Any) -> None:
@@ -151,6 +155,7 @@ def jvp(func: Callable[..., Any], primals: Any, tangents: Any, *, strict: bool =
         has_aux: bool = False) -> tuple:
     """(output, J·tangents), or with aux third; primals is a tuple (f is called as f(*primals))
     and tangents has exactly its structure."""
+    check_callable(func, "jvp", "func")
     api = "jvp(f, primals, tangents)"
     if not isinstance(primals, tuple):
         raise RuntimeError(f"{api}: Expected primals to be a tuple. E.g. it should be valid to "
@@ -184,6 +189,7 @@ def jacrev(func: Callable[..., Any], argnums: ArgNums = 0, *, has_aux: bool = Fa
     """The Jacobian by reverse mode, one backward pass per output element: for each output leaf,
     a block shaped output.shape + input.shape per differentiated input leaf. chunk_size is
     accepted for torch's signature; the rows are computed one at a time whatever it is."""
+    check_callable(func, "jacrev", "func")
     if chunk_size is not None and not chunk_size > 0:
         raise ValueError("jacrev: `chunk_size` should be greater than 0.")
     api = "jacrev(f, ...)(*args)"
@@ -201,6 +207,7 @@ def jacfwd(func: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False
            randomness: str = "error") -> Callable[..., Any]:
     """The Jacobian by forward mode (one forward pass, then one J·e per input element). func runs
     once, so randomness only decides whether drawing random numbers in it is an error."""
+    check_callable(func, "jacfwd", "func")
     _check_randomness(randomness)
     api = "jacfwd(f, ...)(*args)"
     inner = _checked(func, has_aux, lambda o: _only_tensors(o, api), api)
@@ -217,6 +224,7 @@ def jacfwd(func: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False
 
 def hessian(func: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
     """Forward over reverse, as torch.func: jacfwd(jacrev(func, argnums), argnums)."""
+    check_callable(func, "hessian", "func")
     return jacfwd(jacrev(func, argnums), argnums)
 
 
@@ -365,6 +373,7 @@ def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
     and otherwise changes nothing), on slices that stay in the graph, so vmap composes with the
     differentiating transforms both ways.
     """
+    check_callable(func, "vmap", "func")
     _check_randomness(randomness)
     if chunk_size is not None and not chunk_size > 0:
         raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})")

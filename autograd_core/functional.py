@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from . import engine
+from .arguments import check_callable
 from .functions.shape import stack
 from .modes import enable_grad
 from .ops import REGISTRY
@@ -157,6 +158,7 @@ def value_and_grad(
 ) -> Callable[..., Any]:
     """f's value and its gradient with respect to the arguments named by argnums, each gradient
     structured like its argument."""
+    check_callable(f, "value_and_grad", "f")
 
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         nums = _argnums(argnums, len(args), "grad")
@@ -179,6 +181,7 @@ def value_and_grad(
 
 def grad(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -> Callable:
     """The gradient of a scalar function; a tuple of gradients when argnums is a tuple."""
+    check_callable(f, "grad", "f")
     vg = value_and_grad(f, argnums, has_aux)
 
     def wrapped(*args: Any, **kwargs: Any) -> Any:
@@ -191,6 +194,7 @@ def grad(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -> 
 def elementwise_grad(f: Callable[..., Any], argnum: ArgNums = 0) -> Callable:
     """HIPS autograd's: the gradient of the sum of f's outputs, shaped like the argument. For a
     function applied element by element it is the derivative at every element at once."""
+    check_callable(f, "elementwise_grad", "f")
 
     def total(*args: Any, **kwargs: Any) -> Tensor:
         outs, _ = _flat_outputs(f(*args, **kwargs), "elementwise_grad")
@@ -237,6 +241,7 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple:
     """(f(*primals), vjp_fn), and aux third with has_aux. vjp_fn(cotangent), the cotangent
     structured like f's output, gives a tuple with one gradient per primal, each structured
     like that primal. Several outputs' cotangents may also be passed as separate arguments."""
+    check_callable(f, "vjp", "f")
     value, pull, aux, ospec = _vjp(f, primals, has_aux, "vjp")
 
     def vjp_fn(*cotangents: Any) -> tuple:
@@ -301,6 +306,7 @@ def _jvp(f: Callable[..., Any], primals: tuple, tangents: Any, has_aux: bool, wh
 def jvp(f: Callable[..., Any], primals: Any, tangents: Any, has_aux: bool = False) -> tuple:
     """(f(*primals), J·tangents), the second structured like f's output (aux third with has_aux).
     primals is a tuple or list of arguments, or one argument that is not a tuple or list."""
+    check_callable(f, "jvp", "f")
     if not isinstance(primals, (tuple, list)):
         primals, tangents = (primals,), (tangents,)
     value, tout, aux, _ = _jvp(f, tuple(primals), tangents, has_aux, "jvp")
@@ -346,6 +352,7 @@ def _traced_outputs(f: Callable[..., Any], args: tuple, kwargs: dict, argnums: A
 def jacobian(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -> Callable:
     """The Jacobian, each block shaped output.shape + input.shape, by reverse mode: one backward
     pass per output element (jacrev)."""
+    check_callable(f, "jacobian", "f")
 
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         xs, spec, keep, outs, ospec, aux = _traced_outputs(f, args, kwargs, argnums, has_aux,
@@ -373,6 +380,7 @@ jacrev = jacobian
 def jacfwd(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -> Callable:
     """The Jacobian by forward mode: one forward pass, then one J·e product per input element,
     which pays off when the inputs are fewer than the outputs."""
+    check_callable(f, "jacfwd", "f")
 
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         xs, spec, keep, outs, ospec, aux = _traced_outputs(f, args, kwargs, argnums, has_aux,
@@ -400,12 +408,14 @@ def jacfwd(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -
 def hessian(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
     """Second derivatives of a scalar function: the Jacobian of its gradient. With a tuple of
     argnums, h[i][j] is the block d/d(arg j) of d f/d(arg i)."""
+    check_callable(f, "hessian", "f")
     return jacobian(grad(f, argnums), argnums)
 
 
 def hvp(f: Callable[..., Any], primals: Any, tangents: Any) -> tuple[Tensor, Any]:
     """(f(*primals), H·tangents) without forming H: the gradient of <grad f, v>. primals is a
     tuple or list of arguments, or one argument; the result is structured the same way."""
+    check_callable(f, "hvp", "f")
     single = not isinstance(primals, (tuple, list))
     ps = (primals,) if single else tuple(primals)
     vs = (tangents,) if single else tuple(tangents)

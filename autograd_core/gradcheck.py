@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from . import engine
+from .arguments import check_callable
 from .modes import enable_grad
 from .tensor import Tensor
 
@@ -97,6 +98,7 @@ def gradcheck(
 ) -> bool:
     """True when every input's gradient matches central differences within atol + rtol*|num|;
     otherwise raises GradcheckError naming the input, the output and the element."""
+    check_callable(f, "gradcheck", "f")
     ins = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
     diff = [j for j, x in enumerate(ins) if isinstance(x, Tensor) and x.requires_grad]
     if not diff:

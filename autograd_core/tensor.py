@@ -22,7 +22,7 @@ import numpy as np
 import autograd_core as ag  # the public functions, looked up when a method runs
 
 from . import dtypes
-from .anomaly import backward_name, check_forward
+from .anomaly import backward_name, check_forward, public_caller
 from .arguments import check_dim
 from .modes import _anomaly, state
 from .ops import REGISTRY, TENSOR_HELPERS, Op
@@ -80,7 +80,10 @@ def _const(x: Any) -> Any:
         return x
     if isinstance(x, np.generic):
         return x.item()
-    return _to_array(x)
+    try:
+        return _to_array(x)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"{public_caller()}: {err}") from None
 
 
 class Tensor:
@@ -1519,7 +1522,12 @@ def _node(data: Any, op: Op, args: tuple, arrays: tuple, params: dict) -> Tensor
 
 def ensure_tensor(x: Any) -> Tensor:
     """x itself if it is a Tensor, else a new Tensor holding it (functions accept array-likes)."""
-    return x if isinstance(x, Tensor) else Tensor(x)
+    if isinstance(x, Tensor):
+        return x
+    try:
+        return Tensor(x)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"{public_caller()}: {err}") from None
 
 
 def _plain(x: Any) -> Any:

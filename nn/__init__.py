@@ -25,6 +25,10 @@ from .layers import (
     MultiheadAttention, Transformer, TransformerDecoder, TransformerDecoderLayer,
     TransformerEncoder, TransformerEncoderLayer,
 )
+from .layers import Softmax2d, Softmin, Threshold
+from .layers import CosineSimilarity, PairwiseDistance
+from .layers import AlphaDropout, Dropout1d, Dropout2d, FeatureAlphaDropout
+from .layers import Bilinear
 from . import functional, init, utils
 from .models import MLP, Autoencoder
 from . import datasets

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 
 import autograd_core as ag
+from autograd_core.anomaly import public_caller
+from autograd_core.arguments import ArgumentError, integer
 from autograd_core.ops.registry import REGISTRY as _R
 from autograd_core.rng import default_generator as _rng
 from autograd_core.tensor import apply
@@ -38,6 +40,7 @@ __all__ = [
     "softplus", "softshrink", "softsign", "tanh", "tanhshrink", "threshold", "threshold_",
     "triplet_margin_loss", "triplet_margin_with_distance_loss",
 ]
+__all__ += ["threshold"]
 
 _SOFTMAX_CE = _R["softmax_cross_entropy"]
 _MSE = _R["mse_loss"]
@@ -47,11 +50,19 @@ _BCE_LOGITS = _R["binary_cross_entropy_with_logits"]
 
 
 def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else ag.tensor(x)
+    if isinstance(x, Tensor):
+        return x
+    try:
+        return ag.tensor(x)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"{public_caller()}: {err}") from None
 
 
 def _arr(x: Any) -> np.ndarray:
-    return x._data if isinstance(x, Tensor) else np.asarray(x)
+    a = x._data if isinstance(x, Tensor) else np.asarray(x)
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"{public_caller()}: expected a Tensor; got {type(x).__name__}")
+    return a
 
 
 def _reduction(reduction: str, size_average: Any = None, reduce: Any = None,
@@ -402,7 +413,8 @@ def _adaptive_avg_pool(x: Tensor, output_size: Any, nsp: int, name: str) -> Tens
     if len(sizes) != nsp:
         raise ValueError(f"{name}: output_size needs {nsp} values; got {output_size}")
     in_sizes = x.shape[-nsp:]
-    sizes = tuple(n if s is None else int(s) for s, n in zip(sizes, in_sizes))
+    sizes = tuple(n if s is None else integer(s, "output_size", name, least=1)
+                  for s, n in zip(sizes, in_sizes))
     if all(n % s == 0 for n, s in zip(in_sizes, sizes)):
         k = tuple(n // s for n, s in zip(in_sizes, sizes))
         pool = ag.avg_pool1d if nsp == 1 else ag.avg_pool2d
@@ -462,7 +474,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     for name, s in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
         if s is not None and tuple(_arr(s).shape) != (c,):
-            raise ValueError(f"batch_norm: {name} has shape {tuple(_arr(s).shape)}; the input "
+            raise ArgumentError(f"batch_norm: {name} has shape {tuple(_arr(s).shape)}; the input "
                              f"has {c} channels")
     if training:
         n = x._data.size // c
@@ -505,7 +517,7 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int] | int,
     ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(ns)
     if k == 0 or x.shape[x.ndim - k:] != ns or x.ndim < k:
-        raise ValueError(f"layer_norm: normalized_shape {list(ns)} does not match the trailing "
+        raise ArgumentError(f"layer_norm: normalized_shape {list(ns)} does not match the trailing "
                          f"dimensions of the input of shape {x.shape}")
     axes = tuple(range(x.ndim - k, x.ndim))
     centered = x - x.mean(axes, keepdim=True)
@@ -528,9 +540,10 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
         raise TypeError(f"embedding: indices must be integers; got dtype {idx.dtype}")
     w = _t(weight)
     n = w.shape[0]
-    if idx.size and (idx.min() < -n or idx.max() >= n):
-        bad = idx[(idx < -n) | (idx >= n)].flat[0]
-        raise IndexError(f"embedding: index {bad} is out of range for {n} embeddings")
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        bad = idx[(idx < 0) | (idx >= n)].flat[0]
+        raise IndexError(f"embedding: index {bad} is out of range for {n} embeddings "
+                         f"(indices go from 0 to {n - 1})")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += n
     if max_norm is not None:
@@ -1134,6 +1147,14 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
         raise ValueError(f"binary_cross_entropy: using a target size ({ys}) that is different "
                          f"to the input size ({x.shape}) is deprecated. Please ensure they have "
                          "the same size.")
+    xd, yd = x._data, _arr(target)
+    if not ((xd >= 0) & (xd <= 1)).all():
+        raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 and "
+                           "1 (probabilities); NaN or values outside [0, 1] found (for logits, "
+                           "use binary_cross_entropy_with_logits)")
+    if not ((yd >= 0) & (yd <= 1)).all():
+        raise RuntimeError("binary_cross_entropy: all elements of target should be between 0 "
+                           "and 1")
     w = None if weight is None else _arr(weight).astype(x.dtype, copy=False)
     return apply(_BCE, (x, _float_like(target, x), w), {"reduction": red})
 

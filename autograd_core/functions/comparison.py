@@ -27,6 +27,7 @@ def _compare(ufunc: Any, name: str):
         return _leaf(ufunc(_t(input)._data, _array(other)))
 
     fn.__name__ = fn.__qualname__ = name
+    fn.__code__ = fn.__code__.replace(co_name=name, co_qualname=name)  # named in errors
     fn.__doc__ = f"Elementwise {ufunc.__name__}, a bool Tensor (no gradient)."
     return fn
 
@@ -72,7 +73,7 @@ def isclose(input: TensorLike, other: TensorLike, rtol: float = 1e-05, atol: flo
 
 def allclose(input: TensorLike, other: TensorLike, rtol: float = 1e-05, atol: float = 1e-08,
              equal_nan: bool = False) -> bool:
-    return builtins.bool(np.allclose(np.asarray(input), np.asarray(other), rtol=rtol, atol=atol,
+    return builtins.bool(np.allclose(_t(input)._data, _t(other)._data, rtol=rtol, atol=atol,
                                      equal_nan=equal_nan))
 
 
@@ -85,6 +86,7 @@ def _logical_reduce(ufunc: Any, name: str):
         return _leaf(np.asarray(ufunc(x._data, axis=d, keepdims=keep)))
 
     fn.__name__ = fn.__qualname__ = name
+    fn.__code__ = fn.__code__.replace(co_name=name, co_qualname=name)  # named in errors
     fn.__doc__ = f"Whether {'any' if name == 'any' else 'every'} element is true (a bool Tensor)."
     return fn
 

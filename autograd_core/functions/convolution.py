@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..arguments import ntuple, same_padding
+from ..arguments import ArgumentError, ntuple, same_padding
 from ..ops import REGISTRY as R
 from ..ops.nn_ops import _transposed_size, sliding_windows
 from ..tensor import Tensor, _leaf, _unary, apply
@@ -33,7 +33,7 @@ _SPATIAL = {1: "L", 2: "H, W", 3: "D, H, W"}
 
 def _positive(v: tuple[int, ...], what: str, name: str, least: int = 1) -> tuple[int, ...]:
     if any(i < least for i in v):
-        raise ValueError(f"{name}: {what} must be {'positive' if least else 'non-negative'}; "
+        raise ArgumentError(f"{name}: {what} must be {'positive' if least else 'non-negative'}; "
                          f"got {v}")
     return v
 
@@ -262,10 +262,11 @@ def _pool_geometry(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilat
     if x.ndim not in (nsp + 1, nsp + 2):
         raise ValueError(f"{name}: input must have {nsp + 1} or {nsp + 2} dimensions; got "
                          f"{x.shape}")
-    k = ntuple(kernel_size, nsp, f"{name} kernel_size")
-    s = k if stride is None or stride == [] else ntuple(stride, nsp, f"{name} stride")
-    p = ntuple(padding, nsp, f"{name} padding")
-    d = ntuple(dilation, nsp, f"{name} dilation")
+    k = _positive(ntuple(kernel_size, nsp, f"{name} kernel_size"), "kernel_size", name)
+    s = k if stride is None or stride == [] else _positive(
+        ntuple(stride, nsp, f"{name} stride"), "stride", name)
+    p = _positive(ntuple(padding, nsp, f"{name} padding"), "padding", name, least=0)
+    d = _positive(ntuple(dilation, nsp, f"{name} dilation"), "dilation", name)
     for ki, pi in zip(k, p):
         if pi > ki // 2:
             raise ValueError(f"{name}: padding {p} must be at most half the kernel size {k}")

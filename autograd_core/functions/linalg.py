@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ..arguments import check_dim
+from ..arguments import ArgumentError, check_dim, integer
 from ..modes import state as _state
 from ..ops import REGISTRY as R
 from ..ops.linalg import LinAlgError, parse_einsum
@@ -111,7 +111,16 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     ts = tuple(_t(o) for o in operands)
-    parse_einsum(subscripts, [t.shape for t in ts])  # clear errors before NumPy's
+    try:
+        ins, out = parse_einsum(subscripts, [t.shape for t in ts])  # clear errors first
+    except ValueError as err:
+        if str(err).startswith("einsum"):
+            raise
+        raise ArgumentError(f"einsum: {err}") from None
+    missing = sorted(set(out) - set("".join(ins)))
+    if missing:
+        raise ArgumentError(f"einsum: output subscript {missing[0]} does not appear in the "
+                            "equation for any input operand")
     return apply(R["einsum"], ts, {"subscripts": subscripts})
 
 
@@ -130,8 +139,7 @@ def _as_list(d: Any) -> list:
 
 def linear(input: TensorLike, weight: TensorLike, bias: TensorLike | None = None) -> Tensor:
     """x @ weight.T + bias in one node (nn.Linear's kernel)."""
-    x = input if isinstance(input, Tensor) else Tensor(input)
-    w = weight if isinstance(weight, Tensor) else Tensor(weight)
+    x, w = _t(input), _t(weight)
     ws = w._data.shape
     if x._data.dtype != w._data.dtype:
         raise RuntimeError(f"linear: mat1 and mat2 must have the same dtype, but got "
@@ -556,8 +564,10 @@ def vector_norm(x: TensorLike, ord: Any = 2, dim: Any = None, keepdim: bool = Fa
                            "tensor because the operation does not have an identity")
     if isinstance(dim, list):
         dim = tuple(dim)
-    if t.ndim == 0:  # a 0-d input is its own one-element vector
-        t, dim = reshape(t, (1,)), None
+    if t.ndim == 0:  # a 0-d input is its own one-element vector, and its norm is 0-d
+        if dim not in (None, 0, -1, (0,), (-1,), ()):
+            check_dim(dim[0] if isinstance(dim, tuple) else dim, 0, "linalg.vector_norm")
+        return reshape(vector_norm(reshape(t, (1,)), ord, None, False), ())
     if p < 0 and p != -np.inf:
         return sum(abs(t) ** p, dim=dim, keepdim=keepdim) ** (1.0 / p)
     return _vector_norm_op(t, int(p) if p in (1.0, 2.0) else p, dim, keepdim)
@@ -835,11 +845,17 @@ def triu(input: TensorLike, diagonal: int = 0) -> Tensor:
 
 def tril_indices(row: int, col: int, offset: int = 0, *, dtype: Any = np.int64) -> Tensor:
     """The (2, N) row and column indices of the lower triangle of a row x col matrix."""
+    row = integer(row, "row", "tril_indices", least=0)
+    col = integer(col, "col", "tril_indices", least=0)
+    offset = integer(offset, "offset", "tril_indices")
     return _leaf(np.stack(np.tril_indices(row, offset, col)).astype(dtype))
 
 
 def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = np.int64) -> Tensor:
     """The (2, N) row and column indices of the upper triangle of a row x col matrix."""
+    row = integer(row, "row", "triu_indices", least=0)
+    col = integer(col, "col", "triu_indices", least=0)
+    offset = integer(offset, "offset", "triu_indices")
     return _leaf(np.stack(np.triu_indices(row, offset, col)).astype(dtype))
 
 

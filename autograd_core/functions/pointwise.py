@@ -21,6 +21,7 @@ def _unary_fn(name: str, floating: bool = False):
         return run(op, _t(input))
 
     fn.__name__ = fn.__qualname__ = name
+    fn.__code__ = fn.__code__.replace(co_name=name, co_qualname=name)  # named in errors
     fn.__doc__ = f"Elementwise {name}, differentiable."
     return fn
 
@@ -120,9 +121,14 @@ def minimum(input: TensorLike, other: TensorLike) -> Tensor:
 
 
 def where(condition: TensorLike, input: TensorLike = None, other: TensorLike = None) -> Any:
-    if input is None and other is None:
-        return tuple(_leaf(i) for i in np.nonzero(np.asarray(condition)))
     cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype.kind not in "biuf":
+        raise TypeError(f"where: condition must be a bool Tensor; got {type(condition).__name__}")
+    if input is None and other is None:
+        return tuple(_leaf(i) for i in np.nonzero(np.atleast_1d(cond)))
+    if input is None or other is None:
+        raise TypeError("where: give both input and other (the values where condition is true "
+                        "and where it is false), or neither (the indices where it is true)")
     return apply(R["where"], (cond.astype(bool, copy=False), input, other), {}, promote=(1, 2))
 
 

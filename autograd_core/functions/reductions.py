@@ -159,12 +159,16 @@ def norm(input: TensorLike, p: Any = 2, dim: Dim = None, keepdim: bool = False, 
 def softmax(input: TensorLike, dim: int = -1, *, axis: int | None = None) -> Tensor:
     x = _t(input)
     d = check_dim(pick(dim if axis is None else None, axis), x.ndim, "softmax")
+    if x.ndim == 0:  # one element along its only "dim"
+        return _unary(R["softmax"], x.reshape(1), axis=0).reshape(())
     return _unary(R["softmax"], x, axis=d)
 
 
 def log_softmax(input: TensorLike, dim: int = -1, *, axis: int | None = None) -> Tensor:
     x = _t(input)
     d = check_dim(pick(dim if axis is None else None, axis), x.ndim, "log_softmax")
+    if x.ndim == 0:  # one element along its only "dim"
+        return _unary(R["log_softmax"], x.reshape(1), axis=0).reshape(())
     return _unary(R["log_softmax"], x, axis=d)
 
 

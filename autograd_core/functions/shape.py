@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..arguments import check_dim, pick
+from ..arguments import ArgumentError, check_dim, pick
 from ..arguments import sizes as _sizes
 from ..ops import REGISTRY as R
 from ..tensor import Tensor, _leaf, _unary, apply
@@ -23,15 +23,15 @@ def reshape(input: TensorLike, *shape: Any) -> Tensor:
     new = tuple(int(n) for n in _sizes(shape))
     size = x._data.size
     if new.count(-1) > 1 or any(n < -1 for n in new):
-        raise ValueError(f"reshape: invalid shape {new}")
+        raise ArgumentError(f"reshape: invalid shape {new}")
     if -1 in new:
         known = int(np.prod([n for n in new if n != -1]))
         if known == 0 or size % known:
-            raise ValueError(f"reshape: cannot reshape a Tensor of shape {x.shape} "
+            raise ArgumentError(f"reshape: cannot reshape a Tensor of shape {x.shape} "
                              f"({size} elements) into shape {new}")
         new = tuple(size // known if n == -1 else n for n in new)
     if int(np.prod(new)) != size:
-        raise ValueError(f"reshape: cannot reshape a Tensor of shape {x.shape} "
+        raise ArgumentError(f"reshape: cannot reshape a Tensor of shape {x.shape} "
                          f"({size} elements) into shape {new}")
     if new == x.shape:
         return x

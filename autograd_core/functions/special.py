@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ..arguments import ArgumentError, integer
 from ..dtypes import get_default_dtype
 from ..ops import REGISTRY as R
 from ..tensor import Tensor, _leaf, _unary, _unary_float, apply
@@ -26,6 +27,7 @@ def _unary_fn(name: str, floating: bool = True, public: str | None = None):
         return run(op, _t(input))
 
     fn.__name__ = fn.__qualname__ = public or name
+    fn.__code__ = fn.__code__.replace(co_name=fn.__name__, co_qualname=fn.__name__)
     fn.__doc__ = f"Elementwise {public or name}, differentiable (as torch.{public or name})."
     return fn
 
@@ -106,8 +108,9 @@ def rad2deg(input: TensorLike) -> Tensor:
 
 def polygamma(n: int, input: TensorLike) -> Tensor:
     """The n-th derivative of digamma (n >= 0)."""
-    if int(n) != n or n < 0:
-        raise ValueError(f"polygamma: n must be a nonnegative integer, got {n!r}")
+    n = integer(n, "n", "polygamma")
+    if n < 0:
+        raise ArgumentError(f"polygamma: n must be a nonnegative integer, got {n!r}")
     x = _float(_t(input))
     if n == 0:
         return _unary(R["digamma"], x)
@@ -205,7 +208,9 @@ def float_power(input: TensorLike, exponent: TensorLike) -> Tensor:
             return v if v.dtype == np.float64 else apply(R["cast"], (v,), {"dtype": np.float64})
         if isinstance(v, np.ndarray):
             return _t(v.astype(np.float64))
-        return float(v)
+        if isinstance(v, (int, float, np.number)):
+            return float(v)
+        return wide(_t(v))
 
     a, b = wide(input), wide(exponent)
     if not isinstance(a, Tensor):

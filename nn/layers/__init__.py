@@ -25,3 +25,7 @@ from .transformer import (
     MultiheadAttention, Transformer, TransformerDecoder, TransformerDecoderLayer,
     TransformerEncoder, TransformerEncoderLayer,
 )
+from .activation import Softmax2d, Softmin, Threshold
+from .distance import CosineSimilarity, PairwiseDistance
+from .dropout import AlphaDropout, Dropout1d, Dropout2d, FeatureAlphaDropout
+from .linear import Bilinear

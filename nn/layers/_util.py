@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 import autograd_core as ag
+from autograd_core.arguments import integer
 
 from .. import init
 from ..parameter import Parameter
@@ -42,3 +43,9 @@ def reset_weight_and_bias(weight: Parameter, bias: Parameter | None) -> None:
         fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
         bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
         init.uniform_(bias, -bound, bound)
+
+
+def size_arg(value: Any, what: str, module: str, least: int = 0) -> int:
+    """A size given to a layer's constructor: an int (never a float, which PyTorch refuses too),
+    at least `least`."""
+    return integer(value, what, module, least=least)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -11,7 +12,7 @@ import autograd_core as ag
 from .. import functional as F
 from ..module import Module
 from ..parameter import Parameter
-from ._util import param_dtype
+from ._util import param_dtype, size_arg
 
 
 class ReLU(Module):
@@ -51,7 +52,7 @@ class PReLU(Module):
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None,
                  dtype: Any = None) -> None:
         super().__init__()
-        self.num_parameters = int(num_parameters)
+        self.num_parameters = size_arg(num_parameters, "num_parameters", "PReLU", least=1)
         self.init = init
         self.weight = Parameter(np.full(self.num_parameters, init, dtype=param_dtype(dtype)))
 
@@ -152,4 +153,52 @@ class Hardtanh(Module):
 
     def extra_repr(self) -> str:
         return f"min_val={self.min_val}, max_val={self.max_val}" + (
+            ", inplace=True" if self.inplace else "")
+
+
+class Softmin(Module):
+    """softmax(-x) along dim: weights that favour the smallest entries (distances, costs)."""
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: ag.Tensor) -> ag.Tensor:
+        x = input if isinstance(input, ag.Tensor) else ag.tensor(input)
+        dim = self.dim
+        if dim is None:  # PyTorch's legacy implicit choice, with its warning
+            warnings.warn("Implicit dimension choice for softmin has been deprecated. Change "
+                          "the call to include dim=X as an argument.", UserWarning, stacklevel=2)
+            dim = 0 if x.ndim in (0, 1, 3) else 1
+        return F.softmax(-x, dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Softmax2d(Module):
+    """Softmax over the channels at every pixel of a (N, C, H, W) or (C, H, W) image, as
+    segmentation heads need."""
+
+    def forward(self, input: ag.Tensor) -> ag.Tensor:
+        x = input if isinstance(input, ag.Tensor) else ag.tensor(input)
+        if x.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {x.ndim}D instead")
+        return F.softmax(x, -3)
+
+
+class Threshold(Module):
+    """y = x where x > threshold, else value."""
+
+    def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
+        super().__init__()
+        self.threshold = threshold
+        self.value = value
+        self.inplace = inplace
+
+    def forward(self, input: ag.Tensor) -> ag.Tensor:
+        return F.threshold(input, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"threshold={self.threshold}, value={self.value}" + (
             ", inplace=True" if self.inplace else "")

@@ -12,7 +12,7 @@ from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
-from ._util import param_dtype
+from ._util import param_dtype, size_arg
 
 
 class Embedding(Module):
@@ -24,8 +24,13 @@ class Embedding(Module):
                  scale_grad_by_freq: bool = False, sparse: bool = False, _weight: Any = None,
                  _freeze: bool = False, device: Any = None, dtype: Any = None) -> None:
         super().__init__()
-        self.num_embeddings = int(num_embeddings)
-        self.embedding_dim = int(embedding_dim)
+        if sparse:
+            raise NotImplementedError(
+                "Embedding: sparse=True is not supported: autograd_core's gradients are dense "
+                "Tensors, so there is no sparse gradient to produce. Use sparse=False (the "
+                "dense gradient is zero outside the looked-up rows)")
+        self.num_embeddings = size_arg(num_embeddings, "num_embeddings", "Embedding")
+        self.embedding_dim = size_arg(embedding_dim, "embedding_dim", "Embedding")
         if padding_idx is not None:
             if not -self.num_embeddings <= padding_idx < self.num_embeddings:
                 raise ValueError("Padding_idx must be within num_embeddings")

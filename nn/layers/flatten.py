@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import autograd_core as ag
@@ -25,17 +26,34 @@ class Flatten(Module):
 
 
 class Unflatten(Module):
-    """Splits dimension dim into unflattened_size."""
+    """Splits dimension dim into unflattened_size (one entry may be -1, inferred)."""
 
     def __init__(self, dim: int, unflattened_size: Sequence[int]) -> None:
         super().__init__()
+        if not isinstance(unflattened_size, (tuple, list)):
+            raise TypeError("unflattened_size must be a tuple of ints, but found type "
+                            f"{type(unflattened_size).__name__}")
+        for i, n in enumerate(unflattened_size):
+            if not isinstance(n, int) or isinstance(n, bool):
+                raise TypeError("unflattened_size must be tuple of ints, but found element of "
+                                f"type {type(n).__name__} at pos {i}")
         self.dim = dim
-        self.unflattened_size = tuple(unflattened_size)
+        self.unflattened_size = unflattened_size
 
     def forward(self, input: ag.Tensor) -> ag.Tensor:
-        x = input
+        x = input if isinstance(input, ag.Tensor) else ag.tensor(input)
+        if not -x.ndim <= self.dim < x.ndim:
+            raise IndexError(f"Unflatten: dim {self.dim} is out of range for an input with "
+                             f"{x.ndim} dimensions")
         d = self.dim % x.ndim
-        return x.reshape(x.shape[:d] + self.unflattened_size + x.shape[d + 1:])
+        sizes = tuple(self.unflattened_size)
+        known = math.prod(n for n in sizes if n != -1)
+        n_free = sizes.count(-1)
+        if n_free > 1 or (n_free == 0 and known != x.shape[d]) or (
+                n_free == 1 and (known == 0 or x.shape[d] % known)):
+            raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to "
+                               f"the size of dim {self.dim} ({x.shape[d]}) in the input tensor")
+        return x.reshape(x.shape[:d] + sizes + x.shape[d + 1:])
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -12,7 +12,7 @@ import autograd_core as ag
 from .. import functional as F
 from ..module import Module
 from ..parameter import Parameter
-from ._util import param_dtype
+from ._util import param_dtype, size_arg
 
 
 def _scale_and_shift(module: Module, shape: Any, affine: bool, bias: bool, dt: np.dtype) -> None:
@@ -36,7 +36,7 @@ class _BatchNorm(Module):
                  dtype: Any = None, *, bias: bool = True) -> None:
         super().__init__()
         dt = param_dtype(dtype)
-        self.num_features = int(num_features)
+        self.num_features = size_arg(num_features, "num_features", type(self).__name__)
         self.eps = eps
         self.momentum = momentum
         self.affine = affine
@@ -116,14 +116,37 @@ class LayerNorm(Module):
         super().__init__()
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(int(n) for n in normalized_shape)
+        if isinstance(normalized_shape, (int, np.integer)) or not hasattr(normalized_shape,
+                                                                          "__iter__"):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(size_arg(n, "normalized_shape", "LayerNorm")
+                                      for n in normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         dt = param_dtype(dtype)
         _scale_and_shift(self, self.normalized_shape, elementwise_affine, bias, dt)
 
+    def reset_parameters(self) -> None:
+        with ag.no_grad():
+            if self.weight is not None:
+                self.weight.fill_(1)
+            if self.bias is not None:
+                self.bias.zero_()
+
     def forward(self, input: ag.Tensor) -> ag.Tensor:
-        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+        x = input if isinstance(input, ag.Tensor) else ag.tensor(input)
+        k = len(self.normalized_shape)
+        if x.ndim < k or x.shape[x.ndim - k:] != self.normalized_shape:
+            raise RuntimeError(
+                f"Given normalized_shape={list(self.normalized_shape)}, expected input with "
+                f"shape [*, {', '.join(map(str, self.normalized_shape))}], but got input of "
+                f"size{list(x.shape)}")
+        for p in (self.weight, self.bias):
+            if p is not None and p.dtype != x.dtype:
+                raise RuntimeError(
+                    f"mixed dtype (CPU): all inputs must share same datatype. LayerNorm got an "
+                    f"input of {x.dtype} and parameters of {p.dtype}; convert one with .to()")
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "

@@ -34,7 +34,7 @@ from .. import init
 from ..module import Module
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence
-from ._util import param_dtype
+from ._util import param_dtype, size_arg
 
 Tensor = ag.Tensor
 State = tuple  # (h,) for RNN and GRU, (h, c) for LSTM
@@ -215,14 +215,14 @@ class RNNBase(Module):
             raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         dt = param_dtype(dtype)
         self.mode = mode
-        self.input_size = int(input_size)
-        self.hidden_size = int(hidden_size)
-        self.num_layers = int(num_layers)
+        self.input_size = size_arg(input_size, "input_size", type(self).__name__)
+        self.hidden_size = size_arg(hidden_size, "hidden_size", type(self).__name__, least=1)
+        self.num_layers = size_arg(num_layers, "num_layers", type(self).__name__, least=1)
         self.bias = bool(bias)
         self.batch_first = bool(batch_first)
         self.dropout = float(dropout)
         self.bidirectional = bool(bidirectional)
-        self.proj_size = int(proj_size)
+        self.proj_size = size_arg(proj_size, "proj_size", type(self).__name__)
         dirs = 2 if self.bidirectional else 1
         gate = _GATES[mode] * self.hidden_size
         real = self.proj_size or self.hidden_size
@@ -257,9 +257,10 @@ class RNNBase(Module):
 
     def _weights(self, layer: int, d: int) -> tuple:
         sfx = f"_l{layer}" + ("_reverse" if d else "")
-        p = self._parameters
-        return (p["weight_ih" + sfx], p["weight_hh" + sfx], p.get("bias_ih" + sfx),
-                p.get("bias_hh" + sfx), p.get("weight_hr" + sfx))
+        # getattr, not _parameters: a parametrized weight (weight_norm) is a property
+        return (getattr(self, "weight_ih" + sfx), getattr(self, "weight_hh" + sfx),
+                getattr(self, "bias_ih" + sfx, None), getattr(self, "bias_hh" + sfx, None),
+                getattr(self, "weight_hr" + sfx, None))
 
     def _name(self) -> str:
         return type(self).__name__
@@ -317,7 +318,7 @@ class RNNBase(Module):
     def forward(self, input: Any, hx: Any = None) -> tuple[Any, Any]:
         name = self._name()
         packed = isinstance(input, PackedSequence)
-        w0 = self._parameters["weight_ih_l0"]
+        w0 = self.weight_ih_l0
         if packed:
             x = input.data
             sizes = [int(b) for b in np.asarray(input.batch_sizes._data)]
@@ -468,8 +469,8 @@ class RNNCellBase(Module):
         super().__init__()
         _check_sizes(type(self).__name__, input_size, hidden_size)
         dt = param_dtype(dtype)
-        self.input_size = int(input_size)
-        self.hidden_size = int(hidden_size)
+        self.input_size = size_arg(input_size, "input_size", type(self).__name__)
+        self.hidden_size = size_arg(hidden_size, "hidden_size", type(self).__name__, least=1)
         self.bias = bool(bias)
         g = num_chunks * self.hidden_size
         self.weight_ih = Parameter(np.empty((g, self.input_size), dt))

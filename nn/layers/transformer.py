@@ -23,7 +23,7 @@ from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
-from ._util import param_dtype
+from ._util import param_dtype, size_arg
 from .container import ModuleList
 from .dropout import Dropout
 from .linear import Linear
@@ -96,6 +96,8 @@ class MultiheadAttention(Module):
                  kdim: int | None = None, vdim: int | None = None, batch_first: bool = False,
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__()
+        embed_dim = size_arg(embed_dim, "embed_dim", type(self).__name__)
+        num_heads = size_arg(num_heads, "num_heads", type(self).__name__)
         if embed_dim <= 0 or num_heads <= 0:
             raise ValueError(f"embed_dim and num_heads must be greater than 0, got "
                              f"embed_dim={embed_dim} and num_heads={num_heads} instead")
@@ -320,6 +322,8 @@ class TransformerEncoderLayer(Module):
                  norm_first: bool = False, bias: bool = True, device: Any = None,
                  dtype: Any = None) -> None:
         super().__init__()
+        d_model = size_arg(d_model, "d_model", type(self).__name__)
+        nhead = size_arg(nhead, "nhead", type(self).__name__)
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
                                             batch_first=batch_first, dtype=dtype)
         self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
@@ -363,6 +367,8 @@ class TransformerDecoderLayer(Module):
                  norm_first: bool = False, bias: bool = True, device: Any = None,
                  dtype: Any = None) -> None:
         super().__init__()
+        d_model = size_arg(d_model, "d_model", type(self).__name__)
+        nhead = size_arg(nhead, "nhead", type(self).__name__)
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
                                             batch_first=batch_first, dtype=dtype)
         self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
@@ -499,6 +505,8 @@ class Transformer(Module):
                  norm_first: bool = False, bias: bool = True, device: Any = None,
                  dtype: Any = None) -> None:
         super().__init__()
+        d_model = size_arg(d_model, "d_model", type(self).__name__)
+        nhead = size_arg(nhead, "nhead", type(self).__name__)
         if custom_encoder is not None:
             self.encoder = custom_encoder
         else:

@@ -1,5 +1,6 @@
 """nn.utils: gradient clipping and flat parameter vectors, with PyTorch's semantics; nn.utils.rnn
-for variable-length batches."""
+for variable-length batches; nn.utils.parametrize and nn.utils.parametrizations (weight and
+spectral normalization), and the older hook-based weight_norm and spectral_norm."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import numpy as np
 
 import autograd_core as ag
 
-from . import rnn
+from . import parametrizations, parametrize, rnn
+from .hook_norms import remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm
 
 Tensor = ag.Tensor
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "rnn",
-           "vector_to_parameters"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "parametrizations",
+           "parametrize", "remove_spectral_norm", "remove_weight_norm", "rnn", "spectral_norm",
+           "vector_to_parameters", "weight_norm"]
 
 
 def _as_list(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
