@@ -20,6 +20,7 @@ from .layers import (
     ModuleList, MSELoss, MultiMarginLoss, NLLLoss, ParameterList, PReLU, ReLU, ReLU6,
     Sequential, Sigmoid, SiLU, SmoothL1Loss, Softmax, Softplus, Softsign, Tanh, Unflatten,
 )
+from .layers import Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .layers import LSTM, RNN, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .layers import (
     MultiheadAttention, Transformer, TransformerDecoder, TransformerDecoderLayer,
