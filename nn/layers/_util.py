@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -42,3 +44,18 @@ def reset_weight_and_bias(weight: Parameter, bias: Parameter | None) -> None:
         fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
         bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
         init.uniform_(bias, -bound, bound)
+
+
+_PLAIN_ERRORS = (ValueError, RuntimeError, NotImplementedError, IndexError, TypeError)
+
+
+@contextlib.contextmanager
+def errors_named(owner: str) -> Iterator[None]:
+    """Prefixes the module's name to a plain error raised by the functional form it calls, so a
+    bad input inside a model says which layer refused it; the exception type is kept."""
+    try:
+        yield
+    except _PLAIN_ERRORS as err:
+        if type(err) in _PLAIN_ERRORS and not str(err).startswith(owner):
+            raise type(err)(f"{owner}: {err}") from err
+        raise

@@ -97,8 +97,7 @@ def test_conv_transpose_output_size(cls, args, kwargs, shape, size):
                          forward_kwargs=dict(output_size=size))
     x = _randn(*shape)
     out = ours(ag.tensor(x), output_size=size)
-    assert out.shape[-(len(shape) - 2 if len(shape) > len(size) else len(size)):][-1] == \
-        size[-1]
+    assert out.shape[-1] == list(size)[-1]
     bad = [s + 5 for s in size]
     with pytest.raises(ValueError, match=f"{cls}: requested an output size"):
         ours(ag.tensor(x), output_size=bad)
