@@ -33,6 +33,9 @@ from .layers import (
     PixelShuffle, PixelUnshuffle, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d,
 )
 from .layers import Fold, Unfold
+from .layers import (
+    GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LocalResponseNorm, RMSNorm,
+)
 from .layers import LSTM, RNN, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .layers import (
     MultiheadAttention, Transformer, TransformerDecoder, TransformerDecoderLayer,
