@@ -33,6 +33,15 @@ from .layers import (
     PixelShuffle, PixelUnshuffle, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d,
 )
 from .layers import Fold, Unfold
+from .layers import EmbeddingBag
+from .layers import (
+    CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, MarginRankingLoss,
+    MultiLabelMarginLoss, MultiLabelSoftMarginLoss, PoissonNLLLoss, SoftMarginLoss,
+    TripletMarginLoss, TripletMarginWithDistanceLoss,
+)
+from .layers import (
+    CELU, GELU, GLU, Hardshrink, Hardsigmoid, Hardswish, Mish, RReLU, Softshrink, Tanhshrink,
+)
 from .layers import (
     GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LocalResponseNorm, RMSNorm,
 )

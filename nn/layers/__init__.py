@@ -4,16 +4,25 @@ from .activation import (
     ELU, SELU, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, PReLU, ReLU, ReLU6, Sigmoid, SiLU,
     Softmax, Softplus, Softsign, Tanh,
 )
+from .activation import (
+    CELU, GELU, GLU, Hardshrink, Hardsigmoid, Hardswish, Mish, RReLU, Softshrink, Tanhshrink,
+)
 from .container import ModuleDict, ModuleList, ParameterList, Sequential
 from .conv import Conv1d, Conv2d
 from .conv import Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .dropout import Dropout
 from .embedding import Embedding
+from .embedding import EmbeddingBag
 from .flatten import Flatten, Unflatten
 from .linear import Identity, Linear
 from .loss import (
     BCELoss, BCEWithLogitsLoss, ContrastiveLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
     MSELoss, MultiMarginLoss, NLLLoss, SmoothL1Loss,
+)
+from .loss import (
+    CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, MarginRankingLoss,
+    MultiLabelMarginLoss, MultiLabelSoftMarginLoss, PoissonNLLLoss, SoftMarginLoss,
+    TripletMarginLoss, TripletMarginWithDistanceLoss,
 )
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .normalization import (

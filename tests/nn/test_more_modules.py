@@ -24,7 +24,8 @@ def _tol(dtype):
     return dict(rtol=1e-9, atol=1e-11) if dtype == np.float64 else dict(rtol=2e-4, atol=2e-5)
 
 
-def check(ours, theirs, *inputs, dtype=np.float64, train=True, kwargs=None, grad=None):
+def check(ours, theirs, *inputs, dtype=np.float64, train=True, kwargs=None, grad=None,
+          tol=None):
     """Same outputs (the first of a tuple is projected for backward), input gradients and
     parameter gradients as the twin. `grad` lists which inputs are differentiated (default:
     the floating ones)."""
@@ -49,7 +50,7 @@ def check(ours, theirs, *inputs, dtype=np.float64, train=True, kwargs=None, grad
     if isinstance(out_t, tuple):
         out_o, extra_o = out_o[0], out_o[1:]
         out_t, extra_t = out_t[0], out_t[1:]
-    tol = _tol(dtype)
+    tol = tol or _tol(dtype)
     assert out_o.shape == tuple(out_t.shape)
     np.testing.assert_allclose(out_o.detach().numpy(), out_t.detach().numpy(), **tol)
     for a, b in zip(extra_o, extra_t):
@@ -261,3 +262,290 @@ def test_resampling_and_padding_errors_name_the_module():
     with pytest.raises(ValueError, match="MaxUnpool2d: .*invalid output_size"):
         out, idx = nn.MaxPool2d(2, return_indices=True)(ag.randn(1, 1, 4, 4))
         nn.MaxUnpool2d(2)(out, idx, output_size=(9, 9))
+
+
+# -- activations ----------------------------------------------------------------------------
+ACTS = [
+    ("GELU", (), {}), ("GELU", ("tanh",), {}), ("Mish", (), {}), ("Hardswish", (), {}),
+    ("Hardsigmoid", (), {}), ("GLU", (), {}), ("GLU", (1,), {}), ("CELU", (), {}),
+    ("CELU", (0.7,), {}), ("Tanhshrink", (), {}), ("Softshrink", (), {}),
+    ("Softshrink", (0.9,), {}), ("Hardshrink", (), {}), ("Hardshrink", (1.2,), {}),
+    ("RReLU", (), {}), ("RReLU", (0.2, 0.4), {}),
+]
+
+
+@needs_torch
+@pytest.mark.parametrize("cls,args,kwargs", ACTS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_activations_match_torch(cls, args, kwargs, dtype):
+    ours, theirs = same(cls, *args, **kwargs)
+    assert repr(ours) == repr(theirs)
+    x = _randn(3, 4, 6) * 3
+    tol = None
+    if dtype == np.float64 and (cls == "Hardsigmoid" or (cls == "CELU" and args)):
+        # PyTorch's CPU backward of these rounds a constant to float32 even in float64
+        # (hardsigmoid's 1.0f / 6.0f; celu's 1 / alpha): ours is the exact derivative
+        tol = dict(rtol=1e-7, atol=1e-9)
+    # RReLU draws slopes in training; its deterministic mode (eval) is the twin's
+    check(ours, theirs, x, dtype=dtype, train=cls != "RReLU", tol=tol)
+
+
+@needs_torch
+@pytest.mark.parametrize("cls,args", [("Mish", ()), ("Hardswish", ()), ("Hardsigmoid", ()),
+                                      ("CELU", (1.3,)), ("RReLU", ())])
+def test_inplace_activations_match_torch(cls, args):
+    ours, theirs = same(cls, *args, inplace=True)
+    ours.eval()
+    theirs.eval()
+    assert repr(ours) == repr(theirs)
+    x = _randn(4, 5) * 3
+    xo = ag.tensor(x, requires_grad=True)
+    xt = torch.tensor(x, requires_grad=True)
+    ho, ht = xo * 1.0, xt * 1.0
+    out_o, out_t = ours(ho), theirs(ht)
+    assert out_o is ho
+    np.testing.assert_allclose(ho.detach().numpy(), ht.detach().numpy(), rtol=1e-12)
+    (out_o * ag.tensor(x)).sum().backward()
+    (out_t * torch.tensor(x)).sum().backward()
+    np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), rtol=1e-7, atol=1e-9)
+
+
+def test_rrelu_training_draws_slopes_from_the_engine_generator():
+    m = nn.RReLU(0.1, 0.3)
+    x = ag.tensor(-np.ones((200, 50)), requires_grad=True)
+    ag.manual_seed(5)
+    y = m(x)
+    slopes = -y.detach().numpy()
+    assert slopes.min() >= 0.1 and slopes.max() <= 0.3
+    assert abs(slopes.mean() - 0.2) < 0.005
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), slopes)
+    ag.manual_seed(5)
+    np.testing.assert_array_equal(-m(x).detach().numpy(), slopes)
+    m.eval()
+    np.testing.assert_allclose(m(x).detach().numpy(), -0.2)
+
+
+def test_activation_defaults_and_errors():
+    assert nn.GELU().approximate == "none"
+    assert nn.GLU().dim == -1 and nn.CELU().alpha == 1.0
+    assert (nn.RReLU().lower, nn.RReLU().upper) == (1 / 8, 1 / 3)
+    assert nn.Softshrink().lambd == 0.5 and nn.Hardshrink().lambd == 0.5
+    assert repr(nn.Hardswish(inplace=True)) == "Hardswish()"
+    with pytest.raises(RuntimeError, match="GELU: .*approximate argument must be either none "
+                                           "or tanh"):
+        nn.GELU("fast")(ag.randn(3))
+    with pytest.raises(RuntimeError, match="GLU: .*Halving dimension must be even"):
+        nn.GLU()(ag.randn(2, 3))
+    with pytest.raises(RuntimeError, match="Softshrink: .*lambda must be greater or equal to 0"):
+        nn.Softshrink(-1.0)(ag.randn(3))
+    with pytest.raises(RuntimeError, match="RReLU: .*Lower bound should be less than or equal"):
+        nn.RReLU(0.5, 0.1)(ag.randn(3))
+
+
+# -- EmbeddingBag ---------------------------------------------------------------------------
+def _bag_check(ours, theirs, dtype, *inputs, **kw):
+    """PyTorch 2.13's CPU embedding_bag divides by the wrong count under scale_grad_by_freq
+    (pytorch/pytorch#190063): that case is checked against the documented rule instead, the
+    twin's unscaled gradient divided by each row's frequency in the batch."""
+    by_freq = ours.scale_grad_by_freq
+    theirs.scale_grad_by_freq = False
+    theirs.to(getattr(torch, np.dtype(dtype).name))
+    ours.to(dtype)
+    sd = {k: v.detach().numpy() for k, v in theirs.state_dict().items()}
+    ours.load_state_dict(sd, strict=True)
+    ins_o = [None if v is None else ag.tensor(v) for v in inputs]
+    ins_t = [None if v is None else torch.tensor(v) for v in inputs]
+    psw = kw.get("per_sample_weights")
+    kw_o, kw_t = {}, {}
+    if psw is not None:
+        kw_o["per_sample_weights"] = ag.tensor(psw.astype(dtype), requires_grad=True)
+        kw_t["per_sample_weights"] = torch.tensor(psw.astype(dtype), requires_grad=True)
+    out_o, out_t = ours(*ins_o, **kw_o), theirs(*ins_t, **kw_t)
+    tol = _tol(dtype)
+    np.testing.assert_allclose(out_o.detach().numpy(), out_t.detach().numpy(), **tol)
+    proj = _randn(*out_t.shape, seed=3).astype(dtype)
+    (out_o * ag.tensor(proj)).sum().backward()
+    (out_t * torch.tensor(proj)).sum().backward()
+    want = theirs.weight.grad.numpy()
+    if by_freq:
+        counts = np.bincount(np.ravel(inputs[0]), minlength=want.shape[0])
+        want = want / np.maximum(counts, 1)[:, None]
+    np.testing.assert_allclose(ours.weight.grad.numpy(), want, **tol)
+    np.testing.assert_allclose(ours.weight.detach().numpy(), theirs.weight.detach().numpy(),
+                               **tol)  # max_norm renormalizes the looked-up rows in place
+    if psw is not None:
+        np.testing.assert_allclose(kw_o["per_sample_weights"].grad.numpy(),
+                                   kw_t["per_sample_weights"].grad.numpy(), **tol)
+
+
+FLAT = np.array([1, 2, 4, 5, 4, 3, 2, 9, 0, 7])
+OFFSETS = np.array([0, 4, 4, 7])
+
+
+@needs_torch
+@pytest.mark.parametrize("kwargs,inputs,psw", [
+    (dict(mode="mean"), (FLAT, OFFSETS), None),
+    (dict(mode="sum"), (FLAT, OFFSETS), np.linspace(0.5, 2, FLAT.size)),
+    (dict(mode="max"), (FLAT, OFFSETS), None),
+    (dict(mode="sum", padding_idx=2), (FLAT, OFFSETS), None),
+    (dict(mode="mean", padding_idx=-6), (FLAT.reshape(2, 5), None), None),
+    (dict(mode="max", padding_idx=4), (FLAT.reshape(5, 2), None), None),
+    (dict(mode="sum", include_last_offset=True), (FLAT, np.array([0, 3, 3, 8, 10])), None),
+    (dict(mode="mean", max_norm=1.0), (FLAT, OFFSETS), None),
+    (dict(mode="sum", max_norm=0.5, norm_type=1.0), (FLAT.reshape(2, 5), None), None),
+    (dict(mode="mean", scale_grad_by_freq=True), (FLAT, OFFSETS), None),
+])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_embedding_bag_matches_torch(kwargs, inputs, psw, dtype):
+    ours, theirs = same("EmbeddingBag", 10, 3, **kwargs)
+    assert repr(ours) == repr(theirs)
+    _bag_check(ours, theirs, dtype, *inputs, per_sample_weights=psw)
+
+
+@needs_torch
+def test_embedding_bag_from_pretrained_matches_torch():
+    w = _randn(6, 4)
+    for freeze in (True, False):
+        ours = nn.EmbeddingBag.from_pretrained(w, freeze=freeze, mode="sum", padding_idx=1)
+        theirs = torch.nn.EmbeddingBag.from_pretrained(torch.tensor(w), freeze=freeze,
+                                                       mode="sum", padding_idx=1)
+        assert repr(ours) == repr(theirs)
+        assert ours.weight.requires_grad == theirs.weight.requires_grad == (not freeze)
+        idx = np.array([[1, 2, 3], [0, 1, 5]])
+        np.testing.assert_allclose(ours(idx).detach().numpy(), theirs(torch.tensor(idx))
+                                   .detach().numpy(), rtol=1e-12)
+
+
+def test_embedding_bag_defaults_and_errors():
+    ag.manual_seed(0)
+    e = nn.EmbeddingBag(2000, 8, padding_idx=3)
+    w = e.weight.detach().numpy()
+    assert list(e.state_dict()) == ["weight"] and w.shape == (2000, 8)
+    assert w.dtype == np.float32 and e.mode == "mean"
+    assert not w[3].any()
+    assert abs(w.mean()) < 0.03 and abs(w.std() - 1) < 0.03
+    assert repr(e) == "EmbeddingBag(2000, 8, mode='mean', padding_idx=3)"
+    with pytest.raises(AssertionError, match="EmbeddingBag: padding_idx must be within"):
+        nn.EmbeddingBag(3, 2, padding_idx=3)
+    with pytest.raises(ValueError, match="EmbeddingBag: padding_idx must be within"):
+        nn.EmbeddingBag(3, 2, padding_idx=-4)
+    with pytest.raises(ValueError, match=r"EmbeddingBag: shape of weight \(3, 3\) does not "
+                                         "match"):
+        nn.EmbeddingBag(3, 2, _weight=np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="EmbeddingBag.from_pretrained: .*2-dimensional"):
+        nn.EmbeddingBag.from_pretrained(np.zeros(3))
+    with pytest.raises(IndexError, match="EmbeddingBag: .*not in the valid range"):
+        nn.EmbeddingBag(3, 2)(np.array([0, 3]), np.array([0]))
+    with pytest.raises(ValueError, match="EmbeddingBag: .*mode has to be one of"):
+        nn.EmbeddingBag(3, 2, mode="median")(np.array([[0, 1]]))
+    with pytest.raises(NotImplementedError, match="EmbeddingBag: .*per_sample_weights"):
+        nn.EmbeddingBag(3, 2)(np.array([[0, 1]]), per_sample_weights=np.ones((1, 2)))
+    with pytest.raises(ValueError, match="EmbeddingBag: .*offsets has to be None"):
+        nn.EmbeddingBag(3, 2)(np.array([[0, 1]]), np.array([0]))
+
+
+# -- losses ---------------------------------------------------------------------------------
+def _loss_inputs(name, dtype, seed=0):
+    """(inputs, which are differentiated) for each loss."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((4, 5)).astype(dtype)
+    sign = np.where(rng.random(4) < 0.5, -1.0, 1.0).astype(dtype)
+    if name == "PoissonNLLLoss":
+        return (x, rng.poisson(2.0, (4, 5)).astype(dtype)), (0,)
+    if name == "PoissonNLLLoss-rate":
+        return (np.abs(x) + 0.1, rng.poisson(2.0, (4, 5)).astype(dtype)), (0,)
+    if name == "GaussianNLLLoss":
+        return (x, rng.standard_normal((4, 5)).astype(dtype),
+                (rng.random((4, 1)) + 0.1).astype(dtype)), (0, 2)
+    if name == "MarginRankingLoss":
+        return (x[:, 0], x[:, 1], sign), (0, 1)
+    if name in ("TripletMarginLoss", "TripletMarginWithDistanceLoss"):
+        return (x, rng.standard_normal((4, 5)).astype(dtype),
+                rng.standard_normal((4, 5)).astype(dtype)), (0, 1, 2)
+    if name == "CosineEmbeddingLoss":
+        return (x, rng.standard_normal((4, 5)).astype(dtype), sign), (0, 1)
+    if name == "HingeEmbeddingLoss":
+        return (np.abs(x), np.where(rng.random((4, 5)) < 0.5, -1.0, 1.0).astype(dtype)), (0,)
+    if name == "SoftMarginLoss":
+        return (x, np.where(rng.random((4, 5)) < 0.5, -1.0, 1.0).astype(dtype)), (0,)
+    if name == "MultiLabelSoftMarginLoss":
+        return (x, (rng.random((4, 5)) < 0.5).astype(dtype)), (0,)
+    if name == "MultiLabelMarginLoss":
+        return (x, np.array([[3, 0, -1, 1, 2], [1, 2, 3, 4, 0], [-1, 1, 2, 3, 4],
+                             [4, 4, 1, -1, 0]])), (0,)
+    raise KeyError(name)
+
+
+LOSSES = [
+    ("PoissonNLLLoss", {}), ("PoissonNLLLoss", dict(full=True, reduction="sum")),
+    ("PoissonNLLLoss-rate", dict(log_input=False, eps=1e-4)),
+    ("GaussianNLLLoss", {}), ("GaussianNLLLoss", dict(full=True, eps=0.2, reduction="none")),
+    ("MarginRankingLoss", {}), ("MarginRankingLoss", dict(margin=0.5, reduction="sum")),
+    ("TripletMarginLoss", {}), ("TripletMarginLoss", dict(margin=2.0, p=1.0, swap=True,
+                                                          reduction="none")),
+    ("TripletMarginWithDistanceLoss", dict(margin=0.3)),
+    ("TripletMarginWithDistanceLoss", dict(swap=True, reduction="sum")),
+    ("CosineEmbeddingLoss", {}), ("CosineEmbeddingLoss", dict(margin=0.2, reduction="none")),
+    ("HingeEmbeddingLoss", {}), ("HingeEmbeddingLoss", dict(margin=0.7, reduction="sum")),
+    ("SoftMarginLoss", {}), ("SoftMarginLoss", dict(reduction="none")),
+    ("MultiLabelSoftMarginLoss", {}),
+    ("MultiLabelSoftMarginLoss", dict(reduction="sum")),
+    ("MultiLabelMarginLoss", {}), ("MultiLabelMarginLoss", dict(reduction="none")),
+]
+
+
+@needs_torch
+@pytest.mark.parametrize("name,kwargs", LOSSES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_losses_match_torch(name, kwargs, dtype):
+    cls = name.split("-")[0]
+    ours, theirs = same(cls, **kwargs)
+    if cls != "TripletMarginWithDistanceLoss" or hasattr(nn, "PairwiseDistance"):
+        assert repr(ours) == repr(theirs)  # the default distance is a PairwiseDistance child
+    inputs, grad = _loss_inputs(name, dtype)
+    check(ours, theirs, *inputs, dtype=dtype, grad=grad)
+
+
+@needs_torch
+def test_weighted_and_custom_distance_losses_match_torch():
+    w = np.array([0.5, 1.0, 2.0, 0.1, 3.0])
+    ours = nn.MultiLabelSoftMarginLoss(weight=w)
+    theirs = torch.nn.MultiLabelSoftMarginLoss(weight=torch.tensor(w))
+    inputs, grad = _loss_inputs("MultiLabelSoftMarginLoss", np.float64)
+    check(ours, theirs, *inputs, grad=grad)
+
+    def cosine_distance(a, b, lib):
+        return 1 - lib.nn.functional.cosine_similarity(a, b) if lib is torch else \
+            1 - nn.functional.cosine_similarity(a, b)
+
+    ours = nn.TripletMarginWithDistanceLoss(
+        distance_function=lambda a, b: cosine_distance(a, b, nn), margin=0.4)
+    theirs = torch.nn.TripletMarginWithDistanceLoss(
+        distance_function=lambda a, b: cosine_distance(a, b, torch), margin=0.4)
+    inputs, grad = _loss_inputs("TripletMarginLoss", np.float64)
+    check(ours, theirs, *inputs, grad=grad)
+
+
+def test_loss_defaults_and_errors():
+    assert nn.PoissonNLLLoss().log_input is True and nn.PoissonNLLLoss().eps == 1e-8
+    assert nn.GaussianNLLLoss().eps == 1e-6 and nn.HingeEmbeddingLoss().margin == 1.0
+    assert nn.TripletMarginLoss().p == 2.0 and nn.MarginRankingLoss().margin == 0.0
+    assert list(nn.MultiLabelSoftMarginLoss(weight=[1.0, 2.0]).state_dict()) == ["weight"]
+    assert nn.SoftMarginLoss(reduction="sum").reduction == "sum"
+    with pytest.raises(ValueError, match="TripletMarginLoss: margin must be greater than 0"):
+        nn.TripletMarginLoss(margin=0)
+    with pytest.raises(ValueError, match="TripletMarginWithDistanceLoss: margin must be"):
+        nn.TripletMarginWithDistanceLoss(margin=-1.0)
+    with pytest.raises(ValueError, match="reduction"):
+        nn.SoftMarginLoss(reduction="avg")
+    with pytest.raises(TypeError):
+        nn.GaussianNLLLoss(True)  # full is keyword-only, as in PyTorch
+    with pytest.raises((RuntimeError, ValueError), match="MarginRankingLoss: "):
+        nn.MarginRankingLoss()(ag.randn(3), ag.randn(3, 1), ag.ones(3))
+    with pytest.raises((RuntimeError, ValueError), match="GaussianNLLLoss: "):
+        nn.GaussianNLLLoss()(ag.randn(3, 2), ag.randn(3, 2), ag.ones(4))
+    x = ag.randn(4, 5, requires_grad=True)
+    loss = nn.SoftMarginLoss()(x, np.sign(np.random.default_rng(0).standard_normal((4, 5))))
+    loss.backward()
+    assert loss.shape == () and x.grad.shape == (4, 5)
