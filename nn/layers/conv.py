@@ -8,6 +8,7 @@ state_dict loads unchanged. Both draw their init the same way (fan_in from weigh
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ from autograd_core.arguments import ntuple, same_padding
 from .. import functional as F
 from ..module import Module
 from ..parameter import Parameter
-from ._util import param_dtype, reset_weight_and_bias
+from ._util import errors_named, param_dtype, reset_weight_and_bias
 
 _PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate",
               "circular": "circular"}
@@ -43,7 +44,7 @@ class _ConvBase(Module):
         super().__init__()
         n = self._nsp
         name = type(self).__name__
-        if not isinstance(groups, int) or isinstance(groups, bool) or groups <= 0:
+        if not isinstance(groups, numbers.Integral) or isinstance(groups, bool) or groups <= 0:
             raise ValueError(f"{name}: groups must be a positive integer; got {groups!r}")
         if in_channels % groups:
             raise ValueError(f"{name}: in_channels must be divisible by groups; got "
@@ -150,9 +151,10 @@ class _ConvNd(_ConvBase):
     def forward(self, input: ag.Tensor) -> ag.Tensor:
         x = input if isinstance(input, ag.Tensor) else ag.tensor(input)
         batched = self._check_input(x)
-        if not batched:  # unbatched: PyTorch accepts a single sample
-            return self._conv(x.unsqueeze(0)).squeeze(0)
-        return self._conv(x)
+        with errors_named(type(self).__name__):
+            if not batched:  # unbatched: PyTorch accepts a single sample
+                return self._conv(x.unsqueeze(0)).squeeze(0)
+            return self._conv(x)
 
     def _conv(self, x: ag.Tensor) -> ag.Tensor:
         padding: Any = self.padding
@@ -234,8 +236,9 @@ class _ConvTransposeNd(_ConvBase):
         self._check_input(x)
         op = self._output_padding(x, output_size)
         conv = (ag.conv_transpose1d, ag.conv_transpose2d, ag.conv_transpose3d)[self._nsp - 1]
-        return conv(x, self.weight, self.bias, self.stride, self.padding, op, self.groups,
-                    self.dilation)
+        with errors_named(type(self).__name__):
+            return conv(x, self.weight, self.bias, self.stride, self.padding, op, self.groups,
+                        self.dilation)
 
 
 class ConvTranspose1d(_ConvTransposeNd):

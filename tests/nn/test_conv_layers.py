@@ -274,9 +274,12 @@ def test_forward_errors_name_module_and_shape():
     with pytest.raises(ValueError, match="ConvTranspose1d: output_padding must be"):
         nn.ConvTranspose1d(2, 2, 2, output_padding=1)(ag.randn(1, 2, 3))
     m = nn.ConvTranspose1d(2, 2, 2).double()
-    with pytest.raises(RuntimeError, match="type"):
+    with pytest.raises(RuntimeError, match="ConvTranspose1d: .*type"):
         m(ag.randn(1, 2, 3))
-    with pytest.raises(RuntimeError, match="Padding size should be less than"):
+    with pytest.raises(ValueError, match="ConvTranspose1d: .*too small"):
+        nn.ConvTranspose1d(2, 2, 2, padding=3)(ag.randn(1, 2, 2))
+    assert nn.Conv1d(4, 4, 1, groups=np.int64(2)).groups == 2
+    with pytest.raises(RuntimeError, match="Conv1d: .*Padding size should be less than"):
         nn.Conv1d(2, 2, 2, padding=3, padding_mode="reflect")(ag.randn(1, 2, 3))
 
 
