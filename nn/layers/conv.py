@@ -27,8 +27,8 @@ _SPATIAL = {1: "L", 2: "H, W", 3: "D, H, W"}
 
 
 class ConvInputError(ValueError, RuntimeError):
-    """A conv layer's input of the wrong rank or channel count (PyTorch raises RuntimeError;
-    earlier versions of this library raised ValueError, so both catch it)."""
+    """A conv layer's input of the wrong rank or channel count: PyTorch raises RuntimeError and
+    this library's conv functions raise ValueError, so either `except` catches it."""
 
 
 class _ConvBase(Module):
