@@ -20,6 +20,31 @@ from .layers import (
     ModuleList, MSELoss, MultiMarginLoss, NLLLoss, ParameterList, PReLU, ReLU, ReLU6,
     Sequential, Sigmoid, SiLU, SmoothL1Loss, Softmax, Softplus, Softsign, Tanh, Unflatten,
 )
+from .layers import Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+from .layers import (
+    AdaptiveMaxPool1d, AdaptiveMaxPool2d, LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d,
+)
+from .layers import (
+    CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d, ConstantPad2d, ConstantPad3d,
+    ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d,
+    ReplicationPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d,
+)
+from .layers import (
+    PixelShuffle, PixelUnshuffle, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d,
+)
+from .layers import Fold, Unfold
+from .layers import EmbeddingBag
+from .layers import (
+    CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, MarginRankingLoss,
+    MultiLabelMarginLoss, MultiLabelSoftMarginLoss, PoissonNLLLoss, SoftMarginLoss,
+    TripletMarginLoss, TripletMarginWithDistanceLoss,
+)
+from .layers import (
+    CELU, GELU, GLU, Hardshrink, Hardsigmoid, Hardswish, Mish, RReLU, Softshrink, Tanhshrink,
+)
+from .layers import (
+    GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LocalResponseNorm, RMSNorm,
+)
 from .layers import LSTM, RNN, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .layers import (
     MultiheadAttention, Transformer, TransformerDecoder, TransformerDecoderLayer,

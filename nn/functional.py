@@ -1149,11 +1149,11 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
                          "the same size.")
     xd, yd = x._data, _arr(target)
     if not ((xd >= 0) & (xd <= 1)).all():
-        raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 and "
+        raise ArgumentError("binary_cross_entropy: all elements of input should be between 0 and "
                            "1 (probabilities); NaN or values outside [0, 1] found (for logits, "
                            "use binary_cross_entropy_with_logits)")
     if not ((yd >= 0) & (yd <= 1)).all():
-        raise RuntimeError("binary_cross_entropy: all elements of target should be between 0 "
+        raise ArgumentError("binary_cross_entropy: all elements of target should be between 0 "
                            "and 1")
     w = None if weight is None else _arr(weight).astype(x.dtype, copy=False)
     return apply(_BCE, (x, _float_like(target, x), w), {"reduction": red})

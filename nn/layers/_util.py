@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -49,3 +51,18 @@ def size_arg(value: Any, what: str, module: str, least: int = 0) -> int:
     """A size given to a layer's constructor: an int (never a float, which PyTorch refuses too),
     at least `least`."""
     return integer(value, what, module, least=least)
+
+
+_PLAIN_ERRORS = (ValueError, RuntimeError, NotImplementedError, IndexError, TypeError)
+
+
+@contextlib.contextmanager
+def errors_named(owner: str) -> Iterator[None]:
+    """Prefixes the module's name to a plain error raised by the functional form it calls, so a
+    bad input inside a model says which layer refused it; the exception type is kept."""
+    try:
+        yield
+    except _PLAIN_ERRORS as err:
+        if type(err) in _PLAIN_ERRORS and not str(err).startswith(owner):
+            raise type(err)(f"{owner}: {err}") from err
+        raise

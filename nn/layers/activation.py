@@ -12,7 +12,7 @@ import autograd_core as ag
 from .. import functional as F
 from ..module import Module
 from ..parameter import Parameter
-from ._util import param_dtype, size_arg
+from ._util import errors_named, param_dtype, size_arg
 
 
 class ReLU(Module):
@@ -201,4 +201,126 @@ class Threshold(Module):
 
     def extra_repr(self) -> str:
         return f"threshold={self.threshold}, value={self.value}" + (
+            ", inplace=True" if self.inplace else "")
+
+
+class GELU(Module):
+    """x Phi(x); approximate='tanh' is the tanh form GPT-2-style weights were trained with."""
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        self.approximate = approximate
+
+    def forward(self, input: ag.Tensor) -> ag.Tensor:
+        with errors_named("GELU"):
+            return F.gelu(input, approximate=self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class Mish(ReLU):
+    """x tanh(softplus(x)): smooth, non-monotonic, unbounded above."""
+
+    def forward(self, input: ag.Tensor) -> ag.Tensor:
+        return F.mish(input, self.inplace)
+
+
+class Hardswish(ReLU):
+    """x relu6(x + 3) / 6, MobileNetV3's cheap swish; PyTorch's repr omits inplace."""
+
+    def forward(self, input: ag.Tensor) -> ag.Tensor:
+        return F.hardswish(input, self.inplace)
+
+    def extra_repr(self) -> str:
+        return ""
+
+
+class Hardsigmoid(ReLU):
+    """relu6(x + 3) / 6, a piecewise-linear sigmoid; PyTorch's repr omits inplace."""
+
+    def forward(self, input: ag.Tensor) -> ag.Tensor:
+        return F.hardsigmoid(input, self.inplace)
+
+    def extra_repr(self) -> str:
+        return ""
+
+
+class GLU(Module):
+    """Gated linear unit: the first half of `dim` times the sigmoid of the second half."""
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: ag.Tensor) -> ag.Tensor:
+        with errors_named("GLU"):
+            return F.glu(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class CELU(Module):
+    """max(0, x) + min(0, alpha (exp(x / alpha) - 1)): ELU that stays C1 for every alpha."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def forward(self, input: ag.Tensor) -> ag.Tensor:
+        with errors_named("CELU"):
+            return F.celu(input, self.alpha, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class Tanhshrink(Module):
+    """x - tanh(x)."""
+
+    def forward(self, input: ag.Tensor) -> ag.Tensor:
+        return F.tanhshrink(input)
+
+
+class Softshrink(Module):
+    """Soft thresholding (the proximal map of lambd * |x|): shrinks toward 0 by lambd."""
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input: ag.Tensor) -> ag.Tensor:
+        with errors_named("Softshrink"):
+            return F.softshrink(input, self.lambd)
+
+    def extra_repr(self) -> str:
+        return str(self.lambd)
+
+
+class Hardshrink(Softshrink):
+    """Hard thresholding: x where |x| > lambd, else 0."""
+
+    def forward(self, input: ag.Tensor) -> ag.Tensor:
+        return F.hardshrink(input, self.lambd)
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: in training each negative element's slope is drawn from
+    U(lower, upper) with the engine's generator; in eval the slope is (lower + upper) / 2."""
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+                 inplace: bool = False) -> None:
+        super().__init__()
+        self.lower = lower
+        self.upper = upper
+        self.inplace = inplace
+
+    def forward(self, input: ag.Tensor) -> ag.Tensor:
+        with errors_named("RReLU"):
+            return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}" + (
             ", inplace=True" if self.inplace else "")

@@ -6,12 +6,14 @@ they follow `double()` and appear in state_dict.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import autograd_core as ag
 
 from .. import functional as F
 from ..module import Module
+from ._util import errors_named
 
 
 class _Loss(Module):
@@ -157,3 +159,161 @@ class ContrastiveLoss(_Loss):
 
     def extra_repr(self) -> str:
         return f"margin={self.margin}"
+
+
+class PoissonNLLLoss(_Loss):
+    """Negative log-likelihood of counts under a Poisson rate: exp(x) - y x on log-rates
+    (log_input=True) or x - y log(x + eps) on rates; `full` adds Stirling's term."""
+
+    def __init__(self, log_input: bool = True, full: bool = False, size_average: Any = None,
+                 eps: float = 1e-8, reduce: Any = None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.log_input = log_input
+        self.full = full
+        self.eps = eps
+
+    def forward(self, log_input: ag.Tensor, target: Any) -> ag.Tensor:
+        with errors_named("PoissonNLLLoss"):
+            return F.poisson_nll_loss(log_input, target, log_input=self.log_input,
+                                      full=self.full, eps=self.eps, reduction=self.reduction)
+
+
+class GaussianNLLLoss(_Loss):
+    """Negative log-likelihood of targets under N(input, var), for a network that predicts
+    its own uncertainty; var is clamped at eps."""
+
+    def __init__(self, *, full: bool = False, eps: float = 1e-6,
+                 reduction: str = "mean") -> None:
+        super().__init__(None, None, reduction)
+        self.full = full
+        self.eps = eps
+
+    def forward(self, input: ag.Tensor, target: Any, var: Any) -> ag.Tensor:
+        with errors_named("GaussianNLLLoss"):
+            return F.gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps,
+                                       reduction=self.reduction)
+
+
+class MarginRankingLoss(_Loss):
+    """max(0, -y (x1 - x2) + margin): y = 1 asks x1 to rank above x2, y = -1 below."""
+
+    def __init__(self, margin: float = 0.0, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1: ag.Tensor, input2: ag.Tensor, target: Any) -> ag.Tensor:
+        with errors_named("MarginRankingLoss"):
+            return F.margin_ranking_loss(input1, input2, target, margin=self.margin,
+                                         reduction=self.reduction)
+
+
+class TripletMarginLoss(_Loss):
+    """max(d(a, p) - d(a, n) + margin, 0) with the p-norm distance: pulls the positive
+    closer to the anchor than the negative (metric learning); swap uses the closer of d(a, n)
+    and d(p, n)."""
+
+    def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6,
+                 swap: bool = False, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginLoss: margin must be greater than 0, got {margin}")
+        self.margin = margin
+        self.p = p
+        self.eps = eps
+        self.swap = swap
+
+    def forward(self, anchor: ag.Tensor, positive: ag.Tensor,
+                negative: ag.Tensor) -> ag.Tensor:
+        with errors_named("TripletMarginLoss"):
+            return F.triplet_margin_loss(anchor, positive, negative, margin=self.margin,
+                                         p=self.p, eps=self.eps, swap=self.swap,
+                                         reduction=self.reduction)
+
+
+def _default_distance() -> Any:
+    """PyTorch's default distance_function is a PairwiseDistance module (a child in the repr);
+    where this nn has none, None makes the functional use pairwise_distance."""
+    from .. import layers
+
+    cls = getattr(layers, "PairwiseDistance", None)
+    return cls() if cls is not None else None
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """TripletMarginLoss with any distance function (default: the Euclidean pairwise
+    distance), e.g. 1 - cosine similarity."""
+
+    def __init__(self, *, distance_function: Callable[[Any, Any], ag.Tensor] | None = None,
+                 margin: float = 1.0, swap: bool = False, reduction: str = "mean") -> None:
+        super().__init__(None, None, reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginWithDistanceLoss: margin must be greater than 0, "
+                             f"got {margin}")
+        self.distance_function = distance_function if distance_function is not None \
+            else _default_distance()
+        self.margin = margin
+        self.swap = swap
+
+    def forward(self, anchor: ag.Tensor, positive: ag.Tensor,
+                negative: ag.Tensor) -> ag.Tensor:
+        with errors_named("TripletMarginWithDistanceLoss"):
+            return F.triplet_margin_with_distance_loss(
+                anchor, positive, negative, distance_function=self.distance_function,
+                margin=self.margin, swap=self.swap, reduction=self.reduction)
+
+
+class CosineEmbeddingLoss(_Loss):
+    """1 - cos(x1, x2) for y = 1, max(0, cos(x1, x2) - margin) for y = -1."""
+
+    def __init__(self, margin: float = 0.0, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1: ag.Tensor, input2: ag.Tensor, target: Any) -> ag.Tensor:
+        with errors_named("CosineEmbeddingLoss"):
+            return F.cosine_embedding_loss(input1, input2, target, margin=self.margin,
+                                           reduction=self.reduction)
+
+
+class HingeEmbeddingLoss(_Loss):
+    """x for y = 1, max(0, margin - x) for y = -1, with x a distance between a pair."""
+
+    def __init__(self, margin: float = 1.0, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input: ag.Tensor, target: Any) -> ag.Tensor:
+        with errors_named("HingeEmbeddingLoss"):
+            return F.hinge_embedding_loss(input, target, margin=self.margin,
+                                          reduction=self.reduction)
+
+
+class SoftMarginLoss(_Loss):
+    """log(1 + exp(-y x)): the logistic loss for targets y in {1, -1}."""
+
+    def forward(self, input: ag.Tensor, target: Any) -> ag.Tensor:
+        with errors_named("SoftMarginLoss"):
+            return F.soft_margin_loss(input, target, reduction=self.reduction)
+
+
+class MultiLabelSoftMarginLoss(_WeightedLoss):
+    """Per-class binary cross-entropy on logits for 0/1 multi-label targets, averaged over
+    the classes; `weight` (one per class) is a buffer, as in PyTorch."""
+
+    def forward(self, input: ag.Tensor, target: Any) -> ag.Tensor:
+        with errors_named("MultiLabelSoftMarginLoss"):
+            return F.multilabel_soft_margin_loss(input, target, weight=self.weight,
+                                                 reduction=self.reduction)
+
+
+class MultiLabelMarginLoss(_Loss):
+    """Multi-class multi-label hinge loss; each target row lists class indices, ended by the
+    first -1."""
+
+    def forward(self, input: ag.Tensor, target: Any) -> ag.Tensor:
+        with errors_named("MultiLabelMarginLoss"):
+            return F.multilabel_margin_loss(input, target, reduction=self.reduction)
