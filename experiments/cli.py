@@ -15,33 +15,35 @@ from typing import Any
 import numpy as np
 
 from . import report
+from .convae import ConvAERecipe
 from .forecast import ForecastRecipe
 from .generative import VAERecipe
 from .recipe import CLASSIFIERS, PAPER_RECIPE, TITLES, Recipe
 from .threads import blas_threads
 
-MODELS = (*CLASSIFIERS, "autoencoder", "vae", "forecaster")
+MODELS = (*CLASSIFIERS, "autoencoder", "convae", "vae", "forecaster")
 DATASET_OF = {"logreg": "mnist1d", "mlp": "mnist1d", "cnn": "mnist1d", "autoencoder": "digits",
-              "vae": "digits", "forecaster": "pendulum"}
+              "convae": "digits", "vae": "digits", "forecaster": "pendulum"}
 DATASETS = ("mnist1d", "digits", "pendulum")
 QUICK_STEPS = 300
 
 DESCRIPTION = """\
 Train the MNIST-1D paper's logistic regression, MLP and CNN with the paper's recipe (Adam,
 lr 0.01, batch 100, 6000 steps) on MNIST-1D generated locally, and print their test accuracy
-beside the paper's; train an autoencoder with a 2-D code and a variational autoencoder on the
-UCI handwritten digits, and an LSTM that forecasts a simulated damped pendulum, each of the last
-two beside a simple baseline (PCA; a least-squares linear forecast); write loss curves, the
-digits' codes and reconstructions, digits sampled from the VAE's prior and forecasts (PNG), the
-graph of one MLP training step colored by gradient (SVG), results.json and results.md to the
-output folder."""
+beside the paper's; train an autoencoder with a 2-D code, a convolutional autoencoder with
+transposed convolutions and a variational autoencoder on the UCI handwritten digits, and an LSTM
+that forecasts a simulated damped pendulum, each of the last three beside a simple baseline
+(PCA with the same code size; a least-squares linear forecast); write loss curves, the digits'
+codes and reconstructions, digits sampled from the VAE's prior and forecasts (PNG), the graph of
+one MLP training step colored by gradient (SVG), results.json and results.md to the output
+folder."""
 
 EPILOG = """\
 examples:
   python -m experiments                    the whole job: about half a minute
   python -m experiments --quick            a fast first look, 300 steps per model: about 5 s
   python -m experiments --model mlp,cnn --steps 2000 --out /tmp/run
-  python -m experiments --dataset digits   the autoencoder and the VAE: about 10 s
+  python -m experiments --dataset digits   the three autoencoders: about 15 s
   python -m experiments --model forecaster the LSTM forecaster only: about 8 s
 
 Times after set-up, with one BLAS thread, on a 2-core AMD EPYC machine shared with other work
@@ -54,15 +56,17 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m experiments", description=DESCRIPTION, epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", choices=(*DATASETS, "all"), default="all",
-                        help="mnist1d: the three classifiers; digits: the autoencoder and the "
-                             "VAE; pendulum: the forecaster (default: all)")
+                        help="mnist1d: the three classifiers; digits: the autoencoder, the "
+                             "conv autoencoder and the VAE; pendulum: the forecaster (default: "
+                             "all)")
     parser.add_argument("--model", action="append", metavar="NAME",
                         help=f"which models to train, from {', '.join(MODELS)} or all; repeat "
                              "the option or give a comma list (default: all)")
     parser.add_argument("--steps", type=_positive_int, metavar="N",
                         help=f"training steps (mini-batches) per model (default: "
                              f"{PAPER_RECIPE.steps} for the classifiers as in the paper, 4000 "
-                             f"for the autoencoder, {VAERecipe.steps} for the VAE, "
+                             f"for the autoencoder, {ConvAERecipe.steps} for the conv "
+                             f"autoencoder, {VAERecipe.steps} for the VAE, "
                              f"{ForecastRecipe.steps} for the forecaster)")
     parser.add_argument("--eval-every", type=_positive_int, metavar="N",
                         help="evaluate on the training and test sets every N steps for the "
@@ -137,8 +141,8 @@ def select_models(model_args: Sequence[str] | None, dataset: str) -> list[str]:
     if not chosen:
         asked = ", ".join(m for m in MODELS if m in wanted)
         raise ValueError(f"--dataset {dataset} has none of the models asked for ({asked}): "
-                         "logreg, mlp and cnn train on mnist1d, autoencoder and vae on "
-                         "digits, forecaster on pendulum")
+                         "logreg, mlp and cnn train on mnist1d, autoencoder, convae and vae "
+                         "on digits, forecaster on pendulum")
     return chosen
 
 
@@ -186,6 +190,7 @@ def _run(args: argparse.Namespace, models: list[str], out: Path, limited: bool,
          argv: list[str]) -> int:
     from .autoencode import AutoencoderRecipe, train_autoencoder
     from .classify import mnist1d_arrays, train_classifier
+    from .convae import train_conv_autoencoder
     from .forecast import train_forecaster
     from .generative import train_vae
 
@@ -197,6 +202,7 @@ def _run(args: argparse.Namespace, models: list[str], out: Path, limited: bool,
     ae_recipe = AutoencoderRecipe()
     ae_recipe = ae_recipe if steps is None else replace(ae_recipe, steps=steps)
     ae_recipe = replace(ae_recipe, eval_every=_eval_every(ae_recipe.steps, args.eval_every))
+    convae_recipe = _with_steps(ConvAERecipe(), steps, args.eval_every)
     vae_recipe = _with_steps(VAERecipe(), steps, args.eval_every)
     forecast_recipe = _with_steps(ForecastRecipe(), steps, args.eval_every)
     note = _note(args, recipe)
@@ -247,6 +253,13 @@ def _run(args: argparse.Namespace, models: list[str], out: Path, limited: bool,
         say.progress(report.autoencoder_line(autoencoder))
 
     against: list[Any] = []
+    if "convae" in models:
+        r = convae_recipe
+        say.progress(f"UCI digits: conv autoencoder with an {r.code_size}-D code (Conv2d down, "
+                     f"ConvTranspose2d up), Adam, lr {r.lr:g}, batch {r.batch_size}, {r.steps} "
+                     "steps")
+        against.append(train_conv_autoencoder(r, seed=args.seed, progress=not args.quiet))
+        say.progress(against[-1].note())
     if "vae" in models:
         r = vae_recipe
         say.progress(f"UCI digits: VAE with a {r.latent}-D latent, Adam, lr {r.lr:g}, batch "
@@ -272,9 +285,11 @@ def _run(args: argparse.Namespace, models: list[str], out: Path, limited: bool,
         encoding="utf-8")
     payload = _payload(args, argv, models, recipe, ae_recipe, classifiers, autoencoder, files,
                        total, data_info, limited, note)
+    entries = {"conv autoencoder": ("digits_conv_autoencoder", convae_recipe),
+               "VAE": ("digits_vae", vae_recipe),
+               "LSTM forecaster": ("pendulum_forecaster", forecast_recipe)}
     for result in against:
-        key, used = (("digits_vae", vae_recipe) if result.title == "VAE"
-                     else ("pendulum_forecaster", forecast_recipe))
+        key, used = entries[result.title]
         payload[key] = {"recipe": {**asdict(used), "optimizer": "Adam"}, **result.to_dict()}
     report.write_json(out / "results.json", payload)
 
@@ -325,7 +340,11 @@ def _plots(classifiers: list, autoencoder: Any, against: list, out: Path) -> dic
         files["autoencoder_reconstructions.png"] = ("test digits (top) and their "
                                                     "reconstructions (bottom)")
     for result in against:
-        if result.title == "VAE":
+        if result.title == "conv autoencoder":
+            plots.save_conv_autoencoder(result, out / "conv_autoencoder.png")
+            files["conv_autoencoder.png"] = ("the conv autoencoder's training and test loss "
+                                             "beside PCA's, and test digits rebuilt by both")
+        elif result.title == "VAE":
             plots.save_vae_curves(result, out / "vae_curves.png")
             plots.save_vae_samples(result, out / "vae_samples.png")
             files["vae_curves.png"] = ("the VAE's loss (-ELBO) and, on the test digits, its "

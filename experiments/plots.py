@@ -15,6 +15,7 @@ from matplotlib.lines import Line2D
 
 from .autoencode import AutoencoderResult
 from .classify import ClassifierResult
+from .convae import ConvAEResult
 from .forecast import ForecastResult
 from .generative import VAEResult
 
@@ -271,3 +272,38 @@ def _mosaic(images: np.ndarray, columns: int) -> np.ndarray:
         r, c = divmod(k, columns)
         out[r * (h + 1): r * (h + 1) + h, c * (w + 1): c * (w + 1) + w] = image
     return out
+
+
+def save_conv_autoencoder(result: ConvAEResult, path: str | os.PathLike) -> str:
+    """The training and test loss beside PCA's test error (left), and the first test image of
+    each digit with its reconstruction by the network and by PCA with as many components as the
+    code has numbers (right)."""
+    curves = result.run.curves
+    fig = Figure(figsize=(12.5, 4.0), layout="constrained")
+    left, right = fig.subfigures(1, 2, width_ratios=(1.0, 1.6))
+    ax = left.subplots()
+    ax.semilogy(curves.steps, curves.values["train_loss"], **TRAIN_STYLE)
+    ax.semilogy(curves.steps, curves.values["test_loss"], **TEST_STYLE)
+    ax.axhline(result.baseline, color="black", linestyle=":",
+               label=f"{result.baseline_name} (test)")
+    ax.set_xlabel(f"training step (batch of {result.run.batch_size})")
+    ax.set_ylabel("reconstruction MSE per pixel")
+    ax.set_title(f"conv autoencoder ({result.parameters:,} parameters)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend()
+    picks = [int(np.flatnonzero(result.y_test == d)[0]) for d in range(10)
+             if np.any(result.y_test == d)]
+    originals = result.x_test[picks]
+    rows = {"original": originals, "conv AE": result.reconstruct(originals),
+            f"PCA {result.code_size}": result.pca_reconstruct(originals)}
+    axes = right.subplots(len(rows), len(picks), squeeze=False)
+    side = int(round(np.sqrt(originals.shape[1])))
+    for r, (name, images) in enumerate(rows.items()):
+        for c in range(len(picks)):
+            axes[r][c].imshow(images[c].reshape(side, side), cmap="gray_r", vmin=0.0, vmax=1.0,
+                              interpolation="nearest")
+            axes[r][c].set_xticks([])
+            axes[r][c].set_yticks([])
+        axes[r][0].set_ylabel(name)
+    right.suptitle(f"test digits rebuilt from {result.code_size} numbers")
+    return _save(fig, path)

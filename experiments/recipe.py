@@ -21,6 +21,7 @@ TITLES = {
     "mlp": "MLP",
     "cnn": "CNN",
     "autoencoder": "autoencoder",
+    "convae": "conv autoencoder",
     "vae": "VAE",
     "forecaster": "LSTM forecaster",
 }

@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SVG = "{http://www.w3.org/2000/svg}"
 PICTURES = ("mnist1d_curves.png", "autoencoder_curves.png", "autoencoder_codes.png",
-            "autoencoder_reconstructions.png", "vae_curves.png", "vae_samples.png",
+            "autoencoder_reconstructions.png", "conv_autoencoder.png", "vae_curves.png",
+            "vae_samples.png",
             "forecast_curves.png", "forecast_examples.png")
 QUICK_STEPS = 300
 
@@ -126,15 +127,18 @@ def test_quick_run_has_the_generative_and_sequence_rows_beside_their_baselines(q
     assert "Generative and sequence models beside a simple baseline" in printed
     vae = next(line for line in lines if line.startswith("VAE (2-D latent)"))
     assert "PCA, 2 components" in vae and "reconstruction MSE" in vae
+    conv = next(line for line in lines if line.startswith("conv autoencoder (8-D code)"))
+    assert "PCA, 8 components" in conv
     lstm = next(line for line in lines if line.startswith("LSTM forecaster (24 in, 24 out)"))
     assert "linear AR (least squares)" in lstm
     assert "test ELBO" in printed and "last-value baseline" in printed
     md = (out / "results.md").read_text()
     assert "| VAE (2-D latent) | UCI digits |" in md
+    assert "| conv autoencoder (8-D code) | UCI digits |" in md
     assert "| LSTM forecaster (24 in, 24 out) | damped pendulum |" in md
     results = json.loads((out / "results.json").read_text())
-    assert results["models"][-2:] == ["vae", "forecaster"]
-    for key in ("vae_curves.png", "vae_samples.png", "forecast_curves.png",
+    assert results["models"][-3:] == ["convae", "vae", "forecaster"]
+    for key in ("conv_autoencoder.png", "vae_curves.png", "vae_samples.png", "forecast_curves.png",
                 "forecast_examples.png"):
         assert key in results["files"]
 
@@ -152,6 +156,11 @@ def test_quick_run_beats_the_baselines(quick_run):
     assert vae["test_elbo"] == pytest.approx(-(vae["test_reconstruction_nll"] + vae["test_kl"]))
     assert vae["test_kl"] > 0.5 and vae["test_elbo"] < 0
     assert vae["curves"]["test_loss"][-1] < 0.8 * vae["curves"]["test_loss"][0]
+    conv = results["digits_conv_autoencoder"]
+    assert conv["steps"] == QUICK_STEPS and conv["code_size"] == 8
+    assert conv["beats_baseline"] and conv["baseline"] == "PCA, 8 components"
+    assert conv["test_mse"] < conv["baselines_test_mse"]["PCA, 8 components"]
+    assert conv["test_mse"] == conv["curves"]["test_loss"][-1]
     fc = results["pendulum_forecaster"]
     assert fc["beats_baseline"] and fc["baseline"] == "linear AR (least squares)"
     baselines = fc["baselines_test_mse"]
@@ -182,18 +191,19 @@ def test_no_plots_and_dataset_selection(tmp_path):
     assert status == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json", "results.md"]
     results = json.loads((tmp_path / "results.json").read_text())
-    assert "mnist1d" not in results and results["models"] == ["autoencoder", "vae"]
-    assert "digits_vae" in results and "pendulum_forecaster" not in results
+    assert "mnist1d" not in results and results["models"] == ["autoencoder", "convae", "vae"]
+    assert "digits_vae" in results and "digits_conv_autoencoder" in results
+    assert "pendulum_forecaster" not in results
     assert "not comparable with the paper" in (tmp_path / "results.md").read_text()
     assert "MNIST-1D test accuracy" not in printed
 
 
 @pytest.mark.parametrize(("models", "dataset", "expected"), [
-    (None, "all", ["logreg", "mlp", "cnn", "autoencoder", "vae", "forecaster"]),
+    (None, "all", ["logreg", "mlp", "cnn", "autoencoder", "convae", "vae", "forecaster"]),
     (["cnn,logreg"], "all", ["logreg", "cnn"]),
     (["cnn", "MLP"], "all", ["mlp", "cnn"]),
     (["all"], "mnist1d", ["logreg", "mlp", "cnn"]),
-    (None, "digits", ["autoencoder", "vae"]),
+    (None, "digits", ["autoencoder", "convae", "vae"]),
     (["mlp, autoencoder"], "digits", ["autoencoder"]),
     (None, "pendulum", ["forecaster"]),
     (["forecaster,vae"], "all", ["vae", "forecaster"]),
@@ -204,7 +214,7 @@ def test_select_models(models, dataset, expected):
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--model", "resnet"], "unknown model 'resnet'"),
-    (["--dataset", "digits", "--model", "mlp"], "autoencoder and vae on digits"),
+    (["--dataset", "digits", "--model", "mlp"], "autoencoder, convae and vae on digits"),
     (["--dataset", "pendulum", "--model", "vae"], "forecaster on pendulum"),
     (["--model", ","], "no model names"),
     (["--steps", "0"], "positive integer"),
