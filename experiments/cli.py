@@ -40,15 +40,16 @@ folder."""
 
 EPILOG = """\
 examples:
-  python -m experiments                    the whole job: about half a minute
-  python -m experiments --quick            a fast first look, 300 steps per model: about 5 s
+  python -m experiments                    the whole job: under a minute
+  python -m experiments --quick            a fast first look, 300 steps per model: about 15 s
   python -m experiments --model mlp,cnn --steps 2000 --out /tmp/run
   python -m experiments --dataset digits   the three autoencoders: about 15 s
   python -m experiments --model forecaster the LSTM forecaster only: about 8 s
 
 Times after set-up, with one BLAS thread, on a 2-core AMD EPYC machine shared with other work
-(December 2026): the whole job took 32 s, the CNN 20 s of it; depending on the other load,
-runs there have taken 28 to 55 s."""
+(December 2026): the whole job took 32 s before the conv autoencoder, the VAE and the
+forecaster, the CNN 20 s of it; those three add about 20 s under heavy load (16 s of it
+training). Depending on the other load, runs there have taken 28 to 75 s."""
 
 
 def build_parser() -> argparse.ArgumentParser:
