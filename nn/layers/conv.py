@@ -19,7 +19,7 @@ from autograd_core.arguments import ntuple, same_padding
 from .. import functional as F
 from ..module import Module
 from ..parameter import Parameter
-from ._util import errors_named, param_dtype, reset_weight_and_bias
+from ._util import errors_named, param_dtype, reset_weight_and_bias, size_arg
 
 _PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate",
               "circular": "circular"}
@@ -44,6 +44,8 @@ class _ConvBase(Module):
         super().__init__()
         n = self._nsp
         name = type(self).__name__
+        in_channels = size_arg(in_channels, "in_channels", name)
+        out_channels = size_arg(out_channels, "out_channels", name)
         if not isinstance(groups, numbers.Integral) or isinstance(groups, bool) or groups <= 0:
             raise ValueError(f"{name}: groups must be a positive integer; got {groups!r}")
         if in_channels % groups:
@@ -55,8 +57,8 @@ class _ConvBase(Module):
         if padding_mode not in _PAD_MODES:
             raise ValueError(f"{name}: padding_mode must be one of {sorted(_PAD_MODES)}; got "
                              f"{padding_mode!r}")
-        self.in_channels = int(in_channels)
-        self.out_channels = int(out_channels)
+        self.in_channels = in_channels
+        self.out_channels = out_channels
         self.kernel_size = ntuple(kernel_size, n, f"{name} kernel_size")
         self.stride = ntuple(stride, n, f"{name} stride")
         self.dilation = ntuple(dilation, n, f"{name} dilation")

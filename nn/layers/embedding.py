@@ -105,8 +105,8 @@ class EmbeddingBag(Module):
                  sparse: bool = False, _weight: Any = None, include_last_offset: bool = False,
                  padding_idx: int | None = None, device: Any = None, dtype: Any = None) -> None:
         super().__init__()
-        self.num_embeddings = int(num_embeddings)
-        self.embedding_dim = int(embedding_dim)
+        self.num_embeddings = size_arg(num_embeddings, "num_embeddings", "EmbeddingBag")
+        self.embedding_dim = size_arg(embedding_dim, "embedding_dim", "EmbeddingBag")
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq

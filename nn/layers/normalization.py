@@ -295,9 +295,10 @@ class RMSNorm(Module):
                  elementwise_affine: bool = True, device: Any = None,
                  dtype: Any = None) -> None:
         super().__init__()
-        if isinstance(normalized_shape, (int, np.integer)):
-            normalized_shape = (int(normalized_shape),)
-        self.normalized_shape = tuple(int(n) for n in normalized_shape)
+        if not hasattr(normalized_shape, "__iter__"):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(size_arg(n, "normalized_shape", type(self).__name__)
+                                      for n in normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:

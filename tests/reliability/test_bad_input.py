@@ -453,7 +453,7 @@ def _sized(cls: type) -> bool:
 
 
 SIZE_NAMES = {"in_features", "in1_features", "in_channels", "num_features", "num_embeddings",
-              "input_size", "embed_dim", "d_model", "num_groups", "num_channels", "size",
+              "input_size", "embed_dim", "d_model", "num_groups", "num_channels",
               "normalized_shape", "num_parameters"}
 MODULES = _modules()
 
