@@ -233,8 +233,9 @@ def save_forecast_examples(result: ForecastResult, path: str | os.PathLike,
     the linear fit's forecasts; the last panel shows the error against steps ahead."""
     fig = Figure(figsize=(4.0 * (count + 1), 3.6), layout="constrained")
     axes = fig.subplots(1, count + 1)
-    # the series that swing the most are where the two models differ
-    picks = np.argsort(-np.abs(result.x_test).max(1))[: 4 * count: 4]
+    # from small swings to large ones, whose period is longer: spread over the amplitudes
+    order = np.argsort(np.abs(result.x_test).max(1))
+    picks = order[(np.linspace(0.15, 0.99, count) * (len(order) - 1)).astype(int)]
     past = np.arange(result.window) * result.dt
     future = (result.window + np.arange(result.horizon)) * result.dt
     for ax, i in zip(axes, picks):
