@@ -11,6 +11,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from experiments import threads
@@ -331,3 +332,43 @@ def test_blas_threads_with_threadpoolctl():
 def test_blas_threads_zero_leaves_the_pool_alone():
     with threads.blas_threads(0) as limited:
         assert not limited
+
+
+# -- the pieces of the new models -------------------------------------------------------------
+def test_pendulum_series_are_seeded_bounded_and_damped():
+    from experiments.forecast import pendulum_series
+
+    a, b = pendulum_series(50, 200, seed=7), pendulum_series(50, 200, seed=7)
+    assert a.dtype.name == "float32" and a.shape == (50, 200)
+    assert np.array_equal(a, b) and not np.array_equal(a, pendulum_series(50, 200, seed=8))
+    clean = pendulum_series(50, 200, seed=7, noise=0.0)
+    assert np.abs(clean).max() < np.pi  # started below the top with too little energy to pass it
+    assert np.abs(clean[:, -50:]).max() < np.abs(clean[:, :50]).max()  # the damping shows
+
+
+def test_linear_ar_recovers_a_linear_recurrence():
+    from experiments.forecast import linear_ar_forecast
+
+    # x_t = 2 cos(w) x_(t-1) - x_(t-2) holds for any sine of frequency w: a linear fit is exact
+    rng = np.random.default_rng(0)
+    t = np.arange(12)
+    phases = rng.uniform(0, 2 * np.pi, 40)
+    series = np.sin(0.3 * t[None, :] + phases[:, None])
+    forecast = linear_ar_forecast(series[:30, :8], series[:30, 8:], series[30:, :8])
+    assert np.allclose(forecast, series[30:, 8:], atol=1e-8)
+
+
+def test_vae_pieces():
+    import autograd_core as ag
+    from experiments.generative import VAE, kl_to_prior, pca_reconstruction_mse
+
+    ag.manual_seed(0)
+    model = VAE(pixels=64, hidden=16, latent=3)
+    x = ag.tensor(np.random.default_rng(0).random((5, 64)).astype(np.float32))
+    logits, mu, logvar = model(x)
+    assert logits.shape == (5, 64) and mu.shape == logvar.shape == (5, 3)
+    zeros = ag.zeros(5, 3)
+    assert float(kl_to_prior((logits, zeros, zeros))) == 0.0  # q equal to the prior
+    assert float(kl_to_prior((logits, zeros + 1.0, zeros))) == pytest.approx(1.5)  # 3 * 1/2
+    data = np.random.default_rng(1).random((30, 6))
+    assert pca_reconstruction_mse(data, data, 6) == pytest.approx(0.0, abs=1e-20)
