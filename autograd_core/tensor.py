@@ -494,7 +494,10 @@ class Tensor:
         return self._ufunc_("add_", np.add, o if alpha == 1 else alpha * o)
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
-        return self.add_(other, -alpha)
+        if alpha != 1 or self._records("sub_", other):
+            return self.add_(other, -alpha)
+        return self._ufunc_("sub_", np.subtract,
+                            other._data if isinstance(other, Tensor) else other)
 
     def mul_(self, other: Any) -> Tensor:
         if self._records("mul_", other):
@@ -615,17 +618,38 @@ class Tensor:
 
     # augmented assignment is the in-place op, as in PyTorch: `x += 1` changes x for every
     # reference; `w -= lr * w.grad` on a parameter belongs under ag.no_grad()
+    # The plain case first and cheaply: `p.data -= lr * p.grad` runs once per parameter and step.
+    def _augmented(self, other: Any, ufunc: np.ufunc, what: str) -> Any:
+        if state.enabled and (self.requires_grad or (other.__class__ is Tensor
+                                                     and other.requires_grad)):
+            return None  # recorded, or a leaf's error: the method says which
+        od = other._data if other.__class__ is Tensor else other
+        try:
+            ufunc(self._data, od, out=self._data, casting="same_kind")
+        except TypeError as err:  # NumPy's casting errors
+            raise RuntimeError(f"{what}: result type {np.result_type(self._data, od)} can't be "
+                               f"cast to the desired output type {self._data.dtype}") from err
+        if self._meta is None:
+            self._version = _next_seq()
+        else:
+            self._bump()
+        return self
+
     def __iadd__(self, other: Any) -> Any:
-        return self.add_(other)
+        done = self._augmented(other, np.add, "add_")
+        return self.add_(other) if done is None else done
 
     def __isub__(self, other: Any) -> Any:
-        return self.add_(other, -1)
+        done = self._augmented(other, np.subtract, "sub_")
+        return self.sub_(other) if done is None else done
 
     def __imul__(self, other: Any) -> Any:
-        return self.mul_(other)
+        done = self._augmented(other, np.multiply, "mul_")
+        return self.mul_(other) if done is None else done
 
     def __itruediv__(self, other: Any) -> Any:
-        return self.div_(other)
+        done = self._augmented(other, np.true_divide, "div_")
+        return self.div_(other) if done is None else done
 
     # -- elementwise math (x.f() is ag.f(x)) ------------------------------------------------
     def exp(self) -> Tensor:
