@@ -5,6 +5,12 @@ number than its inputs; popping the largest number first from a heap is a valid 
 topological order, found without recursion (a chain of a million ops is fine). Each node's
 gradient is popped from the table once it is used, and without `retain_graph` each node drops
 its saved inputs as soon as its rules have run.
+
+What a freed node leaves behind is a `Trace`: one small tuple per node (op, static arguments,
+module scope, shape, dtype, and the ids of its inputs), no array, so that a picture drawn after
+backward still shows the whole graph. A `Recorder` (set by `ag.viz.keep_grads`) sees every rule
+run and every gradient sent; it is chosen once per call by swapping the loop's `pop` and
+`accumulate` functions, so a backward that records nothing pays nothing for it.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from heapq import heappop, heappush
 from typing import Any
+from weakref import ref
 
 import numpy as np
 
@@ -21,6 +28,44 @@ from .ops.registry import NP
 from .tensor import TN, Tensor, _leaf, _to_array, as_used_by
 
 _ndarray = np.ndarray
+# A Trace keeps at most this many nodes, those nearest the roots: each costs a few hundred ns
+# of backward time, and a larger graph is drawn summarized anyway.
+TRACE_LIMIT = 1000
+_recorder: Any = None  # set by ag.viz.keep_grads(): sees each rule run and each gradient sent
+
+
+class Trace:
+    """What one backward pass leaves of the graph it freed: its structure, no arrays.
+
+    nodes: id of each freed node -> (op, params, scope, name, shape, dtype, input ids, seq);
+    the ids are those of the Tensors while the pass ran (all alive at its start, so distinct).
+    leaves: id -> (weakref, shape, dtype, name, requires_grad) for the leaves it reached.
+    remap: (node id, input position) -> id of the version of an input that an in-place op
+    replaced since the node used it. recorder: the Recorder of the pass, if one was asked for.
+    Nodes beyond the first TRACE_LIMIT are only counted (`dropped`).
+    """
+
+    __slots__ = ("nodes", "leaves", "remap", "recorder", "dropped", "seeds", "__weakref__")
+
+    def __init__(self) -> None:
+        self.seeds: dict[int, Any] = {}  # id of each root -> the gradient it was seeded with
+        self.dropped = 0  # freed nodes beyond TRACE_LIMIT, of which nothing is kept
+        self.nodes: dict[int, tuple] = {}
+        self.leaves: dict[int, tuple] = {}
+        self.remap: dict[tuple[int, int], int] = {}
+        self.recorder: Any = None
+
+
+def _static(params: dict) -> dict:
+    """A variadic op's params without what may hold Tensors (a Function's ctx): a Trace must
+    keep no array alive and make no reference cycle."""
+    return {k: v for k, v in params.items()
+            if not isinstance(v, Tensor) and type(v).__name__ != "FunctionCtx"}
+
+
+def _leaf_record(p: Tensor) -> tuple:
+    d = p._data
+    return (ref(p), d.shape, d.dtype, p.name, p.requires_grad)
 
 
 def _summed(F: Any, g: Any, shape: tuple, t: Tensor, i: int) -> Any:
@@ -185,10 +230,20 @@ def _propagate(
     owned: set[Tensor] = set()  # entries that are fresh arrays of ours, safe to add into
     heap: list = []
     check_anomaly = _anomaly.enabled
+    trace = None if retain_graph else Trace()
+    keep = TRACE_LIMIT
+    if trace is not None:
+        trace.seeds = {id(r): g for r, g in seeds}
+    pop, accumulate = heappop, _accumulate
+    recorder = _recorder
+    if recorder is not None:  # chosen once per call: the plain loop checks nothing per node
+        pop, accumulate = recorder.start(grads, trace)
+    if trace is not None:
+        nodes, leaves, _id = trace.nodes, trace.leaves, id
     for root, g in seeds:
-        _accumulate(grads, owned, heap, root, g, False)
+        accumulate(grads, owned, heap, root, g, False)
     while heap:
-        t = heappop(heap)[1]
+        t = pop(heap)[1]
         g = grads.pop(t)
         owned.discard(t)
         if t._meta is not None:
@@ -219,7 +274,11 @@ def _propagate(
                 p = as_used_by(p, seq)  # a recorded change left the value t used behind
                 if p._version > seq:  # a write into the array: t's saved input is stale
                     raise _version_error(t, i, p)
+                if trace is not None:
+                    trace.remap[_id(t), i] = _id(p)
             if not p.requires_grad:
+                if trace is not None and p._op is None and _id(p) not in leaves:
+                    leaves[_id(p)] = _leaf_record(p)
                 continue
             if variadic is None:
                 rule = vjps[i]
@@ -243,9 +302,21 @@ def _propagate(
                 fresh = gi.__class__ is _ndarray
             if check_anomaly:
                 check_backward(t, i, gi)
-            _accumulate(grads, owned, heap, p, gi, fresh)
-        if not retain_graph:
+            accumulate(grads, owned, heap, p, gi, fresh)
+        if trace is not None:
             t._args = t._arrays = None
+            if keep:  # the nodes nearest the roots, as many as a picture shows in full
+                keep -= 1
+                t._trace = trace
+                nodes[_id(t)] = (op, params if variadic is None else _static(params), t._scope,
+                                 t.name, out.shape, out.dtype, tuple(map(_id, args)), seq)
+            else:
+                trace.dropped += 1
+    if trace is not None:
+        for p in grads:  # the leaves the pass reached
+            leaves[_id(p)] = _leaf_record(p)
+    if recorder is not None:
+        recorder.finish(grads, trace)
     return grads, owned
 
 
