@@ -200,8 +200,8 @@ def summarize(scene: Scene, limit: int) -> Scene:
     if len(out.nodes) > limit:
         out = truncate(out, limit)
         done.append(f"only the {limit:,} nodes nearest the root(s) kept")
-    out.summary = (f"{before:,} nodes are more than Graphviz lays out in a few seconds: "
-                   + "; ".join(done) + ".")
+    out.summary = (f"{before:,} nodes, over the {limit:,} that Graphviz lays out in a few "
+                   "seconds: " + "; ".join(done) + ".")
     return out
 
 
