@@ -42,14 +42,13 @@ class Trace:
     leaves: id -> (weakref, shape, dtype, name, requires_grad) for the leaves it reached.
     remap: (node id, input position) -> id of the version of an input that an in-place op
     replaced since the node used it. recorder: the Recorder of the pass, if one was asked for.
-    Nodes beyond the first TRACE_LIMIT are only counted (`dropped`).
+    Nodes beyond the first TRACE_LIMIT are freed without a record.
     """
 
-    __slots__ = ("nodes", "leaves", "remap", "recorder", "dropped", "seeds", "__weakref__")
+    __slots__ = ("nodes", "leaves", "remap", "recorder", "seeds", "__weakref__")
 
     def __init__(self) -> None:
         self.seeds: dict[int, Any] = {}  # id of each root -> the gradient it was seeded with
-        self.dropped = 0  # freed nodes beyond TRACE_LIMIT, of which nothing is kept
         self.nodes: dict[int, tuple] = {}
         self.leaves: dict[int, tuple] = {}
         self.remap: dict[tuple[int, int], int] = {}
@@ -297,7 +296,7 @@ def _propagate(
                 fresh = gi.__class__ is _ndarray
             else:
                 fresh = gi is not g and gi.__class__ is _ndarray and gi.base is None
-            if gi.dtype != pd.dtype:
+            if gi.dtype is not pd.dtype and gi.dtype != pd.dtype:
                 gi = F.cast(gi, dtype=pd.dtype)
                 fresh = gi.__class__ is _ndarray
             if check_anomaly:
@@ -308,10 +307,11 @@ def _propagate(
             if keep:  # the nodes nearest the roots, as many as a picture shows in full
                 keep -= 1
                 t._trace = trace
+                n = len(args)
+                ids = ((_id(args[0]), _id(args[1])) if n == 2 else (_id(args[0]),) if n == 1
+                       else tuple(map(_id, args)))
                 nodes[_id(t)] = (op, params if variadic is None else _static(params), t._scope,
-                                 t.name, out.shape, out.dtype, tuple(map(_id, args)), seq)
-            else:
-                trace.dropped += 1
+                                 t.name, out.shape, out.dtype, ids, seq)
     if trace is not None:
         for p in grads:  # the leaves the pass reached
             leaves[_id(p)] = _leaf_record(p)

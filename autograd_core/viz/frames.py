@@ -80,6 +80,9 @@ class Frames:
     def __len__(self) -> int:
         return len(self.frames)
 
+    def __repr__(self) -> str:
+        return f"<Frames: {len(self.frames)} frames of the {self.title}>"
+
     def __getitem__(self, i: int) -> Frame:
         return self.frames[i]
 
@@ -188,8 +191,11 @@ def build(roots: list, tape: Tape, show_values: bool, rankdir: str, params: Any,
                 if n is not None:
                     ov.edges[(src.id, n.id, s.position)] = {
                         "color": SEND_COLOR, "penwidth": "2.5", "fontcolor": SEND_COLOR,
+                        "fontname": "Helvetica", "fontsize": "11",
                         "xlabel": f"\u2190 {_short(s.grad)}", "class": "send"}
-            sent.append(f"input {s.position}: {_short(s.grad)}" + ("" if first else " (adds up)"))
+            who = _title(src.tensor, names) if src is not None else None
+            sent.append(f"{who or f'input {s.position}'}: {_short(s.grad)}"
+                        + ("" if first else " (adds up)"))
         what = "; ".join(sent) if sent else "nothing (no input needs a gradient)"
         frame(f"step {i} of {len(tape.steps)}: the rule of {step.op} runs with its gradient "
               f"{_short(step.grad)} and sends {what}", ov, step.node)
@@ -198,6 +204,12 @@ def build(roots: list, tape: Tape, show_values: bool, rankdir: str, params: Any,
           render.Overlay(), None)
     title = f"backward pass of {len(tape.steps)} steps"
     return Frames(frames, title)
+
+
+def _title(t: Any, names: Any) -> str | None:
+    from .labels import tensor_title
+
+    return tensor_title(t, names)
 
 
 def _received() -> dict[str, str]:

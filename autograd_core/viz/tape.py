@@ -61,6 +61,16 @@ class Tape:
         """The nodes whose rules ran, in the engine's order."""
         return [s.node for s in self.steps]
 
+    def grad(self, t: Tensor) -> Tensor | None:
+        """The whole gradient that the pass computed for `t` (a Tensor you still hold)."""
+        g = self.grads.get(id(t))
+        return None if g is None else Tensor(g)
+
+    def value(self, t: Tensor) -> Tensor | None:
+        """`t`'s value as the pass saw it."""
+        v = self.values.get(id(t))
+        return None if v is None else Tensor(v)
+
 
 class Recorder:
     """The engine's hook for one `keep_grads()` block: a Tape per backward pass."""
@@ -72,6 +82,10 @@ class Recorder:
     def tape(self) -> Tape | None:
         """The last pass recorded."""
         return self.tapes[-1] if self.tapes else None
+
+    def grad(self, t: Tensor) -> Tensor | None:
+        """The gradient of `t` in the last pass recorded (see Tape.grad)."""
+        return None if self.tape is None else self.tape.grad(t)
 
     def start(self, grads: dict, trace: Any) -> tuple[Any, Any]:
         tape = Tape()
