@@ -282,8 +282,10 @@ def _shapes(ts: list[Any], limit: int = 3) -> str:
 def module_label(node: Node, names: ModuleNames, h: health.GradHealth | None) -> str:
     title, sub = module_heading(node.module, names)
     if node.repeat > 1:
-        title = f"{title} \u2026 \u00d7{node.repeat}"
-        sub = f"{node.repeat} blocks of {names.class_name(node.module)} in a row"
+        first = names.module_path(node.module)
+        last = names.module_path(node.last_module) if node.last_module is not None else ""
+        title = f"{names.class_name(node.module)} \u00d7{node.repeat}"
+        sub = f"{first} \u2026 {last}, in a row" if first and last else "in a row"
     lines = [_bold(shorten(title, NAME_CHARS)), html_text(sub),
              _small(f"in: {_shapes(node.inputs)}"), _small(f"out: {_shapes(node.outputs)}")]
     if h is not None:

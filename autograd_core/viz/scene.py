@@ -28,6 +28,7 @@ class Node:
     n_members: int = 0  # module nodes: how many nodes were folded into it
     cut: int = 0  # inputs not drawn because of max_nodes
     repeat: int = 1  # module nodes: how many calls of the same module class were folded in
+    last_module: int | None = None  # folded module nodes: the last module of the run
     order: float = 0.0  # creation order, inputs first: the order nodes are declared to dot
     module_class: str = ""  # module nodes: the module's class name
 
@@ -227,6 +228,7 @@ def fold_repeats(scene: Scene) -> Scene:
                               inputs=list(head.inputs), outputs=list(run[-1].outputs),
                               n_members=sum(m.n_members for m in run), order=head.order,
                               repeat=len(run), module_class=head.module_class,
+                              last_module=run[-1].module,
                               is_root=any(m.is_root for m in run))
                 for m in run:
                     into[id(m)] = folded

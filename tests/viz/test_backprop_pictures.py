@@ -211,7 +211,8 @@ def test_large_graphs_are_summarized_with_a_note(monkeypatch):
     assert len(pic.graph_nodes()) <= 20
     note = pic.by_class("summary")
     assert len(note) == 1 and "summarize=False" in note[0].joined
-    assert any("\u00d712" in line for n in pic.by_class("module") for line in n.text)
+    folded = [n for n in pic.by_class("module") if "Sequential \u00d712" in n.text]
+    assert len(folded) == 1 and "0 \u2026 11, in a row" in folded[0].text
 
 
 def test_graphviz_failures_become_one_clear_error():
