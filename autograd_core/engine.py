@@ -47,12 +47,18 @@ class Trace:
 
     __slots__ = ("nodes", "leaves", "remap", "recorder", "seeds", "__weakref__")
 
-    def __init__(self) -> None:
-        self.seeds: dict[int, Any] = {}  # id of each root -> the gradient it was seeded with
+    def __init__(self, seeds: tuple = ()) -> None:
+        self.seeds = seeds  # (id of a root, the gradient it was seeded with) for each root
         self.nodes: dict[int, tuple] = {}
         self.leaves: dict[int, tuple] = {}
         self.remap: dict[tuple[int, int], int] = {}
         self.recorder: Any = None
+
+    def seed(self, key: int) -> Any:
+        for k, g in self.seeds:
+            if k == key:
+                return g
+        return None
 
 
 def _static(params: dict) -> dict:
@@ -229,10 +235,13 @@ def _propagate(
     owned: set[Tensor] = set()  # entries that are fresh arrays of ours, safe to add into
     heap: list = []
     check_anomaly = _anomaly.enabled
-    trace = None if retain_graph else Trace()
     keep = TRACE_LIMIT
-    if trace is not None:
-        trace.seeds = {id(r): g for r, g in seeds}
+    if retain_graph:
+        trace = None
+    elif len(seeds) == 1:
+        trace = Trace(((id(seeds[0][0]), seeds[0][1]),))
+    else:
+        trace = Trace(tuple((id(r), g) for r, g in seeds))
     pop, accumulate = heappop, _accumulate
     recorder = _recorder
     if recorder is not None:  # chosen once per call: the plain loop checks nothing per node
@@ -314,7 +323,8 @@ def _propagate(
                                  t.name, out.shape, out.dtype, ids, seq)
     if trace is not None:
         for p in grads:  # the leaves the pass reached
-            leaves[_id(p)] = _leaf_record(p)
+            d = p._data
+            leaves[_id(p)] = (ref(p), d.shape, d.dtype, p.name, p.requires_grad)
     if recorder is not None:
         recorder.finish(grads, trace)
     return grads, owned

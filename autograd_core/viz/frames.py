@@ -113,16 +113,20 @@ class Frames:
         return save_frames(self, folder, prefix)
 
 
+MAX_FRAMES = 300  # each frame is one Graphviz layout
+
+
 def backprop_frames(root: Any, tape: Any = None, show_values: bool = True,
                     rankdir: str = "TB", params: Any = None,
-                    collapse: int | None = None) -> Frames:
+                    collapse: int | None = None, max_frames: int = MAX_FRAMES) -> Frames:
     """The backward pass of `root` (a scalar Tensor, or a list of them) as frames.
 
     The pass is the one recorded by `ag.viz.keep_grads()` (given as `tape`, or the one the
     root's last backward recorded); if there is none and the graph is whole, this runs
     `root.backward()` itself inside keep_grads() (which, as any backward, adds into the leaves'
     .grad). Frame 0 is the seed; then one frame per node whose rule runs, in the engine's
-    order; the last shows every gradient.
+    order; the last shows every gradient. A pass of more than `max_frames` steps is refused:
+    the frames are for graphs small enough to read.
     """
     roots = as_roots(root)
     from .walk import walk
@@ -139,6 +143,11 @@ def backprop_frames(root: Any, tape: Any = None, show_values: bool = True,
 
             engine.backward(roots, [None] * len(roots))
         found = rec.tape
+    if len(found.steps) + 2 > max_frames:
+        raise ValueError(
+            f"backprop_frames: the pass has {len(found.steps):,} steps, more frames than "
+            f"max_frames={max_frames}; step through a smaller graph (one layer, a few units), "
+            "or raise max_frames")
     return build(roots, found, bool(show_values), rankdir, params, collapse)
 
 
@@ -277,8 +286,8 @@ def page(frames: Frames, standalone: bool = True, interval_ms: int = 1200) -> st
             'aria-label="step">'
             '<span class="agv-step"></span></div>']
     for i, (f, svg) in enumerate(zip(frames.frames, svgs)):
-        body.append(f'<div class="agv-frame" data-frame="{i}">'
-                    f'<p>{html.escape(f.caption)}</p>{inline_svg(svg)}</div>')
+        body.append(f'<div class="agv-frame" data-frame="{i}" '
+                    f'title="{html.escape(f.caption)}">{inline_svg(svg)}</div>')
     body.append("</div>")
     script = _JS % {"id": fid, "ms": interval_ms}
     fragment = f"<style>{_CSS}</style>" + "\n".join(body) + f"<script>{script}</script>"

@@ -55,7 +55,7 @@ class Lookup:
         g = t.grad
         if g is None and t._op is not None:  # a root: its gradient is the seed
             tr = getattr(t, "_trace", None)
-            g = None if tr is None or is_ghost(t) else tr.seeds.get(id(t))
+            g = None if tr is None or is_ghost(t) else tr.seed(id(t))
         return None if g is None else np.asarray(g)
 
     def grad_lines(self, t: Any) -> list[str] | None:

@@ -192,6 +192,15 @@ def test_frames_highlight_the_running_rule_and_what_it_sends():
     assert {"\u2190 4", "\u2190 -1"} == {t for e in sends for t in e.text}
 
 
+def test_frames_of_a_large_pass_are_refused():
+    x = named(np.ones(3), "x")
+    y = x
+    for _ in range(20):
+        y = y * 1.5
+    with pytest.raises(ValueError, match="max_frames=10"):
+        ag.viz.backprop_frames(y.sum(), max_frames=10)
+
+
 def test_frames_of_a_freed_graph_ask_for_keep_grads():
     *_, f = xyz()
     f.backward()
