@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from heapq import heappop
 from typing import Any
+from weakref import ref
 
 import numpy as np
 
@@ -61,14 +62,20 @@ class Tape:
         """The nodes whose rules ran, in the engine's order."""
         return [s.node for s in self.steps]
 
+    refs: dict[int, Any] = field(default_factory=dict)  # id -> weakref, to check identity
+
+    def _same(self, t: Tensor) -> bool:
+        r = self.refs.get(id(t))
+        return r is not None and r() is t  # not a newer Tensor that reuses a dead one's id
+
     def grad(self, t: Tensor) -> Tensor | None:
         """The whole gradient that the pass computed for `t` (a Tensor you still hold)."""
-        g = self.grads.get(id(t))
+        g = self.grads.get(id(t)) if self._same(t) else None
         return None if g is None else Tensor(g)
 
     def value(self, t: Tensor) -> Tensor | None:
         """`t`'s value as the pass saw it."""
-        v = self.values.get(id(t))
+        v = self.values.get(id(t)) if self._same(t) else None
         return None if v is None else Tensor(v)
 
 
@@ -103,6 +110,7 @@ class Recorder:
             tape.steps.append(step)
             tape.grads[id(t)] = step.grad
             tape.values[id(t)] = _copy(t._data)
+            tape.refs[id(t)] = ref(t)
             args = t._args or ()
             current[0] = step
             current[1] = [(i, None if a is None else as_used_by(a, t._seq))
@@ -119,6 +127,7 @@ class Recorder:
                 tape.roots.append(id(p))
                 tape.seeds.append(_copy(gi))
                 tape.values[id(p)] = _copy(p._data)
+                tape.refs[id(p)] = ref(p)
             else:
                 inputs, k = current[1], current[2]
                 pos = -1
@@ -139,6 +148,7 @@ class Recorder:
         for p, g in grads.items():  # the leaves
             tape.grads[id(p)] = _copy(g)
             tape.values[id(p)] = _copy(p._data)
+            tape.refs[id(p)] = ref(p)
 
 
 @contextlib.contextmanager

@@ -232,3 +232,21 @@ def test_graphviz_failures_become_one_clear_error():
         to_svg(f, timeout=1e-4)
     with pytest.raises(ag.viz.GraphvizError, match="failed"):
         draw.run_dot("digraph { a -> }")
+
+
+def test_a_recorded_graph_is_freed_without_the_cycle_collector():
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        x = ag.tensor(np.ones(4), requires_grad=True)
+        h = (x * 3.0).tanh()
+        loss = (h * h).sum()
+        with ag.viz.keep_grads() as kept:
+            loss.backward()
+        assert kept.grad(h) is not None and kept.grad(ag.tensor(1.0)) is None
+        refs = [weakref.ref(h), weakref.ref(loss), weakref.ref(loss._trace)]
+        del h, loss
+        assert all(r() is None for r in refs)
+    finally:
+        if was:
+            gc.enable()
