@@ -250,3 +250,26 @@ def test_a_recorded_graph_is_freed_without_the_cycle_collector():
     finally:
         if was:
             gc.enable()
+
+
+@needs_dot
+def test_the_record_keeps_the_nodes_nearest_the_root(monkeypatch):
+    monkeypatch.setattr(ag.engine, "TRACE_LIMIT", 3)
+
+    def chain():
+        x = named([1.0, 2.0], "x")
+        y = x
+        for _ in range(6):
+            y = y * 1.5
+        return y.sum()
+
+    loss = chain()
+    loss.backward()
+    pic = render(draw_graph(loss))
+    assert len(pic.by_class("op")) == 3 and len(pic.by_class("untraced")) == 1
+    assert "retain_graph=True" in pic.by_class("untraced")[0].joined
+    loss = chain()
+    with ag.viz.keep_grads():  # a recorded pass keeps the whole structure
+        loss.backward()
+    pic = render(draw_graph(loss))
+    assert len(pic.by_class("op")) == 7 and not pic.by_class("note")
