@@ -14,6 +14,7 @@ import hashlib
 import html
 import os
 import re
+import textwrap
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,9 +46,14 @@ class Frame:
 class _Sums(Lookup):
     """Each tensor's gradient as gathered up to one frame: the contributions and their sum."""
 
-    def __init__(self, graph: Any, tape: Tape, parts: dict[int, list[np.ndarray]]) -> None:
+    def __init__(self, graph: Any, tape: Tape, parts: dict[int, list[np.ndarray]],
+                 widths: dict[int, int] | None = None) -> None:
         super().__init__(graph, tape)
         self.parts = parts
+        self.widths = widths or {}
+
+    def grad_width(self, t: Any) -> int | None:
+        return self.widths.get(self._key(t))
 
     def grad(self, t: Any) -> np.ndarray | None:
         got = self.parts.get(self._key(t))
@@ -59,10 +65,15 @@ class _Sums(Lookup):
         return total
 
     def grad_lines(self, t: Any) -> list[str] | None:
-        got = self.parts.get(self._key(t))
+        return self.grad_lines_of(self._key(t))
+
+    def grad_lines_of(self, key: int) -> list[str] | None:
+        got = self.parts.get(key)
         if not got:
             return None
-        total = self.grad(t)
+        total = got[0]
+        for p in got[1:]:
+            total = total + p
         if len(got) == 1:
             return summary_lines(total)
         if total.size <= TINY and len(got) <= 4:
@@ -165,17 +176,16 @@ def build(roots: list, tape: Tape, show_values: bool, rankdir: str, params: Any,
     parts: dict[int, list[np.ndarray]] = {}
     done: set[int] = set()
     frames: list[Frame] = []
+    widths = _widths(graph, tape)
+
+    pending: list[tuple] = []
 
     def frame(caption: str, overlay: render.Overlay, node: int | None) -> None:
-        lookup = _Sums(graph, tape, {k: list(v) for k, v in parts.items()})
-        o = type(opts)(opts.show_values, True, None, opts.vanish, opts.explode, lookup)
         for k in done:
             n = op_node.get(k)
             if n is not None and n.id not in overlay.nodes:
                 overlay.nodes[n.id] = {"fillcolor": DONE_FILL, "class": "done"}
-        overlay.caption = caption
-        g = render.to_digraph(sc, names, o, rankdir, None, None, None, overlay)
-        frames.append(Frame(caption, g.source, node))
+        pending.append((caption, overlay, node, {k: list(v) for k, v in parts.items()}))
 
     ov = render.Overlay()
     for k, seed in zip(tape.roots, tape.seeds):
@@ -211,8 +221,45 @@ def build(roots: list, tape: Tape, show_values: bool, rankdir: str, params: Any,
         done.add(step.node)
     frame(f"done: all {len(tape.steps)} rules have run; each tensor holds its whole gradient",
           render.Overlay(), None)
+    # every caption in a box of the same size, so that the graph stays put from frame to frame
+    wrapped = [textwrap.wrap(c, CAPTION_CHARS) or [""] for c, *_ in pending]
+    rows = max(len(w) for w in wrapped)
+    width = round(max(len(line) for w in wrapped for line in w) * CAPTION_POINTS)
+    for (caption, overlay, node, got), lines in zip(pending, wrapped):
+        lookup = _Sums(graph, tape, got, widths)
+        o = type(opts)(opts.show_values, True, None, opts.vanish, opts.explode, lookup)
+        overlay.caption = caption
+        overlay.caption_lines = lines + [""] * (rows - len(lines))
+        overlay.caption_width = width
+        g = render.to_digraph(sc, names, o, rankdir, None, None, None, overlay)
+        frames.append(Frame(caption, g.source, node))
     title = f"backward pass of {len(tape.steps)} steps"
     return Frames(frames, title)
+
+
+CAPTION_CHARS = 100  # a caption wraps at this many characters
+CAPTION_POINTS = 7.4  # a generous width of one character of the 13-point caption
+
+
+CHAR_POINTS = 6.2  # a generous width of one character of the 10-point labels
+
+
+def _widths(graph: Any, tape: Tape) -> dict[int, int]:
+    """For each tensor, the widest its grad cell gets in any frame, in points."""
+    every: dict[int, list[np.ndarray]] = {}
+    for k, seed in zip(tape.roots, tape.seeds):
+        every.setdefault(k, []).append(seed)
+    for step in tape.steps:
+        for s in step.sends:
+            every.setdefault(s.to, []).append(s.grad)
+    out: dict[int, int] = {}
+    for k, got in every.items():
+        widest = 0
+        for n in range(1, len(got) + 1):
+            lines = _Sums(graph, tape, {k: got[:n]}).grad_lines_of(k)
+            widest = max(widest, max(len(line) for line in lines) + 5)  # "grad " and a margin
+        out[k] = round(widest * CHAR_POINTS)
+    return out
 
 
 def _title(t: Any, names: Any) -> str | None:

@@ -63,6 +63,11 @@ class Lookup:
         g = self.grad(t)
         return None if g is None else summary_lines(g)
 
+    def grad_width(self, t: Any) -> int | None:
+        """A least width (points) for the grad cell: frames keep every node's size, and with
+        it the layout, from one frame to the next."""
+        return None
+
 
 @dataclass(frozen=True)
 class Options:
@@ -124,7 +129,9 @@ def _data_grad_cells(t: Any, opts: Options) -> list[str]:
         cells.append(_cell("data", ["freed"] if v is None else summary_lines(v)))
     if opts.show_grads:
         lines = opts.lookup.grad_lines(t)
-        cells.append(_cell("grad", ["\u2014"] if lines is None else lines))
+        cell = _cell("grad", ["\u2014"] if lines is None else lines)
+        width = opts.lookup.grad_width(t)
+        cells.append(cell if width is None else (cell, width))
     return cells
 
 
@@ -134,12 +141,19 @@ def _cell(title: str, lines: list[str]) -> str:
     return f"<B>{title}</B><BR/>" + "<BR/>".join(html_text(x) for x in lines)
 
 
-def table(lines: list[str], cells: list[str]) -> str:
+def table(lines: list[str], cells: list) -> str:
     """Lines of text above one row of bordered cells (an HTML-like label cannot mix text and a
-    table, so the text lines become borderless rows)."""
+    table, so the text lines become borderless rows). A cell is its HTML, or (HTML, least width
+    in points)."""
     span = max(len(cells), 1)
     rows = [f'<TR><TD BORDER="0" COLSPAN="{span}">{line}</TD></TR>' for line in lines]
-    rows.append("<TR>" + "".join(f"<TD>{c}</TD>" for c in cells) + "</TR>")
+    tds = []
+    for c in cells:
+        if isinstance(c, tuple):
+            tds.append(f'<TD WIDTH="{c[1]}">{c[0]}</TD>')
+        else:
+            tds.append(f"<TD>{c}</TD>")
+    rows.append("<TR>" + "".join(tds) + "</TR>")
     return ('<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2">'
             + "".join(rows) + "</TABLE>>")
 

@@ -69,6 +69,8 @@ class Overlay:
         self.nodes: dict[str, dict[str, str]] = {}
         self.edges: dict[tuple[str, str, int | None], dict[str, str]] = {}
         self.caption: str = ""
+        self.caption_lines: list[str] = []  # the caption, wrapped and padded to a fixed height
+        self.caption_width: int = 0  # points: one width for every frame
 
 
 def to_digraph(scene: Scene, names: ModuleNames, opts: Options, rankdir: str,
@@ -78,8 +80,12 @@ def to_digraph(scene: Scene, names: ModuleNames, opts: Options, rankdir: str,
 
     attrs = graph_attributes(len(scene.nodes), rankdir)
     if overlay is not None:
+        lines = overlay.caption_lines or [overlay.caption]
+        cells = "".join(f'<TR><TD ALIGN="LEFT" HEIGHT="18">{labels.html_text(x) or " "}</TD></TR>'
+                        for x in lines)
         attrs.update(forcelabels="true", labelloc="t", labeljust="l", fontsize="13",
-                     label=labels.html([labels.html_text(overlay.caption)]))
+                     label=f'<<TABLE BORDER="0" CELLPADDING="0" CELLSPACING="0" '
+                           f'WIDTH="{overlay.caption_width or 10}">{cells}</TABLE>>')
     attrs.update(graph_attr or {})
     g = graphviz.Digraph(
         "autograd_graph",

@@ -116,6 +116,10 @@ class Recorder:
             current[1] = [(i, None if a is None else as_used_by(a, t._seq))
                           for i, a in enumerate(args)]
             current[2] = 0
+            for _, a in current[1]:  # inputs that get no gradient: their values, for the picture
+                if a is not None and not a.requires_grad and id(a) not in tape.values:
+                    tape.values[id(a)] = _copy(a._data)
+                    tape.refs[id(a)] = ref(a)
             return item
 
         def accumulate(grads_: dict, owned: set, heap: list, p: Tensor, gi: Any,

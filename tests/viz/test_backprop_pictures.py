@@ -273,3 +273,20 @@ def test_the_record_keeps_the_nodes_nearest_the_root(monkeypatch):
         loss.backward()
     pic = render(draw_graph(loss))
     assert len(pic.by_class("op")) == 7 and not pic.by_class("note")
+
+
+def node_boxes(svg):
+    """Each node's outline (its first shape), by node name."""
+    out = {}
+    for name, item in parse(svg).nodes.items():
+        shape = next(e for e in item.element.iter()
+                     if e.tag.split("}")[1] in ("polygon", "ellipse", "path"))
+        out[name] = shape.get("points") or shape.get("d") or (shape.get("cx"), shape.get("cy"))
+    return out
+
+
+@needs_dot
+def test_frames_keep_the_layout_still():
+    _, loss = two_layer_net()
+    boxes = [node_boxes(svg) for svg in ag.viz.backprop_frames(loss).svgs()]
+    assert all(b == boxes[0] for b in boxes[1:])  # only colours and numbers change
