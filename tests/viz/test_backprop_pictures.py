@@ -116,15 +116,17 @@ def test_keep_grads_shows_the_engines_gradient_on_every_node():
     for t in graph.tensors:
         t.grad = None
 
-    with ag.viz.keep_grads() as rec:
+    with ag.viz.keep_grads() as kept:
         out.backward()
-    assert rec.tape is not None and out._args is None
+    assert kept.tape is not None and out._args is None
     pic = render(draw_graph(out, show_values=True, show_grads=True))
     tensors = pic.by_class("tensor")
     assert len(tensors) == len(graph.tensors) == 10
     shown = sorted(grad_line(n) for n in tensors)
     assert shown == sorted(f"grad {number(float(g))}" for g in expected.values())
     assert all("data freed" not in n.text for n in tensors)
+    for t in graph.tensors:  # and to the last bit, not only as printed
+        np.testing.assert_array_equal(kept.grad(t)._data, expected[id(t)])
 
 
 def test_keep_grads_costs_nothing_outside_the_block():
