@@ -102,6 +102,7 @@ class Tensor:
         "_version",
         "_meta",
         "_scope",
+        "_trace",
         "__weakref__",
     )
     __array_priority__ = 1000.0
@@ -132,6 +133,7 @@ class Tensor:
         self._version = 0
         self._meta = None
         self._scope = None
+        self._trace = None
 
     # -- attributes ---------------------------------------------------------------------------
     @property
@@ -304,7 +306,7 @@ class Tensor:
         if self._op is None:
             return None
         try:
-            return ag.viz.draw_graph(self, max_nodes=2000)._repr_image_svg_xml()
+            return ag.viz.draw_graph(self)._repr_image_svg_xml()  # large graphs: summarized
         except Exception:
             return None
 
@@ -410,6 +412,7 @@ class Tensor:
         for slot in ("_data", "requires_grad", "name", "_op", "_args", "_arrays", "_params",
                      "_seq", "_version", "_scope"):
             setattr(before, slot, getattr(self, slot))
+        before._trace = getattr(self, "_trace", None)  # unset on the fast paths (_node, _leaf)
         before._grad = None
         meta = dict(self._meta or {})
         older = meta.get("before")
@@ -419,7 +422,7 @@ class Tensor:
         before._meta = kept or None
         self._data, self.requires_grad, self._op = new._data, new.requires_grad, new._op
         self._args, self._arrays, self._params = new._args, new._arrays, new._params
-        self._seq, self._scope = new._seq, new._scope
+        self._seq, self._scope, self._trace = new._seq, new._scope, None
         v = self._version = _next_seq()  # newer than the node: its own input is `before`
         self._meta = {**meta, "before": before, "rebased_at": v}
         return self

@@ -67,9 +67,9 @@ print(f"df/dx = {df_dx}, df/dy = {df_dy}, df/dz = {df_dz}, df/dq = {df_dq}")
 #
 # Tensors created with `requires_grad=True` are recorded: every operation on them adds a node
 # to a graph. `f.backward()` walks that graph backwards and leaves $\partial f/\partial x$ in
-# `x.grad`. Intermediate tensors do not keep their gradient unless asked with `retain_grad()`;
-# we ask, so that the picture can show $\partial f / \partial q$ too, and we pass
-# `retain_graph=True` so that the graph keeps the values it saved for the backward pass.
+# `x.grad`. Intermediate tensors like $q$ do not keep their gradient (and backward frees the values
+# it saved); inside `ag.viz.keep_grads()` the engine keeps, for the pictures, the value and the
+# gradient of *every* node of the pass, without a `retain_grad()` on each.
 
 # %%
 x = ag.tensor(-2.0, requires_grad=True, name="x")
@@ -79,11 +79,11 @@ q = x + y
 q.name = "q"
 f = q * z
 f.name = "f"
-q.retain_grad()
-f.retain_grad()
-f.backward(retain_graph=True)
-print("x.grad =", x.grad, " y.grad =", y.grad, " z.grad =", z.grad, " q.grad =", q.grad)
-assert (x.grad.item(), y.grad.item(), z.grad.item(), q.grad.item()) == (df_dx, df_dy, df_dz, df_dq)
+with ag.viz.keep_grads() as kept:
+    f.backward()                       # a plain backward: no retain_graph, no retain_grad
+print("x.grad =", x.grad, " y.grad =", y.grad, " z.grad =", z.grad, " q:", kept.grad(q))
+assert (x.grad.item(), y.grad.item(), z.grad.item(), kept.grad(q).item()) == \
+    (df_dx, df_dy, df_dz, df_dq)
 
 # %% [markdown]
 # The graph the engine recorded. Blue boxes are the inputs (leaves), ellipses the operations,
@@ -93,6 +93,20 @@ assert (x.grad.item(), y.grad.item(), z.grad.item(), q.grad.item()) == (df_dx, d
 
 # %%
 ag.viz.draw_graph(f, show_values=True, show_grads=True, rankdir="LR")
+
+# %% [markdown]
+# ## Backprop step by step
+#
+# `ag.viz.backprop_frames` replays the pass that `keep_grads` recorded, one frame per rule in
+# the order in which the engine ran them: the orange operation is the one whose rule runs, the
+# red arrows carry the gradients it sends back to its inputs, and each box shows the gradient
+# gathered so far. Drag the slider or press play (where the notebook's scripts run; elsewhere
+# the frames are shown one below another). `frames.save_html("backprop.html")` writes the same
+# player as one page that needs no network, `frames.save_frames("frames/")` numbered SVGs.
+
+# %%
+print([frame.caption for frame in ag.viz.backprop_frames(f).frames][1:-1])
+ag.viz.backprop_frames(f)
 
 # %% [markdown]
 # A shortcut: a Tensor that has a graph *is* displayed as its graph (shapes and operations,
@@ -168,13 +182,19 @@ a_n = ag.sigmoid(z_n)
 a_n.name = "a"
 loss = 0.5 * (a_n - target) ** 2
 loss.name = "J"
-for t in (z_n, a_n, loss):
-    t.retain_grad()
-loss.backward(retain_graph=True)
+with ag.viz.keep_grads() as kept:
+    loss.backward()
 delta = (a_n.item() - target) * a_n.item() * (1 - a_n.item())
-print(f"delta = (a - t) sigma'(z) = {delta:.5f};  engine dJ/dz = {z_n.grad.item():.5f}")
+print(f"delta = (a - t) sigma'(z) = {delta:.5f};  engine dJ/dz = {kept.grad(z_n).item():.5f}")
 assert np.allclose(w.grad.numpy(), x_in.numpy() * delta) and np.isclose(b.grad.item(), delta)
 ag.viz.draw_graph(loss, show_values=True, show_grads=True)
+
+# %% [markdown]
+# The neuron's backward pass step by step: the gradient $1$ of $J$ enters at the bottom, and the
+# frame where the `add` rule runs sends $\delta$ itself to $b$ and on to $w \cdot x$.
+
+# %%
+ag.viz.backprop_frames(loss)
 
 # %% [markdown]
 # ## Any DAG is fine: a variable used twice
@@ -201,12 +221,19 @@ p = x * y
 p.name = "p"
 f = s * p
 f.name = "f"
-for t in (s, p, f):
-    t.retain_grad()
-f.backward(retain_graph=True)
+with ag.viz.keep_grads():
+    f.backward()
 print(f"f = {f.item()}, df/dx = {x.grad.item()}, df/dy = {y.grad.item()}")
 assert (x.grad.item(), y.grad.item()) == (-8.0, -3.0)
 ag.viz.draw_graph(f, show_values=True, show_grads=True, rankdir="LR")
+
+# %% [markdown]
+# Step by step, the sum over the paths is visible: $x$ first receives $-6$ from the `add` rule,
+# and when the `mul` rule of $p$ runs its second message $-2$ is added to it ("adds up").
+
+# %%
+assert any("adds up" in frame.caption for frame in ag.viz.backprop_frames(f).frames)
+ag.viz.backprop_frames(f)
 
 # %% [markdown]
 # The engine got the sum right because it visits every node only after all of the node's

@@ -158,6 +158,28 @@ for name, (engine, by_hand) in checks.items():
 # just never names $\delta$ — each node passes $\partial J/\partial(\text{its output})$ to its
 # inputs, and for a `linear` node's output that is $\delta$).
 #
+# ## The delta rule, step by step
+#
+# The same backward pass on a network small enough to read every number: 2 inputs, 2 sigmoid
+# hidden units, 1 sigmoid output, one example, $J = \tfrac12 (a^{(2)} - y)^2$. Recorded with
+# `ag.viz.keep_grads()` and replayed by `ag.viz.backprop_frames`, one frame per rule in the
+# engine's order: the gradient reaching the output of the second `linear` is $\delta^{(2)}$; the
+# `linear` rule sends $W^{(2)\top} \delta^{(2)}$ back into the hidden layer, the sigmoid rule
+# multiplies it by $f'(z^{(1)})$ to give $\delta^{(1)}$, and each `linear` rule sends
+# $\delta\, a^\top$ to its weights and $\delta$ to its bias.
+
+# %%
+ag.manual_seed(1)
+tiny = nn.Sequential(nn.Linear(2, 2), nn.Sigmoid(), nn.Linear(2, 1), nn.Sigmoid()).double()
+x_small = ag.tensor([[1.0, -0.5]], dtype=ag.float64)
+J_small = 0.5 * ((tiny(x_small) - 1.0) ** 2).sum()
+with ag.viz.keep_grads():
+    J_small.backward()
+small_frames = ag.viz.backprop_frames(J_small, params=tiny)
+print(len(small_frames), "frames:", [frame.caption.split(":")[0] for frame in small_frames.frames])
+ag.viz.backprop_frames(J_small, params=tiny)
+
+# %% [markdown]
 # ## What the deltas look like
 #
 # Left: $\delta^{(2)}$ for each example and output unit. Its sign says which way each output should

@@ -49,7 +49,7 @@ ALLOWED: dict[str, set[str]] = {
                       f"{E}.modes", f"{E}.ops", f"{E}.pytree", f"{E}.tensor"},
     f"{E}.gradcheck": {f"{E}.engine", f"{E}.tensor", f"{E}.modes", f"{E}.arguments"},
     f"{E}.interop": {f"{E}.functions", f"{E}.tensor", f"{E}.modes"},
-    f"{E}.viz": {f"{E}.tensor"},
+    f"{E}.viz": {f"{E}.tensor", f"{E}.engine"},
     f"{E}.serialization": {f"{E}.tensor", f"{E}.devices"},
     f"{E}.special": {f"{E}.functions"},
     f"{E}.linalg": {f"{E}.functions"},

@@ -26,6 +26,47 @@ from .scene import Node
 
 NAME_CHARS = 48  # a name longer than this is cut in the label (the tooltip has it whole)
 FREED_HINT = "call backward(retain_graph=True) to keep the graph for drawing"
+KEEP_HINT = "run backward inside ag.viz.keep_grads() to keep every gradient"
+
+
+class Lookup:
+    """Where a tensor's value and gradient come from: the tensor itself or, for a pass recorded
+    by keep_grads(), its Tape (which also has them for tensors that backward freed)."""
+
+    def __init__(self, graph: Any = None, tape: Any = None) -> None:
+        self.graph = graph
+        self.tape = tape
+
+    def _key(self, t: Any) -> int:
+        return self.graph.key(t) if self.graph is not None else id(t)
+
+    def value(self, t: Any) -> np.ndarray | None:
+        if self.tape is not None:
+            v = self.tape.values.get(self._key(t))
+            if v is not None:
+                return v
+        return None if t._data is None else t._data
+
+    def grad(self, t: Any) -> np.ndarray | None:
+        if self.tape is not None:
+            g = self.tape.grads.get(self._key(t))
+            if g is not None:
+                return g
+        g = t.grad
+        if g is None and t._op is not None:  # a root: its gradient is the seed
+            tr = getattr(t, "_trace", None)
+            g = None if tr is None or is_ghost(t) else tr.seed(id(t))
+        return None if g is None else np.asarray(g)
+
+    def grad_lines(self, t: Any) -> list[str] | None:
+        """The grad cell's lines, or None when there is no gradient to show."""
+        g = self.grad(t)
+        return None if g is None else summary_lines(g)
+
+    def grad_width(self, t: Any) -> int | None:
+        """A least width (points) for the grad cell: frames keep every node's size, and with
+        it the layout, from one frame to the next."""
+        return None
 
 
 @dataclass(frozen=True)
@@ -35,6 +76,17 @@ class Options:
     color_by: str | None = None
     vanish: float = 1e-7
     explode: float = 1e3
+    lookup: Lookup = Lookup()
+
+
+def is_ghost(t: Any) -> bool:
+    return getattr(t, "freed", False) is True
+
+
+def untraced(t: Any) -> bool:
+    """Made by an op whose inputs backward freed without keeping a record of them."""
+    return t._args is None and t._op is not None and not is_ghost(t) and \
+        getattr(t, "_trace", None) is None
 
 
 def html(lines: list[str]) -> str:
@@ -61,27 +113,25 @@ def tensor_title(t: Any, names: ModuleNames) -> str | None:
     return names.param_name.get(id(t)) or (None if t.name is None else str(t.name))
 
 
-def _grad_array(t: Any) -> np.ndarray | None:
-    g = t.grad
-    return None if g is None else np.asarray(g)
-
-
 def _grad_missing_reason(t: Any) -> str:
     if not t.requires_grad:
         return "none (does not require grad)"
     if t._op is None:
         return "none (no backward() has reached it yet)"
-    return "not kept (call retain_grad() on it before backward())"
+    return f"not kept (call retain_grad() on it before backward(), or {KEEP_HINT})"
 
 
 def _data_grad_cells(t: Any, opts: Options) -> list[str]:
     """`data | grad` side by side, as micrograd draws its values."""
     cells = []
     if opts.show_values:
-        cells.append(_cell("data", summary_lines(t._data)))
+        v = opts.lookup.value(t)
+        cells.append(_cell("data", ["freed"] if v is None else summary_lines(v)))
     if opts.show_grads:
-        g = _grad_array(t)
-        cells.append(_cell("grad", ["\u2014"] if g is None else summary_lines(g)))
+        lines = opts.lookup.grad_lines(t)
+        cell = _cell("grad", ["\u2014"] if lines is None else lines)
+        width = opts.lookup.grad_width(t)
+        cells.append(cell if width is None else (cell, width))
     return cells
 
 
@@ -91,12 +141,19 @@ def _cell(title: str, lines: list[str]) -> str:
     return f"<B>{title}</B><BR/>" + "<BR/>".join(html_text(x) for x in lines)
 
 
-def table(lines: list[str], cells: list[str]) -> str:
+def table(lines: list[str], cells: list) -> str:
     """Lines of text above one row of bordered cells (an HTML-like label cannot mix text and a
-    table, so the text lines become borderless rows)."""
+    table, so the text lines become borderless rows). A cell is its HTML, or (HTML, least width
+    in points)."""
     span = max(len(cells), 1)
     rows = [f'<TR><TD BORDER="0" COLSPAN="{span}">{line}</TD></TR>' for line in lines]
-    rows.append("<TR>" + "".join(f"<TD>{c}</TD>" for c in cells) + "</TR>")
+    tds = []
+    for c in cells:
+        if isinstance(c, tuple):
+            tds.append(f'<TD WIDTH="{c[1]}">{c[0]}</TD>')
+        else:
+            tds.append(f"<TD>{c}</TD>")
+    rows.append("<TR>" + "".join(tds) + "</TR>")
     return ('<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2">'
             + "".join(rows) + "</TABLE>>")
 
@@ -142,8 +199,10 @@ def tensor_tooltip(node: Node, names: ModuleNames, opts: Options,
         lines.append(f"made by op '{t._op.name}' (creation #{t._seq})")
     if node.chain:
         lines.append(f"module: {names.chain_text(node.chain)}")
-    lines.append(f"value: {summary_full(t.data)}")
-    g = _grad_array(t)
+    v = opts.lookup.value(t)
+    lines.append(f"value: {summary_full(v)}" if v is not None else
+                 "value: freed by backward() (its shape and dtype were kept)")
+    g = opts.lookup.grad(t)
     lines.append(f"grad: {summary_full(g)}" if g is not None else
                  f"grad: {_grad_missing_reason(t)}")
     if h is not None and h.status != "none":
@@ -162,7 +221,7 @@ def op_label(node: Node, opts: Options) -> str:
     if items:
         joined = ", ".join(items)
         lines += [html_text(joined)] if len(joined) <= 40 else [html_text(i) for i in items]
-    if t._args is None:
+    if untraced(t):
         lines.append(_small("inputs freed"))
     if node.cut:
         lines.append(_small(f"\u2026 {node.cut} input(s) not drawn"))
@@ -176,7 +235,9 @@ def op_tooltip(node: Node, names: ModuleNames) -> str:
     items = op_param_items(op, t._params, full=True)
     if items:
         lines.append("params: " + ", ".join(items))
-    if t._args is None:
+    if t._args is None and not untraced(t):
+        lines.append("inputs: their values were freed by backward(); the structure was kept")
+    elif t._args is None:
         lines.append(f"inputs: freed by backward(); {FREED_HINT}")
     else:
         arrays = t._arrays
@@ -234,6 +295,11 @@ def _shapes(ts: list[Any], limit: int = 3) -> str:
 
 def module_label(node: Node, names: ModuleNames, h: health.GradHealth | None) -> str:
     title, sub = module_heading(node.module, names)
+    if node.repeat > 1:
+        first = names.module_path(node.module)
+        last = names.module_path(node.last_module) if node.last_module is not None else ""
+        title = f"{names.class_name(node.module)} \u00d7{node.repeat}"
+        sub = f"{first} \u2026 {last}, in a row" if first and last else "in a row"
     lines = [_bold(shorten(title, NAME_CHARS)), html_text(sub),
              _small(f"in: {_shapes(node.inputs)}"), _small(f"out: {_shapes(node.outputs)}")]
     if h is not None:
@@ -248,6 +314,8 @@ def module_tooltip(node: Node, names: ModuleNames, h: health.GradHealth | None) 
     chain = node.chain + (node.module,)
     lines = [f"module {title}: {sub}", f"called in: {names.chain_text(chain)}",
              f"{node.n_members} nodes folded into this one"]
+    if node.repeat > 1:
+        lines.append(f"{node.repeat} consecutive calls of the same module class, folded")
     lines += [f"input {i}: {shape_text(t.shape)} {t.dtype}" for i, t in enumerate(node.inputs)]
     lines += [f"output {i}: {shape_text(t.shape)} {t.dtype}" for i, t in enumerate(node.outputs)]
     if h is not None:
@@ -274,3 +342,16 @@ def clusters_note(n_nodes: int, limit: int) -> tuple[str, str]:
             "the layout slow.\nPass clusters=True to draw them anyway, or collapse=depth to "
             "fold each module into one node.")
     return html([_bold("module boxes left out"), html_text(text)]), text
+
+
+def untraced_note(n_inputs: int) -> tuple[str, str]:
+    text = (f"{n_inputs:,} input(s) of ops far from the root were freed by backward() without a "
+            "record:\nits record keeps the nodes nearest the root. To draw the whole graph, "
+            f"{FREED_HINT}.")
+    return html([_bold("graph partly freed"), html_text(text)]), text
+
+
+def summary_note(summary: str) -> tuple[str, str]:
+    text = summary + ("\nFor the full picture pass summarize=False (layout may take minutes), "
+                      "or choose collapse=depth / max_nodes=n yourself.")
+    return html([_bold("graph summarized"), html_text(text)]), text

@@ -62,12 +62,30 @@ def quoted(attrs: dict[str, str]) -> str:
     return " ".join(parts)
 
 
+class Overlay:
+    """Extra styling for one frame of backprop_frames: node and edge attributes, a caption."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, dict[str, str]] = {}
+        self.edges: dict[tuple[str, str, int | None], dict[str, str]] = {}
+        self.caption: str = ""
+        self.caption_lines: list[str] = []  # the caption, wrapped and padded to a fixed height
+        self.caption_width: int = 0  # points: one width for every frame
+
+
 def to_digraph(scene: Scene, names: ModuleNames, opts: Options, rankdir: str,
                max_nodes: int | None, graph_attr: dict | None,
-               clusters: bool | None) -> Any:
+               clusters: bool | None, overlay: Overlay | None = None) -> Any:
     import graphviz
 
     attrs = graph_attributes(len(scene.nodes), rankdir)
+    if overlay is not None:
+        lines = overlay.caption_lines or [overlay.caption]
+        cells = "".join(f'<TR><TD ALIGN="LEFT" HEIGHT="18">{labels.html_text(x) or " "}</TD></TR>'
+                        for x in lines)
+        attrs.update(forcelabels="true", labelloc="t", labeljust="l", fontsize="13",
+                     label=f'<<TABLE BORDER="0" CELLPADDING="0" CELLSPACING="0" '
+                           f'WIDTH="{overlay.caption_width or 10}">{cells}</TABLE>>')
     attrs.update(graph_attr or {})
     g = graphviz.Digraph(
         "autograd_graph",
@@ -80,7 +98,7 @@ def to_digraph(scene: Scene, names: ModuleNames, opts: Options, rankdir: str,
     if clusters is None:
         clusters = len(scene.nodes) <= CLUSTER_LIMIT
     out: list[str] = []
-    emitter = _Emitter(names, opts, out)
+    emitter = _Emitter(names, opts, out, overlay)
     nodes = sorted(scene.nodes, key=lambda n: n.order)
     if clusters:
         _emit_clusters(nodes, names, emitter, out)
@@ -97,12 +115,15 @@ def to_digraph(scene: Scene, names: ModuleNames, opts: Options, rankdir: str,
             "class": "legend"}, 1))
     for e in sorted(scene.edges, key=lambda e: (e.dst.order, e.arg or 0)):
         line = f"\t{e.src.id} -> {e.dst.id}"
+        extra = {} if overlay is None else overlay.edges.get((e.src.id, e.dst.id, e.arg), {})
         if e.dst.kind != "tensor":
             t = e.tensor
             where = "" if e.arg is None else f"argument {e.arg} of "
             tip = tooltip_text(f"{where}{_edge_target(e.dst, names)}: "
                                f"{shape_text(t.shape)} {t.dtype}")
-            line += f' [tooltip="{tip}"]'
+            line += f' [tooltip="{tip}"' + (" " + quoted(extra) if extra else "") + "]"
+        elif extra:
+            line += f" [{quoted(extra)}]"
         out.append(line + "\n")
     g.body.extend(out)
     return g
@@ -159,6 +180,10 @@ def _emit_notes(out: list[str], scene: Scene, max_nodes: int | None, omitted_clu
     notes = []
     if scene.freed:
         notes.append(("note_freed", "note freed", labels.freed_note(len(scene.freed))))
+    if scene.untraced:
+        notes.append(("note_untraced", "note untraced", labels.untraced_note(scene.untraced)))
+    if scene.summary:
+        notes.append(("note_summary", "note summary", labels.summary_note(scene.summary)))
     if scene.dropped_nodes or scene.dropped_edges:
         notes.append(("note_truncated", "note truncated", labels.truncated_note(
             scene.dropped_nodes, scene.dropped_edges, max_nodes or 0)))
@@ -174,10 +199,12 @@ def _emit_notes(out: list[str], scene: Scene, max_nodes: int | None, omitted_clu
 class _Emitter:
     """Styles one node of each kind and appends its line."""
 
-    def __init__(self, names: ModuleNames, opts: Options, out: list[str]) -> None:
+    def __init__(self, names: ModuleNames, opts: Options, out: list[str],
+                 overlay: Overlay | None = None) -> None:
         self.names = names
         self.opts = opts
         self.out = out
+        self.overlay = overlay
 
     def _health(self, grads: list) -> health.GradHealth | None:
         if self.opts.color_by != "grad":
@@ -191,6 +218,11 @@ class _Emitter:
             attrs = self._op(n)
         else:
             attrs = self._module(n)
+        if self.overlay is not None and n.id in self.overlay.nodes:
+            extra = self.overlay.nodes[n.id]
+            if "class" in extra:
+                extra = {**extra, "class": attrs.get("class", "") + " " + extra["class"]}
+            attrs.update(extra)
         self.out.append(_node_line(n.id, attrs, depth))
 
     def _styled(self, attrs: dict[str, str], h: health.GradHealth | None,
@@ -204,7 +236,8 @@ class _Emitter:
     def _tensor(self, n: Node) -> dict[str, str]:
         t = n.tensor
         kind = labels.tensor_kind(t, self.names, n.is_root)
-        h = self._health(health.tensor_grads(t))
+        g = self.opts.lookup.grad(t)
+        h = self._health([] if g is None else [g])
         attrs = self._styled({"shape": "box", "style": "rounded,filled",
                               "fillcolor": TENSOR_FILL[kind]}, h, rounded=True)
         if n.is_root:
@@ -216,7 +249,7 @@ class _Emitter:
 
     def _op(self, n: Node) -> dict[str, str]:
         attrs = {"shape": "ellipse", "style": "filled", "fillcolor": OP_FILL}
-        if n.tensor._args is None:
+        if labels.untraced(n.tensor):
             attrs["style"] = "filled,dashed"
         attrs["class"] = "op"
         attrs["label"] = labels.op_label(n, self.opts)

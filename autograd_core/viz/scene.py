@@ -27,7 +27,10 @@ class Node:
     outputs: list[Any] = field(default_factory=list)  # module nodes: tensors that leave
     n_members: int = 0  # module nodes: how many nodes were folded into it
     cut: int = 0  # inputs not drawn because of max_nodes
+    repeat: int = 1  # module nodes: how many calls of the same module class were folded in
+    last_module: int | None = None  # folded module nodes: the last module of the run
     order: float = 0.0  # creation order, inputs first: the order nodes are declared to dot
+    module_class: str = ""  # module nodes: the module's class name
 
 
 @dataclass(eq=False)
@@ -45,6 +48,8 @@ class Scene:
     freed: list[Any]
     dropped_nodes: int = 0
     dropped_edges: int = 0
+    untraced: int = 0  # inputs a backward freed beyond what its trace keeps
+    summary: str = ""  # what the default summary of a large graph did
 
     @property
     def roots(self) -> list[Node]:
@@ -83,7 +88,7 @@ def build(graph: TensorGraph, names: ModuleNames) -> Scene:
                     else chain
     for j, chain in param_chains.items():
         tensor_nodes[j].chain = chain
-    return Scene(nodes, edges, list(graph.freed))
+    return Scene(nodes, edges, list(graph.freed), untraced=graph.untraced)
 
 
 def collapse(scene: Scene, depth: int) -> Scene:
@@ -97,7 +102,7 @@ def collapse(scene: Scene, depth: int) -> Scene:
             g = groups.get(key)
             if g is None:
                 g = Node(f"m{len(groups)}", "module", None, key[:-1], module=key[-1],
-                         order=n.order)
+                         order=n.order, module_class=module_class(n, key[-1]))
                 groups[key] = g
                 nodes.append(g)
             g.n_members += 1
@@ -125,7 +130,14 @@ def collapse(scene: Scene, depth: int) -> Scene:
                 continue
             seen.add(key)
         edges.append(Edge(s, d, e.tensor, e.arg if d.kind == "op" else None))
-    return Scene(nodes, edges, scene.freed)
+    return Scene(nodes, edges, scene.freed, untraced=scene.untraced, summary=scene.summary)
+
+
+def module_class(n: Node, mid: int) -> str:
+    for m in (n.tensor._scope or ()) if n.tensor is not None else ():
+        if id(m) == mid:
+            return type(m).__name__
+    return ""
 
 
 def _add_once(items: list, t: Any) -> None:
@@ -163,7 +175,80 @@ def truncate(scene: Scene, max_nodes: int) -> Scene:
             dropped_edges += 1
             if id(e.dst) in kept:
                 e.dst.cut += 1
-    out = Scene(nodes, edges, scene.freed)
+    out = Scene(nodes, edges, scene.freed, untraced=scene.untraced, summary=scene.summary)
     out.dropped_nodes = len(scene.nodes) - len(nodes) + scene.dropped_nodes
     out.dropped_edges = dropped_edges + scene.dropped_edges
     return out
+
+
+def summarize(scene: Scene, limit: int) -> Scene:
+    """A picture of at most about `limit` nodes: each module folded into one node (the deepest
+    nesting that fits), runs of the same module class folded into one node with a count, and
+    past that the nodes nearest the roots. The result says what it did in `summary`."""
+    if len(scene.nodes) <= limit:
+        return scene
+    before = len(scene.nodes)
+    depths = max((len(n.chain) for n in scene.nodes), default=0)
+    out, done = scene, []
+    for d in range(depths - 1, -1, -1):
+        out = collapse(scene, d)
+        out = fold_repeats(out)
+        if len(out.nodes) <= limit:
+            break
+    if out is not scene:
+        done.append(f"modules folded at nesting depth {d} (collapse={d}), repeated blocks "
+                    "folded with a count")
+    if len(out.nodes) > limit:
+        out = truncate(out, limit)
+        done.append(f"only the {limit:,} nodes nearest the root(s) kept")
+    out.summary = (f"{before:,} nodes, over the {limit:,} that Graphviz lays out in a few "
+                   "seconds: " + "; ".join(done) + ".")
+    return out
+
+
+def fold_repeats(scene: Scene) -> Scene:
+    """Runs of 3 or more module nodes of the same class, in the same parent, each feeding the
+    next (the blocks of a deep network), become one node that says how many."""
+    feeds: set[tuple[int, int]] = {(id(e.src), id(e.dst)) for e in scene.edges}
+    groups: dict[tuple, list[Node]] = {}
+    for n in scene.nodes:
+        if n.kind == "module":
+            groups.setdefault((n.chain, n.module_class), []).append(n)
+    into: dict[int, Node] = {}
+    for members in groups.values():
+        members.sort(key=lambda n: n.order)
+        run = [members[0]]
+        for n in members[1:] + [None]:
+            if n is not None and (id(run[-1]), id(n)) in feeds:
+                run.append(n)
+                continue
+            if len(run) >= 3:
+                head = run[0]
+                folded = Node(head.id, "module", None, head.chain, module=head.module,
+                              inputs=list(head.inputs), outputs=list(run[-1].outputs),
+                              n_members=sum(m.n_members for m in run), order=head.order,
+                              repeat=len(run), module_class=head.module_class,
+                              last_module=run[-1].module,
+                              is_root=any(m.is_root for m in run))
+                for m in run:
+                    into[id(m)] = folded
+            run = [] if n is None else [n]
+    if not into:
+        return scene
+    nodes: list[Node] = []
+    seen: set[int] = set()
+    for n in scene.nodes:
+        m = into.get(id(n), n)
+        if id(m) not in seen:
+            seen.add(id(m))
+            nodes.append(m)
+    edges: list[Edge] = []
+    kept: set[tuple[int, int, int]] = set()
+    for e in scene.edges:
+        s, d = into.get(id(e.src), e.src), into.get(id(e.dst), e.dst)
+        if s is d or (id(s), id(d), id(e.tensor)) in kept:
+            continue
+        kept.add((id(s), id(d), id(e.tensor)))
+        edges.append(Edge(s, d, e.tensor, e.arg if d.kind == "op" else None))
+    return Scene(nodes, edges, scene.freed, scene.dropped_nodes, scene.dropped_edges,
+                 scene.untraced, scene.summary)
