@@ -71,7 +71,7 @@ def is_tensor(obj: object) -> bool:
 
 def numel(input: Tensor) -> int:
     if not isinstance(input, Tensor):
-        raise TypeError(f"numel: expected a Tensor; got {type(input).__name__}")
+        raise TypeError(f"numel: argument 'input' must be a Tensor; got {type(input).__name__}")
     return input.numel()
 
 

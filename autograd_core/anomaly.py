@@ -86,19 +86,38 @@ def check_backward(t: Any, i: int, g: Any) -> None:
 _HELPER_NAMES = frozenset({"fn", "method", "wrapper", "ensure_tensor", "apply"})
 
 
-def public_caller() -> str:
+_NOTHING = object()
+
+
+def public_caller(value: Any = _NOTHING) -> str:
     """The public function a bad argument was passed to: the outermost public function of the
     engine or of a registered library package on the stack (`hstack`, not the `atleast_1d` it
-    calls), looked up only when an error is being raised, so naming it costs nothing when all
-    is well."""
+    calls), and the parameter that holds `value` when one does ("hstack: argument 'tensors'").
+    Looked up only when an error is being raised, so naming them costs nothing when all is
+    well."""
     lib = (os.path.join(os.path.dirname(os.path.abspath(__file__)), ""), *_library_dirs())
-    frame = sys._getframe(2)
-    found = "tensor"
+    frame = sys._getframe(1)
+    found, where = "tensor", None
     while frame is not None and frame.f_code.co_filename.startswith(lib):
         name = frame.f_code.co_name
         if name.startswith("__") and name.endswith("__") and name != "__init__":
-            found = name[2:-2]  # an operator: __mul__ is mul
+            found, where = name[2:-2], frame  # an operator: __mul__ is mul
         elif not name.startswith(("_", "<")) and name not in _HELPER_NAMES:
-            found = name
+            found, where = name, frame
         frame = frame.f_back
-    return found
+    arg = _parameter_holding(where, value) if where is not None else None
+    return found if arg is None else f"{found}: argument '{arg}'"
+
+
+def _parameter_holding(frame: Any, value: Any) -> str | None:
+    if value is _NOTHING:
+        return None
+    code = frame.f_code
+    n = code.co_argcount + code.co_kwonlyargcount + bool(code.co_flags & 0x04)
+    local = frame.f_locals
+    for pname in code.co_varnames[:n]:
+        v = local.get(pname, _NOTHING)
+        if (v is value or (isinstance(v, (list, tuple)) and any(e is value for e in v))
+                or (isinstance(v, str) and isinstance(value, str) and value in v)):
+            return pname
+    return None

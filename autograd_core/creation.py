@@ -23,7 +23,7 @@ def _shape(size: tuple, where: str = "size", dtype: Any = None) -> tuple[int, ..
         size = tuple(size[0])
     for n in size:
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-            raise TypeError(f"{where}: sizes must be integers; got {size!r}")
+            raise TypeError(f"{where}: argument 'size' must hold integers; got {size!r}")
         if n < 0:
             raise RuntimeError(f"{where}: trying to create a Tensor with negative dimension "
                                f"{n}: {list(size)}")
@@ -69,12 +69,12 @@ def tensor(data: Any, *, dtype: Any = None, device: Device = None, requires_grad
     try:
         arr = np.array(data, dtype=_dtype(dtype) if dtype is not None else None, copy=True)
     except (TypeError, ValueError) as err:
-        raise type(err)(f"{public_caller()}: cannot make a Tensor from {type(data).__name__}: "
+        raise type(err)(f"{public_caller(data)}: cannot make a Tensor from {type(data).__name__}: "
                         f"{err}") from None
     if arr.dtype.kind == "c":
         return Tensor(arr)  # the Tensor says what to do instead of complex numbers
     if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{public_caller()}: cannot make a Tensor from {type(data).__name__}: "
+        raise TypeError(f"{public_caller(data)}: cannot make a Tensor from {type(data).__name__}: "
                         "the data "
                         f"is not numeric (NumPy reads it as dtype {arr.dtype})")
     if dtype is None and _is_py_float(data, arr):

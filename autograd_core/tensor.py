@@ -83,7 +83,7 @@ def _const(x: Any) -> Any:
     try:
         return _to_array(x)
     except (TypeError, ValueError) as err:
-        raise type(err)(f"{public_caller()}: {err}") from None
+        raise type(err)(f"{public_caller(x)}: {err}") from None
 
 
 class Tensor:
@@ -1554,7 +1554,7 @@ def ensure_tensor(x: Any) -> Tensor:
     try:
         return Tensor(x)
     except (TypeError, ValueError) as err:
-        raise type(err)(f"{public_caller()}: {err}") from None
+        raise type(err)(f"{public_caller(x)}: {err}") from None
 
 
 def _plain(x: Any) -> Any:

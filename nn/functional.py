@@ -50,18 +50,13 @@ _BCE_LOGITS = _R["binary_cross_entropy_with_logits"]
 
 
 def _t(x: Any) -> Tensor:
-    if isinstance(x, Tensor):
-        return x
-    try:
-        return ag.tensor(x)
-    except (TypeError, ValueError) as err:
-        raise type(err)(f"{public_caller()}: {err}") from None
+    return x if isinstance(x, Tensor) else ag.tensor(x)  # its errors name our caller
 
 
 def _arr(x: Any) -> np.ndarray:
     a = x._data if isinstance(x, Tensor) else np.asarray(x)
     if a.dtype.kind not in "biuf":
-        raise TypeError(f"{public_caller()}: expected a Tensor; got {type(x).__name__}")
+        raise TypeError(f"{public_caller(x)}: expected a Tensor; got {type(x).__name__}")
     return a
 
 

@@ -136,6 +136,17 @@ def _names_for(f: Callable, qualified: str) -> set[str]:
     return {n for n in names if n}
 
 
+def _first_parameter(f: Callable) -> str | None:
+    """The name of f's first parameter, the one a probe spoils (None when f takes *args)."""
+    try:
+        params = list(inspect.signature(f).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if not params or params[0].kind is inspect.Parameter.VAR_POSITIONAL:
+        return None
+    return params[0].name
+
+
 def _torch_twin(qualified: str) -> Callable | None:
     if torch is None:
         return None
@@ -161,6 +172,10 @@ def test_a_string_for_a_tensor_is_refused_by_name(qualified: str, f: Callable) -
             f("not a tensor", *base[1:])
     assert _clear(caught.value, _names_for(f, qualified)), (
         f"{qualified}: the error does not name the function: {caught.value!r}")
+    first = _first_parameter(f)
+    if first is not None:
+        assert re.search(rf"\b{re.escape(first)}\b", str(caught.value)), (
+            f"{qualified}: the error does not name the argument {first!r}: {caught.value!r}")
     twin = _torch_twin(qualified)
     if twin is not None:
         torch_base = tuple(torch.tensor(a.numpy()) if isinstance(a, ag.Tensor) else a
