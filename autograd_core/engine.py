@@ -29,10 +29,10 @@ from .tensor import TN, Tensor, _leaf, _to_array, as_used_by
 
 _ndarray = np.ndarray
 # A Trace keeps at most this many nodes, those nearest the roots (all of them inside
-# ag.viz.keep_grads()). Each costs about 0.3 µs of backward time, which a graph of scalar ops
-# (a few µs per node) feels: 200 holds every lesson's graph and a small model's, at under 2 %
-# of a 650-op scalar MLP's training step. Set it to 0 to keep nothing, or higher to draw more.
-TRACE_LIMIT = 200
+# ag.viz.keep_grads()). Each costs about 0.3-0.5 µs of backward time, which a graph of small
+# ops (a few µs per node) feels: 64 holds every lesson's graph and the head of a model's, at
+# about 1 % of a backward pass of small ops. Set it to 0 to keep nothing, or higher to draw more.
+TRACE_LIMIT = 64
 _recorder: Any = None  # set by ag.viz.keep_grads(): sees each rule run and each gradient sent
 
 
