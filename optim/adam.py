@@ -66,7 +66,7 @@ class Adam(Optimizer):
         check_adam_options(type(self).__name__, options)
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        params = [p for p in group["params"] if p.grad is not None]
+        params = [p for p in group["params"] if p._grad is not None]
         if not params:
             return
         keys = _KEYS_AMSGRAD if group["amsgrad"] else _KEYS
@@ -88,7 +88,7 @@ class Adam(Optimizer):
             if step != last_step:
                 hyper.at_step(step)
                 last_step = step
-            g = effective_grad(p.grad._data, d, l2_decay, hyper.maximize)
+            g = effective_grad(p._grad._data, d, l2_decay, hyper.maximize)
             if hyper.decoupled and hyper.weight_decay != 0:
                 d *= hyper.shrink
             t = np.empty_like(d)
@@ -106,7 +106,7 @@ class Adam(Optimizer):
         for p in params:
             state[p]["step"] = step
         hyper.at_step(step)
-        grads = [p.grad._data for p in params]
+        grads = [p._grad._data for p in params]
         for p, gd in zip(params, grads):
             if gd.shape != p._data.shape:
                 raise ValueError(f"gradient of shape {gd.shape} for a parameter of {p.shape}")

@@ -188,16 +188,16 @@ class Optimizer:
         """Clears ``.grad`` of every parameter: to None (default) or to zeros in place."""
         for group in self.param_groups:
             for p in group["params"]:
-                g = p.grad
+                g = p._grad  # the slot behind .grad: this runs for every parameter and step
                 if g is None:
                     continue
                 if set_to_none:
-                    p.grad = None
+                    p._grad = None
                 elif g.is_leaf and g._data.flags.writeable and g._data.base is None:
                     g.requires_grad = False
                     g._data.fill(0)
                 else:
-                    p.grad = Tensor(np.zeros_like(g._data))
+                    p._grad = Tensor(np.zeros_like(g._data))
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Updates every parameter that has a gradient; returns ``closure()`` if given.
@@ -224,7 +224,7 @@ class Optimizer:
     def _with_grads(self, group: dict[str, Any]) -> Iterator[tuple[Tensor, np.ndarray, np.ndarray]]:
         """``(p, gradient array, parameter array)`` for each parameter of ``group`` with a grad."""
         for p in group["params"]:
-            grad = p.grad
+            grad = p._grad
             if grad is not None:
                 yield p, grad._data, p._data
 

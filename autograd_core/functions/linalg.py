@@ -139,7 +139,8 @@ def _as_list(d: Any) -> list:
 
 def linear(input: TensorLike, weight: TensorLike, bias: TensorLike | None = None) -> Tensor:
     """x @ weight.T + bias in one node (nn.Linear's kernel)."""
-    x, w = _t(input), _t(weight)
+    x = input if input.__class__ is Tensor else _t(input)  # the common case without a call
+    w = weight if weight.__class__ is Tensor or isinstance(weight, Tensor) else _t(weight)
     ws = w._data.shape
     if x._data.dtype != w._data.dtype:
         raise RuntimeError(f"linear: mat1 and mat2 must have the same dtype, but got "
