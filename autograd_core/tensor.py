@@ -451,7 +451,10 @@ class Tensor:
             result = np.result_type(self._data, other)
             raise RuntimeError(f"{what}: result type {result} can't be cast to the desired "
                                f"output type {self._data.dtype}") from err
-        self._bump()
+        if self._meta is None:
+            self._version = _next_seq()
+        else:
+            self._bump()
         return self
 
     def _replaced(self, what: str, values: Any) -> Tensor:
@@ -626,17 +629,7 @@ class Tensor:
         if state.enabled and (self.requires_grad or (other.__class__ is Tensor
                                                      and other.requires_grad)):
             return None  # recorded, or a leaf's error: the method says which
-        od = other._data if other.__class__ is Tensor else other
-        try:
-            ufunc(self._data, od, out=self._data, casting="same_kind")
-        except TypeError as err:  # NumPy's casting errors
-            raise RuntimeError(f"{what}: result type {np.result_type(self._data, od)} can't be "
-                               f"cast to the desired output type {self._data.dtype}") from err
-        if self._meta is None:
-            self._version = _next_seq()
-        else:
-            self._bump()
-        return self
+        return self._ufunc_(what, ufunc, other._data if other.__class__ is Tensor else other)
 
     def __iadd__(self, other: Any) -> Any:
         done = self._augmented(other, np.add, "add_")

@@ -40,8 +40,8 @@ from .reductions import (
 )
 from .shape import (
     broadcast_tensors, broadcast_to, cast, cat, chunk, clone, concat, concatenate, expand,
-    expand_as, flatten, flip, gather, moveaxis, movedim, pad, permute, repeat,
-    ravel, repeat_interleave, reshape, split, squeeze, stack, swapaxes, take_along_dim, tile,
+    expand_as, flatten, flip, moveaxis, movedim, pad, permute, repeat,
+    ravel, repeat_interleave, reshape, split, squeeze, stack, swapaxes, tile,
     transpose, unbind, unsqueeze, view,
 )
 from .sorting import (
@@ -60,14 +60,14 @@ __all__ = [
     "abs", "add", "allclose", "amax", "amin", "argmax", "argmin", "avg_pool1d", "avg_pool2d",
     "bmm", "broadcast_tensors", "broadcast_to", "cast", "cat", "chunk", "clamp", "clip", "clone",
     "concat", "concatenate", "conv1d", "conv2d", "cos", "div", "divide", "dot", "einsum", "exp",
-    "exp2", "expand", "expand_as", "flatten", "flip", "gather", "ger", "heaviside", "inner",
+    "exp2", "expand", "expand_as", "flatten", "flip", "ger", "heaviside", "inner",
     "isfinite", "isinf", "isnan", "leaky_relu", "linear", "log", "log10", "log1p", "log2",
     "log_softmax", "logsumexp", "matmul", "max", "max_pool1d", "max_pool2d", "maximum", "mean",
     "min", "minimum", "mm", "moveaxis", "movedim", "mul", "multiply", "neg", "negative", "norm",
     "outer", "pad", "permute", "pow", "prod", "ravel", "reciprocal", "relu", "repeat",
     "repeat_interleave", "reshape", "rsqrt", "sigmoid", "sign", "sin", "softmax", "softplus",
     "split", "sqrt", "square", "squeeze", "stack", "std", "sub", "subtract", "sum",
-    "swapaxes", "take_along_dim", "tan", "tanh", "tensordot", "tile", "transpose",
+    "swapaxes", "tan", "tanh", "tensordot", "tile", "transpose",
     "true_divide", "unbind", "unsqueeze", "var", "view", "where",
 ]
 __all__ += _indexing_names

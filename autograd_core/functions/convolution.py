@@ -20,11 +20,11 @@ from ..ops import REGISTRY as R
 from ..ops.nn_ops import _transposed_size, sliding_windows
 from ..tensor import Tensor, _leaf, _unary, apply
 from ..tensor import ensure_tensor as _t
-from .indexing import scatter
+from .indexing import gather, scatter
 from .pointwise import abs as absolute
 from .pointwise import relu, sign
 from .reductions import sum
-from .shape import gather, pad, permute, reshape, squeeze, unsqueeze
+from .shape import pad, permute, reshape, squeeze, unsqueeze
 
 TensorLike = Any
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..arguments import check_dim
 from ..ops import REGISTRY as R
-from ..tensor import Tensor, _unary, apply
+from ..tensor import Tensor, _leaf, _unary, apply
 from ..tensor import ensure_tensor as _t
 from .pointwise import where
 from .shape import broadcast_to, cast, cat, clone, flatten, flip, reshape, transpose
@@ -42,13 +42,14 @@ def _index(index: Any, fn: str, long_only: bool = False) -> np.ndarray:
     return idx.astype(np.int64, copy=False)
 
 
-def _in_range(idx: np.ndarray, size: int, fn: str, dim: int, negative: bool = False) -> None:
+def _in_range(idx: np.ndarray, size: int, fn: str, dim: int, negative: bool = False,
+              error: type[Exception] = IndexError) -> None:
     lo = -size if negative else 0
     bad = (idx < lo) | (idx >= size)
     if bad.any():
         value = int(idx[bad].flat[0])
-        raise IndexError(f"{fn}(): index {value} is out of bounds for dimension {dim} "
-                         f"with size {size}")
+        raise error(f"{fn}(): index {value} is out of bounds for dimension {dim} "
+                    f"with size {size}")
 
 
 def _vector(index: Any, fn: str) -> np.ndarray:
@@ -63,6 +64,50 @@ def _along(d: int, idx: Any) -> tuple:
 
 
 # -- gathering ---------------------------------------------------------------------------------
+def gather(input: TensorLike, dim: int, index: TensorLike, *, sparse_grad: bool = False
+           ) -> Tensor:
+    """out[i][j] = input[index[i][j]][j] (dim 0): index has input's rank and may be smaller
+    than input in the other dims, which then take only their first index.shape[k] entries."""
+    x = _t(input)
+    d = check_dim(dim, x.ndim, "gather")
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    if idx.ndim != x.ndim and not (x.ndim <= 1 and idx.ndim <= 1):
+        raise RuntimeError(f"gather(): Index tensor must have the same number of dimensions "
+                           f"as input tensor; got index shape {idx.shape} and input shape "
+                           f"{x.shape}")
+    xs = x.shape if x.ndim else (1,)
+    ids = idx.shape if idx.ndim else (1,)
+    for k, (n_i, n_x) in enumerate(zip(ids, xs)):
+        if k != d and n_i > n_x:
+            raise RuntimeError(f"gather(): Size does not match at dimension {k}: expected index "
+                               f"{list(idx.shape)} to be no larger than input {list(x.shape)} "
+                               f"apart from dimension {d}")
+    idx = _index(idx, "gather", long_only=True)
+    _in_range(idx, xs[d], "gather", d, error=RuntimeError)
+    if x.ndim == 0 or idx.ndim == 0:
+        return reshape(x, -1)[_leaf(idx.reshape(-1))].reshape(idx.shape)
+    if any(k != d and n_i < n_x for k, (n_i, n_x) in enumerate(zip(idx.shape, x.shape))):
+        x = x[tuple(slice(None) if k == d else slice(0, n) for k, n in enumerate(idx.shape))]
+    return apply(R["take_along_axis"], (x, idx), {"axis": d})
+
+
+def take_along_dim(input: TensorLike, indices: TensorLike, dim: int | None = None) -> Tensor:
+    """NumPy's take_along_axis: input and indices broadcast against each other outside dim;
+    without dim both are flattened."""
+    x = _t(input)
+    idx = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
+    if dim is None:
+        x, idx, d = reshape(x, -1), idx.reshape(-1), 0
+    else:
+        d = check_dim(dim, x.ndim, "take_along_dim")
+        if idx.ndim != x.ndim:
+            raise RuntimeError(f"take_along_dim(): input and indices should have the same "
+                               f"number of dimensions, but got {x.ndim} and {idx.ndim}")
+    idx = _index(idx, "take_along_dim", long_only=True)
+    _in_range(idx, x.shape[d], "take_along_dim", d, error=RuntimeError)
+    return apply(R["take_along_axis"], (x, idx), {"axis": d})
+
+
 def index_select(input: TensorLike, dim: int, index: TensorLike) -> Tensor:
     x = _t(input)
     d = check_dim(dim, x.ndim, "index_select")
@@ -504,7 +549,8 @@ def meshgrid(*tensors: TensorLike, indexing: str = "ij") -> tuple:
 
 
 __all__ = [
-    "atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "column_stack", "diff", "dstack",
+    "gather", "take_along_dim", "atleast_1d", "atleast_2d", "atleast_3d", "block_diag",
+    "column_stack", "diff", "dstack",
     "hstack", "index_add", "index_copy", "index_select", "masked_fill", "masked_select",
     "meshgrid", "narrow", "roll", "rot90", "row_stack", "scatter", "scatter_add",
     "scatter_reduce", "take", "tensor_split", "unflatten", "vstack",

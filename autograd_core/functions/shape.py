@@ -313,59 +313,6 @@ def repeat_interleave(input: TensorLike, repeats: int, dim: int | None = None) -
     return x[(slice(None),) * d + (idx,)]
 
 
-def _long_index(index: Any, fn: str, size: int, dim: int) -> np.ndarray:
-    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
-    if idx.dtype != np.int64:
-        raise RuntimeError(f"{fn}(): Expected dtype int64 for index, but got {idx.dtype}")
-    bad = (idx < 0) | (idx >= size)
-    if bad.any():
-        raise RuntimeError(f"{fn}(): index {int(idx[bad].flat[0])} is out of bounds for "
-                         f"dimension {dim} with size {size}")
-    return idx
-
-
-def gather(input: TensorLike, dim: int, index: TensorLike, *, sparse_grad: bool = False
-           ) -> Tensor:
-    """out[i][j] = input[index[i][j]][j] (dim 0): index has input's rank and may be smaller
-    than input in the other dims, which then take only their first index.shape[k] entries."""
-    x = _t(input)
-    d = check_dim(dim, x.ndim, "gather")
-    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
-    if idx.ndim != x.ndim and not (x.ndim <= 1 and idx.ndim <= 1):
-        raise RuntimeError(f"gather(): Index tensor must have the same number of dimensions "
-                           f"as input tensor; got index shape {idx.shape} and input shape "
-                           f"{x.shape}")
-    xs = x.shape if x.ndim else (1,)
-    ids = idx.shape if idx.ndim else (1,)
-    for k, (n_i, n_x) in enumerate(zip(ids, xs)):
-        if k != d and n_i > n_x:
-            raise RuntimeError(f"gather(): Size does not match at dimension {k}: expected index "
-                               f"{list(idx.shape)} to be no larger than input {list(x.shape)} "
-                               f"apart from dimension {d}")
-    idx = _long_index(idx, "gather", xs[d], d)
-    if x.ndim == 0 or idx.ndim == 0:
-        return reshape(x, -1)[_leaf(idx.reshape(-1))].reshape(idx.shape)
-    if any(k != d and n_i < n_x for k, (n_i, n_x) in enumerate(zip(idx.shape, x.shape))):
-        x = x[tuple(slice(None) if k == d else slice(0, n) for k, n in enumerate(idx.shape))]
-    return apply(R["take_along_axis"], (x, idx), {"axis": d})
-
-
-def take_along_dim(input: TensorLike, indices: TensorLike, dim: int | None = None) -> Tensor:
-    """NumPy's take_along_axis: input and indices broadcast against each other outside dim;
-    without dim both are flattened."""
-    x = _t(input)
-    idx = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
-    if dim is None:
-        x, idx, d = reshape(x, -1), idx.reshape(-1), 0
-    else:
-        d = check_dim(dim, x.ndim, "take_along_dim")
-        if idx.ndim != x.ndim:
-            raise RuntimeError(f"take_along_dim(): input and indices should have the same "
-                               f"number of dimensions, but got {x.ndim} and {idx.ndim}")
-    idx = _long_index(idx, "take_along_dim", x.shape[d], d)
-    return apply(R["take_along_axis"], (x, idx), {"axis": d})
-
-
 def clone(input: TensorLike) -> Tensor:
     """A copy that stays in the graph."""
     x = _t(input)

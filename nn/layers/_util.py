@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -56,13 +54,21 @@ def size_arg(value: Any, what: str, module: str, least: int = 0) -> int:
 _PLAIN_ERRORS = (ValueError, RuntimeError, NotImplementedError, IndexError, TypeError)
 
 
-@contextlib.contextmanager
-def errors_named(owner: str) -> Iterator[None]:
+class errors_named:  # noqa: N801  (used as a function: `with errors_named("Conv2d"):`)
     """Prefixes the module's name to a plain error raised by the functional form it calls, so a
-    bad input inside a model says which layer refused it; the exception type is kept."""
-    try:
-        yield
-    except _PLAIN_ERRORS as err:
-        if type(err) in _PLAIN_ERRORS and not str(err).startswith(owner):
-            raise type(err)(f"{owner}: {err}") from err
-        raise
+    bad input inside a model says which layer refused it; the exception type is kept. A class,
+    not a generator: entering it is about five times cheaper, and every forward enters it."""
+
+    __slots__ = ("owner",)
+
+    def __init__(self, owner: str) -> None:
+        self.owner = owner
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, err: Any, tb: Any) -> bool:
+        owner = self.owner
+        if kind in _PLAIN_ERRORS and not str(err).startswith(owner):
+            raise kind(f"{owner}: {err}") from err
+        return False
