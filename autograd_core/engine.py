@@ -42,19 +42,23 @@ class Trace:
     nodes: id of each freed node -> (op, params, scope, name, shape, dtype, input ids, seq)
     (kept as one flat list while backward runs: no object per node to make and free);
     the ids are those of the Tensors while the pass ran (all alive at its start, so distinct).
-    leaves: id -> (weakref, shape, dtype, name, requires_grad) for the leaves it reached.
-    remap: (node id, input position) -> id of the version of an input that an in-place op
-    replaced since the node used it. recorder: the Recorder of the pass, if one was asked for.
-    Nodes beyond the first TRACE_LIMIT are freed without a record.
+    leaves: id -> (weakref, shape, dtype, name, requires_grad) for the leaves it reached, made
+    the first time a picture asks (the pass itself only lists them: leaves are parameters and
+    data, which the caller holds anyway). remap: (node id, input position) -> id of the
+    version of an input that an in-place op replaced since the node used it. recorder: the
+    Recorder of the pass, if one was asked for. Nodes beyond the first TRACE_LIMIT are freed
+    without a record.
     """
 
-    __slots__ = ("flat", "_nodes", "leaves", "remap", "recorder", "seeds", "__weakref__")
+    __slots__ = ("flat", "_nodes", "found", "_leaves", "remap", "recorder", "seeds",
+                 "__weakref__")
 
-    def __init__(self, seeds: tuple = ()) -> None:
+    def __init__(self, seeds: tuple) -> None:
         self.seeds = seeds  # (id of a root, the gradient it was seeded with) for each root
         self.flat: list = []  # the node records, written end to end by the backward loop
+        self.found: list = []  # the leaves the pass reached, as Tensors until a picture asks
         self._nodes: dict[int, tuple] | None = None
-        self.leaves: dict[int, tuple] = {}
+        self._leaves: dict[int, tuple] | None = None
         self.remap: dict[tuple[int, int], int] = {}
         self.recorder: Any = None
 
@@ -72,6 +76,19 @@ class Trace:
             self._nodes, self.flat = nodes, []
         return self._nodes
 
+    @property
+    def leaves(self) -> dict[int, tuple]:
+        """id -> (weakref, shape, dtype, name, requires_grad), from `found` the first time:
+        from then on the trace holds its leaves only weakly."""
+        if self._leaves is None or self.found:
+            leaves = self._leaves or {}
+            for p in self.found:
+                if id(p) not in leaves:
+                    d = p._data
+                    leaves[id(p)] = (ref(p), d.shape, d.dtype, p.name, p.requires_grad)
+            self._leaves, self.found = leaves, []
+        return self._leaves
+
     def seed(self, key: int) -> Any:
         for k, g in self.seeds:
             if k == key:
@@ -84,11 +101,6 @@ def _static(params: dict) -> dict:
     keep no array alive and make no reference cycle."""
     return {k: v for k, v in params.items()
             if not isinstance(v, Tensor) and type(v).__name__ != "FunctionCtx"}
-
-
-def _leaf_record(p: Tensor) -> tuple:
-    d = p._data
-    return (ref(p), d.shape, d.dtype, p.name, p.requires_grad)
 
 
 def _summed(F: Any, g: Any, shape: tuple, t: Tensor, i: int) -> Any:
@@ -139,8 +151,10 @@ def _seed(root: Any, g: Any, create_graph: bool) -> Any:
                 "for a scalar output. Pass gradient= (a Tensor of the output's shape), or "
                 "reduce the output first (e.g. .sum())."
             )
-        return (Tensor(np.ones_like(root._data)) if create_graph
-                else np.ones_like(root._data))
+        d = root._data
+        one = np.array(1, dtype=d.dtype)  # one element: cheaper than np.ones_like
+        one = one if d.ndim == 0 else one.reshape(d.shape)
+        return Tensor(one) if create_graph else one
     if isinstance(g, Tensor):
         garr = g._data
     else:
@@ -266,7 +280,7 @@ def _propagate(
         pop, accumulate = recorder.start(grads, trace)
         keep = -1  # recording: keep the whole structure (counts down from -1, never to 0)
     if trace is not None:
-        record, leaves, _id = trace.flat.extend, trace.leaves, id
+        record, found, _id = trace.flat.extend, trace.found.append, id
     for root, g in seeds:
         accumulate(grads, owned, heap, root, g, False)
     while heap:
@@ -304,8 +318,8 @@ def _propagate(
                 if trace is not None:
                     trace.remap[_id(t), i] = _id(p)
             if not p.requires_grad:
-                if trace is not None and p._op is None and _id(p) not in leaves:
-                    leaves[_id(p)] = _leaf_record(p)
+                if keep and p._op is None and trace is not None:
+                    found(p)  # a constant input of a node the trace records
                 continue
             if variadic is None:
                 rule = vjps[i]
@@ -348,9 +362,7 @@ def _propagate(
                     record((_id(t), op, params, t._scope, t.name, out.shape, out.dtype, seq, n))
                     record(map(_id, args))
     if trace is not None:
-        for p in grads:  # the leaves the pass reached
-            d = p._data
-            leaves[_id(p)] = (ref(p), d.shape, d.dtype, p.name, p.requires_grad)
+        trace.found.extend(grads)  # the leaves the pass reached
     if recorder is not None:
         recorder.finish(grads, trace)
     return grads, owned

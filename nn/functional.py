@@ -647,7 +647,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
                                f"shape {tuple(np.shape(_arr(v)))}")
     axes = tuple(range(2, x.ndim))
     if use_input_stats:
-        m = int(np.prod(x.shape[2:]))
+        m = int(math.prod(x.shape[2:]))
         if m <= 1:
             raise ValueError(f"instance_norm: Expected more than 1 spatial element when "
                              f"training, got input size {list(x.shape)}")

@@ -13,6 +13,8 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import math
+
 import numpy as np
 
 from ..arguments import ArgumentError, ntuple, same_padding
@@ -313,7 +315,7 @@ def _max_pool(input: TensorLike, kernel_size, stride, padding, dilation, ceil_mo
     x, batched, (k, s, p, d, _), cols = _batched_windows(
         input, kernel_size, stride, padding, dilation, ceil_mode, -np.inf, nsp, name)
     lead = cols.shape[: 2 + nsp]  # (N, *L, C)
-    flat = reshape(cols, lead + (int(np.prod(k)),))
+    flat = reshape(cols, lead + (int(math.prod(k)),))
     arg = np.argmax(flat._data, axis=-1)[..., None]
     out = squeeze(apply(R["take_along_axis"], (flat, arg), {"axis": -1 % flat.ndim}), -1)
     out = permute(out, 0, 1 + nsp, *range(1, 1 + nsp))  # (N, C, *L)
@@ -357,7 +359,7 @@ def _avg_pool(input: TensorLike, kernel_size, stride, padding, ceil_mode, count_
     if divisor_override:
         out = ksum / float(divisor_override)
     elif count_include_pad and not any(extra):
-        out = ksum / float(np.prod(k))
+        out = ksum / float(math.prod(k))
     else:
         # count the window cells that lie inside the input (or its padding, if counted)
         ones = np.ones((1, 1) + x.shape[2:], dtype=x.dtype)
@@ -639,12 +641,12 @@ def _adaptive_max_pool(input: TensorLike, output_size: Any, return_indices: bool
     flat = np.ravel_multi_index(tuple(np.broadcast_arrays(*grid)), in_sizes)  # (*out, *k)
     flat = flat.reshape(sizes + (-1,))  # (*out, K)
     lead = x.shape[:-nsp]
-    cells = int(np.prod(in_sizes))
+    cells = int(math.prod(in_sizes))
     planes = x._data.reshape(lead + (cells,))
     values = planes[..., flat]  # (*lead, *out, K)
     arg = np.argmax(values, axis=-1)  # the first maximum, or the first NaN, as PyTorch picks
     chosen = np.take_along_axis(np.broadcast_to(flat, values.shape), arg[..., None], -1)[..., 0]
-    index = chosen.reshape(lead + (int(np.prod(sizes)),)).astype(np.int64)
+    index = chosen.reshape(lead + (int(math.prod(sizes)),)).astype(np.int64)
     out = gather(reshape(x, lead + (cells,)), len(lead), index)
     out = reshape(out, lead + sizes)
     if return_indices:
@@ -670,7 +672,7 @@ def _lp_pool(input: TensorLike, norm_type: float, kernel_size: Any, stride: Any,
     pool = avg_pool1d if nsp == 1 else avg_pool2d
     avg = pool(x ** norm_type, k, stride, 0, ceil_mode)
     # as PyTorch: a window whose p-th powers sum below zero (odd p) gives 0, not NaN
-    total = sign(avg) * relu(absolute(avg)) * float(np.prod(k))
+    total = sign(avg) * relu(absolute(avg)) * float(math.prod(k))
     return total ** (1.0 / norm_type)
 
 
@@ -722,9 +724,9 @@ def _max_unpool(input: TensorLike, indices: TensorLike, kernel_size: Any, stride
     if any(n < 1 for n in sizes):
         raise ValueError(f"{name}: input of shape {x.shape} with kernel {k}, stride {s}, "
                          f"padding {p} gives output size {sizes}; each must be positive")
-    plane = int(np.prod(sizes))
+    plane = int(math.prod(sizes))
     lead = x.shape[:-nsp]
-    cells = int(np.prod(x.shape[-nsp:]))
+    cells = int(math.prod(x.shape[-nsp:]))
     flat_idx = idx.reshape(lead + (cells,)).astype(np.int64)
     if flat_idx.size and (flat_idx.min() < 0 or flat_idx.max() >= plane):
         bad = flat_idx[(flat_idx < 0) | (flat_idx >= plane)][0]

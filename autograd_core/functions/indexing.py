@@ -13,6 +13,8 @@ import builtins
 from collections.abc import Sequence
 from typing import Any
 
+import math
+
 import numpy as np
 
 from ..arguments import check_dim
@@ -474,7 +476,7 @@ def unflatten(input: TensorLike, dim: int, sizes: Sequence[int]) -> Tensor:
     n = x.shape[d]
     if sizes.count(-1) > 1:
         raise RuntimeError("unflatten(): only one dimension can be inferred")
-    known = int(np.prod([s for s in sizes if s != -1]))
+    known = int(math.prod([s for s in sizes if s != -1]))
     if -1 in sizes:
         if known == 0 or n % known:
             raise RuntimeError(f"unflatten(): Provided sizes {sizes} don't multiply up to the "

@@ -7,6 +7,8 @@ import builtins
 from collections.abc import Sequence
 from typing import Any
 
+import math
+
 import numpy as np
 
 from ..arguments import ArgumentError, check_dim, pick
@@ -25,12 +27,12 @@ def reshape(input: TensorLike, *shape: Any) -> Tensor:
     if new.count(-1) > 1 or any(n < -1 for n in new):
         raise ArgumentError(f"reshape: invalid shape {new}")
     if -1 in new:
-        known = int(np.prod([n for n in new if n != -1]))
+        known = int(math.prod([n for n in new if n != -1]))
         if known == 0 or size % known:
             raise ArgumentError(f"reshape: cannot reshape a Tensor of shape {x.shape} "
                              f"({size} elements) into shape {new}")
         new = tuple(size // known if n == -1 else n for n in new)
-    if int(np.prod(new)) != size:
+    if int(math.prod(new)) != size:
         raise ArgumentError(f"reshape: cannot reshape a Tensor of shape {x.shape} "
                          f"({size} elements) into shape {new}")
     if new == x.shape:
@@ -50,7 +52,7 @@ def flatten(input: TensorLike, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if s > e:
         raise RuntimeError(f"flatten: start_dim {start_dim} cannot come after end_dim {end_dim} "
                            f"(for a Tensor of shape {x.shape})")
-    shape = x.shape[:s] + (int(np.prod(x.shape[s:e + 1])),) + x.shape[e + 1:]
+    shape = x.shape[:s] + (int(math.prod(x.shape[s:e + 1])),) + x.shape[e + 1:]
     return reshape(x, shape)
 
 

@@ -9,6 +9,8 @@ back to the elementwise shape with `_spread`.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .nn_ops import _log_softmax
@@ -20,7 +22,7 @@ REDUCTIONS = ("none", "sum", "mean")
 def _reduce(per, reduction, divisor=None):
     if reduction == "none":
         return per
-    total = np.sum(per)
+    total = per.sum()
     if reduction == "sum":
         return np.asarray(total)
     n = per.size if divisor is None else divisor
@@ -36,11 +38,16 @@ def _spread(g, reduction, size):
 
 
 def _shape(*arrays):
-    return np.broadcast_shapes(*(np.shape(a) for a in arrays if a is not None))
+    shapes = [tuple(np.shape(a)) for a in arrays if a is not None]
+    first = shapes[0]
+    for s in shapes:
+        if s != first:
+            return np.broadcast_shapes(*shapes)
+    return first  # the usual case, without NumPy's general broadcasting in Python
 
 
 def _size(*arrays):
-    return int(np.prod(_shape(*arrays)))
+    return math.prod(_shape(*arrays))
 
 
 def _to_shape(F, r, *arrays):
@@ -69,7 +76,7 @@ def _ce_spread(F, g, x, axis, reduction, divisor):
         shape[axis] = 1
         return F.reshape(g, shape=tuple(shape))
     if reduction == "mean":
-        n = int(np.prod(x.shape)) // x.shape[axis] if divisor is None else divisor
+        n = int(math.prod(x.shape)) // x.shape[axis] if divisor is None else divisor
         return g * (1.0 / n) if n else g * np.nan
     return g
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from itertools import product
 
+import math
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -96,7 +98,7 @@ def _conv(x, weight, bias=None, stride=(1,), padding=(0,), dilation=(1,), groups
     o = weight.shape[0]
     cols = sliding_windows(x, k, stride, padding, dilation)  # (N, *L, C, *K) view
     lead = cols.shape[: 1 + nsp]
-    width = int(np.prod(cols.shape[1 + nsp:]))
+    width = int(math.prod(cols.shape[1 + nsp:]))
     if groups == 1:
         rows = cols.reshape(-1, width)  # the im2col copy
         out = rows @ weight.reshape(o, -1).T
@@ -150,7 +152,7 @@ def _weight_grad(F, inp, gout, kernel_size, stride, padding, dilation, groups):
     """d<gout, conv(inp, w)>/dw, shape (O, C/G, *K): the windows of inp against gout."""
     o = gout.shape[1]
     c = inp.shape[1]
-    kk = int(np.prod(kernel_size))
+    kk = int(math.prod(kernel_size))
     cols = F.unfold(inp, kernel_size=kernel_size, stride=stride, padding=padding,
                     dilation=dilation)  # (N, *L, C, *K)
     cols = _first_windows(F, cols, gout.shape[2:])

@@ -98,7 +98,7 @@ class Recorder:
         tape = Tape()
         self.tapes.append(tape)
         if trace is None:  # retain_graph: the graph stays whole; its roots lead to the tape
-            trace = engine.Trace()
+            trace = engine.Trace(())
         trace.recorder = tape
         current: list = [None, (), 0]  # the step now running, its inputs, the next position
 
