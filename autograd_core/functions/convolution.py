@@ -10,10 +10,9 @@ max_unpool1d/2d scatters them back."""
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
-
-import math
 
 import numpy as np
 

@@ -10,10 +10,9 @@ and the size. Negative indices are refused where PyTorch refuses them, never wra
 from __future__ import annotations
 
 import builtins
+import math
 from collections.abc import Sequence
 from typing import Any
-
-import math
 
 import numpy as np
 

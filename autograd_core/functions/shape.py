@@ -4,10 +4,9 @@ splitting, padding, flips and repeats, gathering along a dim, copies and casts."
 from __future__ import annotations
 
 import builtins
+import math
 from collections.abc import Sequence
 from typing import Any
-
-import math
 
 import numpy as np
 

@@ -5,9 +5,8 @@ per-axis resampling pair resample/resample_adjoint that interpolation is built f
 
 from __future__ import annotations
 
-from itertools import product
-
 import math
+from itertools import product
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
