@@ -132,9 +132,11 @@ class _Trace:
         self.kinds: list = []  # "in", "ext", "const", "step"
         self.tslot: dict[int, int] = {}  # id(Tensor) -> slot
         self.aslot: dict[int, int] = {}  # id(array) -> slot (arrays of traced Tensors)
+        self.roots: set[int] = set()  # ids of the arrays that own the memory of the slots
         self.keep: list = []  # everything whose id is a key above stays alive while tracing
         self.ext: list = []  # (Tensor, slot, shape, dtype, requires_grad)
         self.inputs: list = []  # (position in the flat arguments, slot)
+        self.positions: dict[int, int] = {}  # id(argument Tensor) -> its position
         self.steps: list = []
         self.derived: set[int] = set()  # ids of leaves computed outside the ops from traced data
         self.derived_arrays: set[int] = set()
@@ -151,6 +153,7 @@ class _Trace:
         self.kinds.append(kind)
         if isinstance(arr, _ndarray):
             self.aslot[id(arr)] = k
+            self.roots.add(_root(arr))
             self.keep.append(arr)
         return k
 
@@ -175,7 +178,7 @@ class _Trace:
     def const_slot(self, a: Any) -> int | None:
         """Slot of a non-Tensor operand that is itself a traced array (a redrawn mask)."""
         if a.__class__ is _ndarray:
-            if id(a) in self.derived_arrays:
+            if _root(a) in self.derived_arrays:
                 self.refuse("an array computed from a traced value outside the ops is an "
                             "operand of a later op")
             return self.aslot.get(id(a))
@@ -200,8 +203,9 @@ class _Trace:
 
     # -- hooks called from tensor.py --------------------------------------------------------
     def op(self, t: Tensor, op: Any, parents: Any, arrays: Any, params: dict) -> None:
-        self.derived.discard(id(t))
-        self.derived_arrays.discard(id(t._data))
+        if self.derived and id(t) in self.derived:
+            self.derived.discard(id(t))
+            self.derived_arrays.discard(_root(t._data))
         if "ctx" in params:
             self.refuse(f"the custom ag.Function '{op.name}' runs Python of its own")
             return
@@ -210,8 +214,8 @@ class _Trace:
             return
         for v in params.values():
             for a in (v if isinstance(v, tuple) else (v,)):
-                if a.__class__ is _ndarray and (id(a) in self.aslot
-                                                or id(a) in self.derived_arrays):
+                if a.__class__ is _ndarray and (_root(a) in self.roots
+                                                or _root(a) in self.derived_arrays):
                     self.refuse(f"op '{op.name}' takes an index or argument computed from "
                                 "traced values")
                     return
@@ -253,7 +257,7 @@ class _Trace:
             if (v.__class__ is Tensor and id(v) in self.tslot
                     and self.kinds[self.tslot[id(v)]] != "const"):
                 self.derived.add(id(t))
-                self.derived_arrays.add(id(t._data))
+                self.derived_arrays.add(_root(t._data))
                 self.keep.append(t)
                 return
 
@@ -278,7 +282,7 @@ class _Trace:
 
     def set_grad(self, t: Tensor, value: Any) -> None:
         if value is None:
-            self.steps.append(("nograd", t))
+            self.steps.append(("nograd", self.positions.get(id(t), t)))
         else:
             self.refuse("assigning .grad a Tensor")
 
@@ -421,7 +425,7 @@ class _Trace:
             self.escaping.add(gk)
             k = self._new(p._grad._data, "step")
             self.bind(p._grad, k)
-            steps.append(("store", p, gk, fresh, k))
+            steps.append(("store", self.positions.get(id(p), p), gk, fresh, k))
 
     def _acc(self, grads: dict, owned: set, heap: list, p: Tensor, gi: Any, gik: int,
              fresh: bool) -> None:
@@ -487,6 +491,7 @@ class _Plan:
         self.outputs = outputs
         self.spec = spec
         self.others = others
+        self.args: list = [None]  # the flat arguments of the call being replayed
         self.buffers = self._plan_buffers(tr, outputs)
         self.run = [self._closure(s) for s in tr.steps]
         self.guard: list | None = None  # (position, value) of inputs that must stay equal
@@ -629,6 +634,14 @@ class _Plan:
         if kind == "store":
             p, gk, fresh, res = s[1:]
             store = _engine._store_grad
+            if isinstance(p, int):  # a Tensor argument: this call's, not the trace's
+                pos, args = p, self.args
+
+                def f() -> None:
+                    t = args[0][pos]
+                    store(t, S[gk], False, fresh)
+                    S[res] = t._grad._data
+                return f
 
             def f() -> None:
                 store(p, S[gk], False, fresh)
@@ -647,6 +660,12 @@ class _Plan:
             return f
         if kind == "nograd":
             t = s[1]
+            if isinstance(t, int):
+                pos, args = t, self.args
+
+                def f() -> None:
+                    args[0][pos]._grad = None
+                return f
 
             def f() -> None:
                 t._grad = None
@@ -683,6 +702,7 @@ class _Plan:
                     return _STALE
         for pos, k in self.inputs:
             S[k] = flat[pos]._data
+        self.args[0] = flat
         for f in self.run:
             f()
         leaves = [o if k is None else _leaf(S[k].copy()) for k, o in zip(self.outputs,
@@ -810,6 +830,7 @@ class Compiled:
                 k = tr._new(x._data, "in")
                 tr.bind(x, k)
                 tr.inputs.append((pos, k))
+                tr.positions[id(x)] = pos
         self.traces += 1
         _tensor._recorder = tr
         try:
