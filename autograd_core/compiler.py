@@ -111,8 +111,10 @@ def computed(fn: Callable[..., np.ndarray], *args: Any) -> np.ndarray:
 
 
 # -- the trace -------------------------------------------------------------------------------
-class _Abandon(Exception):
-    pass
+def _advice(fallback: bool, what: str) -> str:
+    if fallback:
+        return ""
+    return f" {what}, or compile with fallback=True to run such steps eagerly."
 
 
 class _Trace:
@@ -186,9 +188,8 @@ class _Trace:
 
     def refuse(self, what: str) -> None:
         line = _user_line()
-        msg = (f"ag.compile could not trace {self.name}: {what}, at {line}. Compute it outside "
-               "the compiled function, or compile with fallback=True to run such steps "
-               "eagerly.")
+        msg = f"ag.compile could not trace {self.name}: {what}, at {line}." + _advice(
+            self.fallback, "Compute it outside the compiled function")
         if self.fallback:
             self.abandon(msg)
             return
@@ -506,7 +507,7 @@ class _Plan:
         pinned: set[int] = set()  # roots that outlive a replay or are written in place
         for k in list(tr.escaping) + [k for k in outputs if k is not None]:
             pinned.add(_root(values[k]))
-        for t, k, *_ in tr.ext:
+        for _t, k, *_ in tr.ext:
             pinned.add(_root(values[k]))
         for k, kind in enumerate(tr.kinds):
             if kind in ("const", "in"):
@@ -841,9 +842,10 @@ class Compiled:
             gen, st = tr.rng
             if default_generator() is not gen or gen.bit_generator.state != st:
                 tr.abandon(f"ag.compile could not trace {name}: it draws random numbers "
-                           "outside a redrawn draw (ag.rand, ag.randn, a generator's methods); "
-                           "draw them outside the compiled function or compile with "
-                           "fallback=True to run such steps eagerly.")
+                           "that a replay would not draw again (a generator's methods, "
+                           "NumPy's random functions)." + _advice(
+                               self.fallback, "Draw them outside the compiled function or "
+                               "with ag.rand, ag.randn"))
         outs: list = []
         others: list = []
         if tr.live:
@@ -862,9 +864,8 @@ class Compiled:
         if tr.live and pending is not None:
             msg = pending.mismatch(tr)
             if msg is not None:
-                tr.abandon(f"ag.compile could not trace {name}: {msg}. Compute it with the "
-                           "ops, outside the compiled function, or compile with fallback=True "
-                           "to run such steps eagerly.")
+                tr.abandon(f"ag.compile could not trace {name}: {msg}." + _advice(
+                    self.fallback, "Compute it with the ops or outside the compiled function"))
         if not tr.live:
             self._eager(sig, tr.reason)
             return result

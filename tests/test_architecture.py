@@ -35,7 +35,7 @@ ALLOWED: dict[str, set[str]] = {
     f"{E}.functions": {f"{E}.tensor", f"{E}.ops", f"{E}.dtypes", f"{E}.arguments",
                        f"{E}.modes", f"{E}.compiler"},
     f"{E}.creation": {f"{E}.tensor", f"{E}.rng", f"{E}.dtypes", f"{E}.devices",
-                      f"{E}.arguments", f"{E}.anomaly"},
+                      f"{E}.arguments", f"{E}.anomaly", f"{E}.compiler"},
     f"{E}.engine": {f"{E}.tensor", f"{E}.ops", f"{E}.modes", f"{E}.anomaly"},
     f"{E}.function": {f"{E}.tensor", f"{E}.ops", f"{E}.modes"},
     f"{E}.pytree": set(),

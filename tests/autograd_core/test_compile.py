@@ -210,8 +210,22 @@ def test_gradients_land_on_this_calls_arguments() -> None:
         assert np.array_equal(x.grad._data, [2 * v, -2 * v])
 
 
-def test_random_draws_outside_redrawn_are_refused() -> None:
-    f = ag.compile(lambda x: (x * ag.rand(2)).sum())
+def test_random_draws_are_drawn_again_as_eager_draws_them() -> None:
+    def f(x: ag.Tensor) -> ag.Tensor:
+        return x * ag.randn(2) + nn.functional.dropout(x, 0.5)
+
+    g = ag.compile(f)
+    ag.manual_seed(3)
+    eager = [f(ag.tensor([1.0, 2.0]))._data for _ in range(6)]
+    ag.manual_seed(3)
+    compiled = [g(ag.tensor([1.0, 2.0]))._data for _ in range(6)]
+    assert g.traces == 2
+    assert all(np.array_equal(a, b) for a, b in zip(eager, compiled))
+    assert not np.array_equal(compiled[4], compiled[5])  # fresh draws on every replay
+
+
+def test_random_draws_a_replay_would_not_repeat_are_refused() -> None:
+    f = ag.compile(lambda x: (x * ag.default_generator().random(2)).sum())
     with pytest.raises(TraceError, match="random numbers"):
         f(ag.tensor([1.0, 2.0]))
 
