@@ -546,7 +546,7 @@ class _Plan:
             op, ins, params, out = s[1], s[2], s[3], s[4]
             fwd = op.forward
             buf = self.buffers.get(out)
-            consts = [None if isinstance(k, int) else k[1] for k in ins]
+            consts = [k[1] if isinstance(k, tuple) else None for k in ins]
             if all(isinstance(k, int) for k in ins) and not params:
                 if len(ins) == 1:
                     a, = ins
@@ -677,7 +677,7 @@ class _Plan:
         if kind == "computed":
             fn, ins, res = s[1:]
             idx = [k if isinstance(k, int) else None for k in ins]
-            consts = [None if isinstance(k, int) else k[1] for k in ins]
+            consts = [k[1] if isinstance(k, tuple) else None for k in ins]
 
             def f() -> None:
                 S[res] = fn(*[c if k is None else S[k] for k, c in zip(idx, consts)])

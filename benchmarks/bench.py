@@ -25,8 +25,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 WORKLOAD_ORDER = ["A", "B", "C", "D", "E", "F", "G", "H", "I", "K1", "K10"]
-ENGINE_ORDER = ["numpy", "python", "torch", "autograd_core", "autograd_core-compiled", "mygrad", "hips-autograd",
-                "micrograd", "micrograd-deep"]
+ENGINE_ORDER = ["numpy", "python", "torch", "autograd_core", "autograd_core-compiled", "mygrad",
+                "hips-autograd", "micrograd", "micrograd-deep"]
 # micrograd on the vector chains (F, K): 50,000 to 500,000 Values per step, too slow for --quick.
 QUICK_SKIP = {(k, "micrograd"): "not run with --quick (500,000 Value nodes per step)"
               for k in ("F", "K10")}

@@ -192,13 +192,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, models: list[str], out: Path, limited: bool,
          argv: list[str]) -> int:
+    from . import loop
     from .autoencode import AutoencoderRecipe, train_autoencoder
     from .classify import mnist1d_arrays, train_classifier
     from .convae import train_conv_autoencoder
     from .forecast import train_forecaster
     from .generative import train_vae
-
-    from . import loop
 
     loop.COMPILE = not args.no_compile
     say = _Printer(args.quiet)
