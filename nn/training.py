@@ -24,6 +24,7 @@ import autograd_core as ag
 from autograd_core import Tensor
 
 from . import checkpoint
+from .module import Module
 
 __all__ = [
     "Callback",
@@ -352,10 +353,12 @@ class Trainer:
     optimizer step (``scheduler_interval="batch"``) or after each epoch's validation
     (``"epoch"``); a ``ReduceLROnPlateau`` is stepped per epoch with ``plateau_monitor``
     (default ``"val_loss"``, or ``"loss"`` without validation data). ``verbose=None`` shows a
-    progress bar only when stderr is a terminal. ``compile=True`` runs each batch's zero_grad,
-    forward, loss and backward through ``ag.compile`` when the batch is a pair of Tensors: the
-    same numbers, without a Tensor per op after the first two batches of a shape; a step that
-    cannot be traced runs eagerly (with one warning). ``compile=False`` runs every step eagerly.
+    progress bar only when stderr is a terminal. ``compile=True`` runs each batch's forward,
+    loss and backward through ``ag.compile`` when the model is an ``nn.Module`` and the batch a
+    pair of Tensors: the same numbers, without a Tensor per op after the first two batches of a
+    shape; a step that cannot be traced runs eagerly (with one warning). A replay runs the recorded ops and the
+    optimizer's methods, not other Python in the model or the loss (a counter, a print):
+    ``compile=False`` runs every step eagerly.
 
     A training loader with ``set_epoch`` (as :class:`nn.data.DataLoader`) is told each epoch's
     number before the epoch, so a seeded shuffle depends on ``(seed, epoch)`` alone and a run
@@ -402,9 +405,9 @@ class Trainer:
         self.extra_loss = extra_loss
         self.plateau_monitor = plateau_monitor
         self.compile = compile
-        # zero_grad, forward, loss and backward, traced once per batch shape and replayed
-        # (ag.compile); a batch it cannot trace runs eagerly. The update stays outside, after
-        # the check that the loss is finite.
+        # forward, loss and backward, traced once per batch shape and replayed
+        # (ag.compile); a batch it cannot trace runs eagerly. zero_grad and the update stay
+        # outside, the update after the check that the loss is finite.
         self._compiled = ag.compile(self._forward_backward, fallback=True)
         self.history = History()
         self.epoch = 0
@@ -479,9 +482,8 @@ class Trainer:
         return loss
 
     def _forward_backward(self, x: Tensor, y: Tensor, training: bool) -> tuple[Tensor, Any]:
-        """One batch up to its gradients; `training` (the model's mode) keys the trace, since
-        dropout and batch norm trace differently in each mode."""
-        self.optimizer.zero_grad()
+        """One batch's forward, loss and backward; `training` (the model's mode) keys the
+        trace, since dropout and batch norm trace differently in each mode."""
         out = self.model(x)
         loss = self._loss(out, y)
         _scalar_loss(loss)  # its type and shape errors, before backward
@@ -527,11 +529,12 @@ class Trainer:
         for batch_index, batch in enumerate(loader):
             x, y = _unpack(batch, f"epoch {epoch + 1}", batch_index)
             lr = _lr(self.optimizer)
-            compiled = self.compile and isinstance(x, Tensor) and isinstance(y, Tensor)
+            compiled = (self.compile and isinstance(self.model, Module) and isinstance(x, Tensor)
+                        and isinstance(y, Tensor))
+            self.optimizer.zero_grad()  # any optimizer's, so it runs here, not in the trace
             if compiled:  # the gradients are computed before the loss is checked
                 loss, out = self._compiled(x, y, bool(getattr(self.model, "training", True)))
             else:
-                self.optimizer.zero_grad()
                 out = self.model(x)
                 loss = self._loss(out, y)
             value = _scalar_loss(loss)
