@@ -356,8 +356,8 @@ class Trainer:
     progress bar only when stderr is a terminal. ``compile=True`` runs each batch's forward,
     loss and backward through ``ag.compile`` when the model is an ``nn.Module`` and the batch a
     pair of Tensors: the same numbers, without a Tensor per op after the first two batches of a
-    shape; a step that cannot be traced runs eagerly (with one warning). A replay runs the recorded ops and the
-    optimizer's methods, not other Python in the model or the loss (a counter, a print):
+    shape; a step that cannot be traced runs eagerly (with one warning). A replay runs the
+    recorded ops, not other Python in the model or the loss (a counter, a print):
     ``compile=False`` runs every step eagerly.
 
     A training loader with ``set_epoch`` (as :class:`nn.data.DataLoader`) is told each epoch's
