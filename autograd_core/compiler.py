@@ -426,6 +426,9 @@ class _Trace:
             self.escaping.add(gk)
             k = self._new(p._grad._data, "step")
             self.bind(p._grad, k)
+            if self.derived and id(p._grad) in self.derived:  # its copy of a gradient
+                self.derived.discard(id(p._grad))
+                self.derived_arrays.discard(_root(p._grad._data))
             steps.append(("store", self.positions.get(id(p), p), gk, fresh, k))
 
     def _acc(self, grads: dict, owned: set, heap: list, p: Tensor, gi: Any, gik: int,
