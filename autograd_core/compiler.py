@@ -498,6 +498,8 @@ class _Plan:
         self.args: list = [None]  # the flat arguments of the call being replayed
         self.buffers = self._plan_buffers(tr, outputs)
         self.run = [self._closure(s) for s in tr.steps]
+        sentinel = object()
+        self.bare = len(outputs) == 1 and tree_unflatten([sentinel], spec) is sentinel
         self.guard: list | None = None  # (position, value) of inputs that must stay equal
         self.pending: _Pending | None = None
 
@@ -572,6 +574,24 @@ class _Plan:
             idx = [k if isinstance(k, int) else None for k in ins]
             extra = {"out": buf} if buf is not None else {}
             kw = {**params, **extra}
+            if None not in idx and len(idx) == 3:
+                a, b, c = idx
+
+                def f() -> None:
+                    S[out] = fwd(S[a], S[b], S[c], **kw)
+                return f
+            if None not in idx and len(idx) == 2:
+                a, b = idx
+
+                def f() -> None:
+                    S[out] = fwd(S[a], S[b], **kw)
+                return f
+            if None not in idx and len(idx) == 1:
+                a, = idx
+
+                def f() -> None:
+                    S[out] = fwd(S[a], **kw)
+                return f
 
             def f() -> None:
                 S[out] = fwd(*[c if k is None else S[k] for k, c in zip(idx, consts)], **kw)
@@ -591,6 +611,18 @@ class _Plan:
 
                 def f() -> None:
                     S[res] = rule(NP, S[gk], S[outk], S[a], S[b])
+                return f
+            if len(idx) == 2 and None not in idx:
+                a, b = idx
+
+                def f() -> None:
+                    S[res] = rule(NP, S[gk], S[outk], S[a], S[b], **params)
+                return f
+            if len(idx) == 3 and None not in idx:
+                a, b, c = idx
+
+                def f() -> None:
+                    S[res] = rule(NP, S[gk], S[outk], S[a], S[b], S[c], **params)
                 return f
             if len(idx) == 1 and None not in idx:
                 a, = idx
@@ -709,6 +741,9 @@ class _Plan:
         self.args[0] = flat
         for f in self.run:
             f()
+        if self.bare:  # one Tensor, or nothing
+            k = self.outputs[0] if self.outputs else None
+            return self.others[0] if k is None else _leaf(S[k].copy())
         leaves = [o if k is None else _leaf(S[k].copy()) for k, o in zip(self.outputs,
                                                                         self.others)]
         return tree_unflatten(leaves, self.spec)
@@ -805,8 +840,15 @@ class Compiled:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.disable or _anomaly.enabled or _tensor._recorder is not None:
             return self.fn(*args, **kwargs)  # inside another trace: traced as part of it
-        flat, spec = tree_flatten((args, kwargs))
-        sig = _signature(flat)
+        if not kwargs and all(a.__class__ is Tensor for a in args):  # the common case, quickly
+            flat = args
+            sig = (state.enabled, *[(a._data.shape, a._data.dtype, a.requires_grad)
+                                    for a in args])
+        else:
+            flat, _ = tree_flatten((args, kwargs))
+            if any(x.__class__ is _ndarray for x in flat):
+                return self.fn(*args, **kwargs)  # an array is read by value: pass Tensors
+            sig = ("tree", *_signature(flat))
         plan = self.plans.get(sig)
         if plan is _EAGER:
             return self.fn(*args, **kwargs)
