@@ -289,19 +289,27 @@ class _Trace:
 
     def opaque(self, method: Callable, args: tuple, kwargs: dict) -> Any:
         for a in (*args, *kwargs.values()):
-            if isinstance(a, Tensor) and id(a) in self.tslot:
-                self.refuse(f"{method.__qualname__} takes a traced Tensor")
+            if (isinstance(a, Tensor) and id(a) in self.tslot
+                    and self.kinds[self.tslot[id(a)]] != "ext"):
+                self.refuse(f"{method.__qualname__} takes a Tensor computed in the step")
                 return method(*args, **kwargs)
         if kwargs.get("closure") is not None or (len(args) > 1 and callable(args[1])):
             self.refuse(f"{method.__qualname__} with a closure")
             return method(*args, **kwargs)
-        self.steps.append(("call", method, args, kwargs))
+        step = ["call", method, args, kwargs, None]
+        self.steps.append(step)
         _tensor._recorder = None  # what it does is its own business
         try:
-            return method(*args, **kwargs)
+            result = method(*args, **kwargs)
         finally:
             if self.live:
                 _tensor._recorder = self
+        if isinstance(result, Tensor) and self.live:  # a value later ops or the caller read
+            k = self._new(result._data, "step")
+            self.bind(result, k)
+            self.escaping.add(k)
+            step[4] = k
+        return result
 
     def redraw(self, draw: Callable[[], np.ndarray]) -> np.ndarray:
         gen, before = self.rng
@@ -707,8 +715,13 @@ class _Plan:
                 t._grad = None
             return f
         if kind == "call":
-            method, args, kwargs = s[1:]
-            return functools.partial(method, *args, **kwargs)
+            method, args, kwargs, res = s[1:]
+            if res is None:
+                return functools.partial(method, *args, **kwargs)
+
+            def f() -> None:
+                S[res] = method(*args, **kwargs)._data
+            return f
         if kind == "computed":
             fn, ins, res = s[1:]
             idx = [k if isinstance(k, int) else None for k in ins]

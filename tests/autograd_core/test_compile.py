@@ -241,3 +241,31 @@ def test_disable_and_decorator_forms() -> None:
     for _ in range(3):
         f(ag.tensor([1.0]))
     assert len(calls) == 3 and f.traces == 0
+
+
+def test_clipping_and_a_schedule_inside_the_step_are_replayed() -> None:
+    def setup() -> tuple:
+        ag.manual_seed(0)
+        m = _mlp()
+        opt = optim.SGD(m.parameters(), lr=0.5)
+        return m, opt, optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+
+    def step(m, opt, sched, x, y):  # noqa: ANN001, ANN202
+        opt.zero_grad()
+        loss = nn.functional.cross_entropy(m(x), y)
+        loss.backward()
+        norm = nn.utils.clip_grad_norm_(m.parameters(), 0.1)
+        opt.step()
+        sched.step()
+        return loss, norm
+
+    batches = _batches((8, 6), STEPS, seed=2)
+    eager = setup()  # each run from the seed: dropout draws from the global generator
+    want = [[t._data.copy() for t in step(*eager, x, y)] for x, y in batches]
+    compiled = setup()
+    g = ag.compile(step)
+    for (x, y), w in zip(batches, want):
+        assert all(np.array_equal(t._data, u) for t, u in zip(g(*compiled, x, y), w))
+    assert eager[1].param_groups[0]["lr"] == compiled[1].param_groups[0]["lr"] == 0.5 * 0.5 ** 2
+    for p, q in zip(eager[0].parameters(), compiled[0].parameters()):
+        assert np.array_equal(p._data, q._data)
