@@ -25,6 +25,7 @@ the method is marked `replayed`.
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import sys
 import warnings
@@ -776,6 +777,11 @@ def _same(a: Any, b: Any) -> bool:
         return a.shape == b.shape and a.dtype == b.dtype and bool(
             np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
     if isinstance(a, (tuple, list)):
+        try:  # most steps hold slot numbers and scalars: one comparison of the whole tuple
+            if a == b:
+                return True
+        except (ValueError, TypeError):
+            pass
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
     if isinstance(a, dict):
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
@@ -880,8 +886,20 @@ class Compiled:
             self.warned = True
         self._remember(sig, _EAGER)
 
-    def _trace(self, sig: tuple, flat: list, args: tuple, kwargs: dict,
+    def _trace(self, sig: tuple, flat: Any, args: tuple, kwargs: dict,
                pending: _Pending | None) -> Any:
+        """Traces with the cyclic garbage collector paused: a trace keeps every value of the
+        step alive, and the collections its many new objects set off would scan them all."""
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._trace_now(sig, flat, args, kwargs, pending)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _trace_now(self, sig: tuple, flat: Any, args: tuple, kwargs: dict,
+                   pending: _Pending | None) -> Any:
         name = getattr(self.fn, "__qualname__", repr(self.fn))
         tr = _Trace(self.fallback, name)
         for pos, x in enumerate(flat):
