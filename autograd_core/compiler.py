@@ -510,6 +510,7 @@ class _Plan:
         sentinel = object()
         self.bare = len(outputs) == 1 and tree_unflatten([sentinel], spec) is sentinel
         self.guard: list | None = None  # (position, value) of inputs that must stay equal
+        self.aliases: tuple | None = None  # where one Tensor was passed twice
         self.pending: _Pending | None = None
 
     def _plan_buffers(self, tr: _Trace, outputs: list) -> dict[int, np.ndarray]:
@@ -746,10 +747,12 @@ class _Plan:
             if a.shape != shape or a.dtype != dtype or t.requires_grad != rg:
                 return _STALE
             S[k] = a
+        if _aliases(flat) != self.aliases:
+            return _STALE  # the same Tensor in other places than in the trace
         if self.guard is not None:
             for pos, a in self.guard:
                 if not _same(flat[pos]._data, a):
-                    return _STALE
+                    return _CHECK
         for pos, k in self.inputs:
             S[k] = flat[pos]._data
         self.args[0] = flat
@@ -763,8 +766,18 @@ class _Plan:
         return tree_unflatten(leaves, self.spec)
 
 
-_STALE = object()
+_STALE = object()  # the trace does not fit this call: trace afresh
+_CHECK = object()  # other input values at last: trace, and check against the first trace
 _EAGER = object()
+
+
+def _aliases(flat: Any) -> tuple | None:
+    """For each argument the position where it first appears, when any appears twice."""
+    if len(flat) < 2:
+        return None
+    first: dict[int, int] = {}
+    pattern = tuple(first.setdefault(id(x), i) for i, x in enumerate(flat))
+    return pattern if len(first) < len(flat) else None
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -845,7 +858,7 @@ class Compiled:
     """
 
     def __init__(self, fn: Callable[..., Any], fallback: bool, disable: bool) -> None:
-        functools.update_wrapper(self, fn)
+        functools.update_wrapper(self, fn, updated=())  # a Module's attributes stay its own
         self.fn = fn
         self.fallback = fallback
         self.disable = disable
@@ -873,9 +886,9 @@ class Compiled:
             return self.fn(*args, **kwargs)
         if plan.__class__ is _Plan:
             out = plan.replay(flat)
-            if out is not _STALE:
+            if out is not _STALE and out is not _CHECK:
                 return out
-            plan = plan.pending
+            plan = plan.pending if out is _CHECK else None
         return self._trace(sig, flat, args, kwargs, plan)
 
     def _eager(self, sig: tuple, msg: str) -> None:
@@ -949,6 +962,7 @@ class Compiled:
             self._remember(sig, _Pending(tr, flat))
         else:
             plan = _Plan(tr, outs, rspec, others)
+            plan.aliases = _aliases(flat)
             if pending.same_inputs(flat):  # nothing shows which constants the inputs make
                 plan.guard = pending.inputs
                 plan.pending = pending

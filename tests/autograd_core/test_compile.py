@@ -269,3 +269,23 @@ def test_clipping_and_a_schedule_inside_the_step_are_replayed() -> None:
     assert eager[1].param_groups[0]["lr"] == compiled[1].param_groups[0]["lr"] == 0.5 * 0.5 ** 2
     for p, q in zip(eager[0].parameters(), compiled[0].parameters()):
         assert np.array_equal(p._data, q._data)
+
+
+def test_a_module_compiles_and_one_tensor_passed_twice_retraces() -> None:
+    ag.manual_seed(0)
+    m = nn.Sequential(nn.Linear(3, 4), nn.Tanh())
+    f = ag.compile(m)
+    x = ag.tensor(np.ones((2, 3), np.float32))
+    with ag.no_grad():
+        outs = [f(x * i)._data for i in range(3)]
+        assert all(np.array_equal(o, m(x * i)._data) for i, o in enumerate(outs))
+
+    @ag.compile
+    def g(a: ag.Tensor, b: ag.Tensor) -> ag.Tensor:
+        (a * b).sum().backward()
+        return a.grad
+
+    for _ in range(3):
+        g(ag.tensor([1.0, 2.0], requires_grad=True), ag.tensor([3.0, 4.0], requires_grad=True))
+    t = ag.tensor([5.0, 6.0], requires_grad=True)
+    assert np.array_equal(g(t, t)._data, [10.0, 12.0])
