@@ -37,6 +37,7 @@ import numpy as np
 
 from . import engine as _engine  # noqa: I001
 from .anomaly import _library_dirs
+from .dtypes import get_default_dtype
 from .modes import _anomaly, state
 from .ops.registry import NP
 from .pytree import tree_flatten, tree_unflatten
@@ -834,7 +835,7 @@ class _Pending:
 
 # -- the compiled function ---------------------------------------------------------------------
 def _signature(flat: list) -> tuple:
-    sig = [state.enabled]
+    sig = [state.enabled, get_default_dtype()]
     for x in flat:
         if isinstance(x, Tensor):
             d = x._data
@@ -874,8 +875,8 @@ class Compiled:
             return self.fn(*args, **kwargs)  # inside another trace: traced as part of it
         if not kwargs and all(a.__class__ is Tensor for a in args):  # the common case, quickly
             flat = args
-            sig = (state.enabled, *[(a._data.shape, a._data.dtype, a.requires_grad)
-                                    for a in args])
+            sig = (state.enabled, get_default_dtype(),
+                   *[(a._data.shape, a._data.dtype, a.requires_grad) for a in args])
         else:
             flat, _ = tree_flatten((args, kwargs))
             if any(x.__class__ is _ndarray for x in flat):

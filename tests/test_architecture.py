@@ -54,7 +54,7 @@ ALLOWED: dict[str, set[str]] = {
     f"{E}.special": {f"{E}.functions"},
     f"{E}.linalg": {f"{E}.functions"},
     f"{E}.compiler": {f"{E}.engine", f"{E}.tensor", f"{E}.ops", f"{E}.modes", f"{E}.anomaly",
-                      f"{E}.pytree", f"{E}.rng"},
+                      f"{E}.pytree", f"{E}.rng", f"{E}.dtypes"},
     "nn": {E},
     "optim": {E},
     "experiments": {E, "nn", "optim"},
