@@ -18,7 +18,8 @@ import numpy as np
 import autograd_core as ag
 from autograd_core.anomaly import public_caller
 from autograd_core.arguments import ArgumentError, integer
-from autograd_core.compiler import computed, redrawn
+from autograd_core.compiler import computed as _computed
+from autograd_core.compiler import redrawn as _redrawn
 from autograd_core.ops.registry import REGISTRY as _R
 from autograd_core.rng import default_generator as _rng
 from autograd_core.tensor import apply
@@ -449,7 +450,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
         def mask(shape: tuple = x.shape, dtype: Any = x.dtype) -> np.ndarray:
             keep = _rng().random(shape) >= p
             return keep.astype(dtype) * np.asarray(1.0 / (1.0 - p), dtype=dtype)
-        return x * redrawn(mask)
+        return x * _redrawn(mask)
     return _act(input, fn, inplace, "dropout")
 
 
@@ -1061,7 +1062,7 @@ def _float_like(y: Any, x: Tensor) -> Any:
     if isinstance(y, Tensor):
         if y.requires_grad or y.dtype == x.dtype:
             return y
-        return computed(lambda a, dtype=x.dtype: a.astype(dtype), y)
+        return _computed(lambda a, dtype=x.dtype: a.astype(dtype), y)
     arr = np.asarray(y)
     return arr if arr.dtype == x.dtype else arr.astype(x.dtype)
 
@@ -1247,7 +1248,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
                 q = np.zeros(shape, dtype=dtype)
                 q[np.arange(shape[0]), t] = 1
                 return q
-            q = computed(one_hot, target if isinstance(target, Tensor) else t_arr)
+            q = _computed(one_hot, target if isinstance(target, Tensor) else t_arr)
             return apply(_SOFTMAX_CE, (x, q),
                          {"axis": 1, "reduction": red, "divisor": float(n)})
     if t_arr.dtype.kind in "iu":

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal
 
-from autograd_core.compiler import replayed
+from autograd_core.compiler import replayed as _replayed
 
 from .optimizer import Optimizer
 
@@ -78,7 +78,7 @@ class LRScheduler:
         super().__init_subclass__(**kwargs)
         method = cls.__dict__.get("step")
         if method is not None and not getattr(method, "__wrapped_replayed__", False):
-            cls.step = replayed(method)
+            cls.step = _replayed(method)
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         self.optimizer = _check_optimizer(optimizer)
@@ -113,7 +113,7 @@ class LRScheduler:
         """The rates the last :meth:`step` set, one per param group."""
         return list(self._last_lr)
 
-    @replayed
+    @_replayed
     def step(self, epoch: int | None = None) -> None:
         """Advances one epoch (or batch) and writes the new rates into the optimizer."""
         if epoch is not None:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 import autograd_core as ag
-from autograd_core.compiler import replayed
+from autograd_core.compiler import replayed as _replayed
 
 from . import parametrizations, parametrize, rnn
 from .hook_norms import remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm
@@ -36,7 +36,7 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     return _clip_grad_norm(_as_list(parameters), max_norm, norm_type, error_if_nonfinite)
 
 
-@replayed  # NumPy on the gradients' arrays: a compiled step makes the call again each replay
+@_replayed  # NumPy on the gradients' arrays: a compiled step makes the call again each replay
 def _clip_grad_norm(parameters: list[Tensor], max_norm: float, norm_type: float,
                     error_if_nonfinite: bool) -> Tensor:
     grads = [p.grad for p in parameters if p.grad is not None]
@@ -76,7 +76,7 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float,
     _clip_grad_value(_as_list(parameters), clip_value)
 
 
-@replayed
+@_replayed
 def _clip_grad_value(parameters: list[Tensor], clip_value: float) -> None:
     c = float(clip_value)
     for p in parameters:
