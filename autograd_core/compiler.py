@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import linecache
 import os
 import sys
 import warnings
@@ -51,8 +52,6 @@ __all__ = ["TraceError", "compile", "computed", "redrawn", "replayed"]
 _ndarray = np.ndarray
 _ufunc = np.ufunc
 _CACHE_SIZE = 8  # traces kept per compiled function (new shapes push out the oldest)
-# ops whose result's shape depends on the values of their inputs
-_DATA_SHAPED = frozenset({"masked_select", "nonzero", "unique", "unique_consecutive"})
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -68,7 +67,6 @@ def _user_line() -> str:
     while frame is not None:
         path = os.path.abspath(frame.f_code.co_filename)
         if not path.startswith(lib) and not path.startswith(here):
-            import linecache
             code = linecache.getline(path, frame.f_lineno).strip()
             return f"{path}:{frame.f_lineno}: {code}"
         frame = frame.f_back
@@ -211,9 +209,6 @@ class _Trace:
             self.derived_arrays.discard(_root(t._data))
         if "ctx" in params:
             self.refuse(f"the custom ag.Function '{op.name}' runs Python of its own")
-            return
-        if op.name in _DATA_SHAPED:
-            self.refuse(f"op '{op.name}' makes a result whose shape depends on values")
             return
         for v in params.values():
             for a in (v if isinstance(v, tuple) else (v,)):
