@@ -369,6 +369,7 @@ class _Trace:
             owned.discard(t)
             if t._meta is not None and (t._meta.get("hooks") or t._meta.get("retain")):
                 self.refuse("a hook or retain_grad on a Tensor of the step")
+                g = _engine._node_hooks(t, g, False)  # abandoned: on as eager goes
             args = t._args
             if args is None:
                 raise _engine._freed_error(t)
@@ -422,11 +423,12 @@ class _Trace:
                 t._args = t._arrays = None
         wanted = None if only is None else {id(x) for x in only}
         for p, (g, gk) in grads.items():
+            fresh = p in owned
             if p._meta is not None and p._meta.get("hooks"):
                 self.refuse("a hook on a leaf of the step")
+                g, fresh = _engine._call_hooks(p._meta["hooks"], g, False), False
             if wanted is not None and id(p) not in wanted:
                 continue
-            fresh = p in owned
             _engine._store_grad(p, g, False, fresh)
             self.escaping.add(gk)
             k = self._new(p._grad._data, "step")

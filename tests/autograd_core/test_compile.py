@@ -289,3 +289,20 @@ def test_a_module_compiles_and_one_tensor_passed_twice_retraces() -> None:
         g(ag.tensor([1.0, 2.0], requires_grad=True), ag.tensor([3.0, 4.0], requires_grad=True))
     t = ag.tensor([5.0, 6.0], requires_grad=True)
     assert np.array_equal(g(t, t)._data, [10.0, 12.0])
+
+
+def test_a_hook_falls_back_to_eager_and_still_runs() -> None:
+    seen = []
+
+    def f(x: ag.Tensor) -> ag.Tensor:
+        y = x * 2
+        y.register_hook(lambda g: seen.append(g.tolist()))
+        y.sum().backward()
+        return x.grad
+
+    g = ag.compile(f, fallback=True)
+    with pytest.warns(UserWarning, match="hook"):
+        out = g(ag.tensor([1.0, 2.0], requires_grad=True))
+    assert out.tolist() == [2.0, 2.0] and seen == [[1.0, 1.0]]
+    with pytest.raises(TraceError, match="hook"):
+        ag.compile(f)(ag.tensor([1.0, 2.0], requires_grad=True))
