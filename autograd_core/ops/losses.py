@@ -9,6 +9,8 @@ back to the elementwise shape with `_spread`.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .nn_ops import _log_softmax
@@ -24,6 +26,8 @@ def _reduce(per, reduction, divisor=None):
     if reduction == "sum":
         return np.asarray(total)
     n = per.size if divisor is None else divisor
+    if n:  # errstate costs microseconds, which a small model's step feels
+        return np.asarray(total / np.asarray(n, dtype=per.dtype))
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.asarray(total / np.asarray(n, dtype=per.dtype))
 
@@ -36,11 +40,14 @@ def _spread(g, reduction, size):
 
 
 def _shape(*arrays):
-    return np.broadcast_shapes(*(np.shape(a) for a in arrays if a is not None))
+    shapes = [np.shape(a) for a in arrays if a is not None]
+    if shapes and all(s == shapes[0] for s in shapes):  # usual; np.broadcast_shapes is slow
+        return shapes[0]
+    return np.broadcast_shapes(*shapes)
 
 
 def _size(*arrays):
-    return int(np.prod(_shape(*arrays)))
+    return math.prod(_shape(*arrays))
 
 
 def _to_shape(F, r, *arrays):
