@@ -306,3 +306,24 @@ def test_a_hook_falls_back_to_eager_and_still_runs() -> None:
     assert out.tolist() == [2.0, 2.0] and seen == [[1.0, 1.0]]
     with pytest.raises(TraceError, match="hook"):
         ag.compile(f)(ag.tensor([1.0, 2.0], requires_grad=True))
+
+
+def test_a_hand_written_update_under_no_grad_is_replayed() -> None:
+    def setup() -> ag.Tensor:
+        return ag.tensor(np.linspace(-1.0, 1.0, 6).reshape(2, 3), requires_grad=True)
+
+    def step(w: ag.Tensor, x: ag.Tensor) -> ag.Tensor:
+        w.grad = None
+        loss = ((x @ w).tanh() ** 2).mean()
+        loss.backward()
+        with ag.no_grad():
+            w -= 0.1 * w.grad
+        return loss
+
+    rng = np.random.default_rng(4)
+    xs = [ag.tensor(rng.standard_normal((4, 2))) for _ in range(STEPS)]
+    w1, w2 = setup(), setup()
+    g = ag.compile(step)
+    for x in xs:
+        assert np.array_equal(step(w1, x)._data, g(w2, x)._data)
+    assert np.array_equal(w1._data, w2._data) and g.traces == 2
