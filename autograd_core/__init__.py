@@ -52,6 +52,8 @@ from . import interop
 from . import special  # torch.special
 from . import linalg  # torch.linalg
 from . import viz  # graphviz itself is imported only when drawing
+from . import compiler  # ag.compile: a step traced once, then replayed on arrays
+from .compiler import TraceError, compile  # noqa: A004
 
 dtype = _np.dtype  # a dtype is a NumPy dtype: ag.float32 == np.float32
 float16 = half = _np.dtype(_np.float16)

@@ -11,6 +11,7 @@ import numpy as np
 from . import devices as _device
 from .anomaly import public_caller
 from .arguments import ArgumentError, check_allocation, integer, number
+from .compiler import redrawn
 from .dtypes import get_default_dtype
 from .rng import Generator, default_generator, numpy_generator
 from .tensor import Tensor, _holds_float64, _leaf
@@ -181,14 +182,16 @@ def rand_like(input: Any, dtype: Any = None, device: Device = None,
               requires_grad: bool = False) -> Tensor:
     shape, dt = _like(input, dtype, device, "rand_like")
     dt = _float_dtype(dt, "rand_like")
-    return _finish(default_generator().random(shape).astype(dt), requires_grad)
+    return _finish(redrawn(lambda: default_generator().random(shape).astype(dt)),
+                   requires_grad)
 
 
 def randn_like(input: Any, dtype: Any = None, device: Device = None,
                requires_grad: bool = False) -> Tensor:
     shape, dt = _like(input, dtype, device, "randn_like")
     dt = _float_dtype(dt, "randn_like")
-    return _finish(default_generator().standard_normal(shape).astype(dt), requires_grad)
+    return _finish(redrawn(lambda: default_generator().standard_normal(shape).astype(dt)),
+                   requires_grad)
 
 
 def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device: Device = None,
@@ -230,16 +233,19 @@ def rand(*size: Any, generator: Generator | None = None, dtype: Any = None,
          device: Device = None, requires_grad: bool = False) -> Tensor:
     _device.check(device, "rand")
     dt = _float_dtype(dtype, "rand")
-    draws = numpy_generator(generator, "rand").random(_shape(size, "rand", dt))
-    return _finish(draws.astype(dt), requires_grad)
+    shape = _shape(size, "rand", dt)
+    draws = redrawn(lambda: numpy_generator(generator, "rand").random(shape).astype(dt))
+    return _finish(draws, requires_grad)
 
 
 def randn(*size: Any, generator: Generator | None = None, dtype: Any = None,
           device: Device = None, requires_grad: bool = False) -> Tensor:
     _device.check(device, "randn")
     dt = _float_dtype(dtype, "randn")
-    draws = numpy_generator(generator, "randn").standard_normal(_shape(size, "randn", dt))
-    return _finish(draws.astype(dt), requires_grad)
+    shape = _shape(size, "randn", dt)
+    draws = redrawn(
+        lambda: numpy_generator(generator, "randn").standard_normal(shape).astype(dt))
+    return _finish(draws, requires_grad)
 
 
 def randint(low: int, high: int | None = None, size: Any = (), *,
@@ -256,8 +262,8 @@ def randint(low: int, high: int | None = None, size: Any = (), *,
     if isinstance(size, bool) or not isinstance(size, (int, np.integer, tuple, list)):
         raise TypeError(f"randint: size must be a tuple of ints; got {size!r}")
     shape = _shape((size,) if isinstance(size, int) else (tuple(size),), "randint")
-    draws = numpy_generator(generator, "randint").integers(low, high, shape)
-    return _leaf(draws.astype(dtype or np.int64))
+    return _leaf(redrawn(lambda: numpy_generator(generator, "randint").integers(
+        low, high, shape).astype(dtype or np.int64)))
 
 
 def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None,

@@ -15,6 +15,7 @@ run and every gradient sent; it is chosen once per call by swapping the loop's `
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Sequence
 from heapq import heappop, heappush
 from typing import Any
@@ -26,6 +27,8 @@ from .anomaly import check_backward
 from .modes import _anomaly, state
 from .ops.registry import NP
 from .tensor import TN, Tensor, _leaf, _to_array, as_used_by
+
+_tensor = sys.modules[Tensor.__module__]  # the module (ag.tensor is the function)
 
 _ndarray = np.ndarray
 # A Trace keeps at most this many nodes, those nearest the roots (all of them inside
@@ -247,6 +250,13 @@ def _run(
     prev_mode = state.enabled
     state.enabled = create_graph
     try:
+        rec = _tensor._recorder
+        if rec is not None:  # ag.compile is tracing: it runs this pass and writes it down
+            if create_graph or capture is not None:
+                rec.refuse("create_graph, autograd.grad or a recorder of pictures in the step")
+            elif _recorder is None:
+                rec.backward(seeds, retain_graph, only)
+                return
         grads, owned = _propagate(seeds, retain_graph, create_graph, capture)
         _deliver_to_leaves(grads, owned, create_graph, capture, only)
     finally:

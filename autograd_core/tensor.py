@@ -35,6 +35,7 @@ _new = object.__new__
 _next_seq = count(1).__next__
 _EMPTY: dict = {}
 _PY_SCALARS = (int, float, bool)
+_recorder: Any = None  # set by ag.compile while it traces a step (compiler.py): sees results made
 
 # the ops behind the operators and the elementwise methods
 ADD, SUB, MUL, DIV = REGISTRY["add"], REGISTRY["sub"], REGISTRY["mul"], REGISTRY["div"]
@@ -153,6 +154,8 @@ class Tensor:
             if value.dtype != self._data.dtype:
                 raise RuntimeError(f"assigned grad has data of a different type: dtype "
                                    f"{value.dtype}, but the Tensor has dtype {self.dtype}")
+        if _recorder is not None:
+            _recorder.set_grad(self, value)
         self._grad = value
 
     @property
@@ -234,6 +237,8 @@ class Tensor:
 
     # -- conversion ---------------------------------------------------------------------------
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if _recorder is not None:
+            _recorder.reads(self, "np.asarray()")
         if dtype is not None and dtype != self._data.dtype:
             return self._data.astype(dtype)
         return self._data
@@ -247,6 +252,8 @@ class Tensor:
         return ag.interop.array_function(func, args, kwargs)
 
     def numpy(self) -> np.ndarray:
+        if _recorder is not None:
+            _recorder.reads(self, "numpy()")
         if self.requires_grad:
             raise RuntimeError(
                 "numpy() on a Tensor that requires grad: call .detach().numpy() to say that "
@@ -255,6 +262,8 @@ class Tensor:
         return self._data
 
     def item(self) -> Any:
+        if _recorder is not None:
+            _recorder.reads(self, "item()")
         if self._data.size != 1:
             raise ValueError(
                 f"item() needs a Tensor with one element; this one has shape {self.shape}"
@@ -262,6 +271,8 @@ class Tensor:
         return self._data.item()
 
     def tolist(self) -> Any:
+        if _recorder is not None:
+            _recorder.reads(self, "tolist()")
         return self._data.tolist()
 
     def __float__(self) -> float:
@@ -271,11 +282,15 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
+        if _recorder is not None:
+            _recorder.reads(self, "an index (__index__)")
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer Tensors of one element can be used as an index")
         return int(self._data.item())
 
     def __bool__(self) -> bool:
+        if _recorder is not None:
+            _recorder.reads(self, "bool()")
         if self._data.size != 1:
             raise ValueError(
                 f"the truth value of a Tensor with {self.data.size} elements is ambiguous"
@@ -408,6 +423,8 @@ class Tensor:
                 raise RuntimeError(f"{what}: result type {new.dtype} can't be cast to the "
                                    f"desired output type {self._data.dtype}")
             new = new.to(self._data.dtype)
+        if _recorder is not None:
+            _recorder.inplace(self, what)
         before = _new(Tensor)
         for slot in ("_data", "requires_grad", "name", "_op", "_args", "_arrays", "_params",
                      "_seq", "_version", "_scope"):
@@ -429,6 +446,8 @@ class Tensor:
 
     def _bump(self) -> None:
         """Marks an in-place write into the array (shared with the Tensor it was detached from)."""
+        if _recorder is not None:
+            _recorder.inplace(self, "an in-place write")
         v = self._version = _next_seq()
         meta = self._meta
         base = meta.get("base") if meta is not None else None
@@ -445,6 +464,8 @@ class Tensor:
 
     def _ufunc_(self, what: str, ufunc: np.ufunc, other: Any) -> Tensor:
         """self = ufunc(self, other) written into the array, refusing a dtype change."""
+        if _recorder is not None:
+            _recorder.ufunc_(self, ufunc, other)
         try:
             ufunc(self._data, other, out=self._data, casting="same_kind")
         except TypeError as err:  # NumPy's casting errors
@@ -1515,6 +1536,8 @@ def _leaf(data: Any) -> Tensor:
     t._version = 0
     t._meta = None
     t._scope = None
+    if _recorder is not None:
+        _recorder.born(t)
     return t
 
 
@@ -1537,6 +1560,16 @@ def _node(data: Any, op: Op, args: tuple, arrays: tuple, params: dict) -> Tensor
     t._scope = state.scope
     if _anomaly.enabled:
         check_forward(t)
+    if _recorder is not None:
+        _recorder.op(t, op, args, arrays, params)
+    return t
+
+
+def _traced(data: Any, op: Op, args: tuple, arrays: tuple, params: dict) -> Tensor:
+    """A result that records no graph, shown to the trace of ag.compile as the op it is."""
+    t = _leaf(data)
+    if _recorder is not None:
+        _recorder.op(t, op, args, arrays, params)
     return t
 
 
@@ -1566,7 +1599,7 @@ def _binary(op: Op, a: Tensor, b: Any) -> Tensor:
             raise _shape_error(op, ad, bd, e) from None
         if (a.requires_grad or b.requires_grad) and state.enabled:
             return _node(out, op, (a, b), (ad, bd), _EMPTY)
-        return _leaf(out)
+        return _leaf(out) if _recorder is None else _traced(out, op, (a, b), (ad, bd), _EMPTY)
     cls = b.__class__
     if (cls is float and ad.dtype.kind not in "iub") or (cls is int and ad.dtype.kind != "b"):
         bd = b  # a weak Python number that leaves the dtype alone: the common case
@@ -1578,7 +1611,7 @@ def _binary(op: Op, a: Tensor, b: Any) -> Tensor:
         raise _shape_error(op, ad, bd, e) from None
     if a.requires_grad and state.enabled:
         return _node(out, op, (a, None), (ad, bd), _EMPTY)
-    return _leaf(out)
+    return _leaf(out) if _recorder is None else _traced(out, op, (a, None), (ad, bd), _EMPTY)
 
 
 def _rbinary(op: Op, a: Any, b: Tensor) -> Tensor:
@@ -1589,7 +1622,7 @@ def _rbinary(op: Op, a: Any, b: Tensor) -> Tensor:
         raise _shape_error(op, ad, bd, e) from None
     if b.requires_grad and state.enabled:
         return _node(out, op, (None, b), (ad, bd), _EMPTY)
-    return _leaf(out)
+    return _leaf(out) if _recorder is None else _traced(out, op, (None, b), (ad, bd), _EMPTY)
 
 
 def _promoted(op: Op, ad: np.ndarray, bd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -1635,7 +1668,7 @@ def _unary(op: Op, x: Tensor, **params: Any) -> Tensor:
     out = op.forward(xd, **params)
     if x.requires_grad and state.enabled:
         return _node(out, op, (x,), (xd,), params)
-    return _leaf(out)
+    return _leaf(out) if _recorder is None else _traced(out, op, (x,), (xd,), params)
 
 
 def apply(op: Op, args: tuple, params: dict, promote: tuple[int, ...] = ()) -> Tensor:
@@ -1661,7 +1694,9 @@ def apply(op: Op, args: tuple, params: dict, promote: tuple[int, ...] = ()) -> T
     out = op.forward(*arrays, **params)
     if need and state.enabled and op.differentiable:
         return _node(out, op, tuple(parents), tuple(arrays), params)
-    return _leaf(out)
+    if _recorder is None:
+        return _leaf(out)
+    return _traced(out, op, tuple(parents), tuple(arrays), params)
 
 
 def _promote_in_place(arrays: list, positions: tuple[int, ...]) -> None:

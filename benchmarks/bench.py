@@ -25,8 +25,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 WORKLOAD_ORDER = ["A", "B", "C", "D", "E", "F", "G", "H", "I", "K1", "K10"]
-ENGINE_ORDER = ["numpy", "python", "torch", "autograd_core", "mygrad", "hips-autograd",
-                "micrograd", "micrograd-deep"]
+ENGINE_ORDER = ["numpy", "python", "torch", "autograd_core", "autograd_core-compiled", "mygrad",
+                "hips-autograd", "micrograd", "micrograd-deep"]
 # micrograd on the vector chains (F, K): 50,000 to 500,000 Values per step, too slow for --quick.
 QUICK_SKIP = {(k, "micrograd"): "not run with --quick (500,000 Value nodes per step)"
               for k in ("F", "K10")}
@@ -122,6 +122,14 @@ def load_engines(threads: int, wanted: set[str] | None, verbose=True) -> dict[st
                                           dict(engine_impl.BUILDERS))
         except Exception as exc:  # the engine may be absent or half-written
             skip("autograd_core", f"import failed: {type(exc).__name__}: {exc}")
+    if not wanted or "autograd_core-compiled" in wanted:
+        try:
+            import engine_impl
+
+            out["autograd_core-compiled"] = Engine("autograd_core-compiled", engine_impl.VERSION,
+                                                   dict(engine_impl.COMPILED_BUILDERS))
+        except Exception as exc:
+            skip("autograd_core-compiled", f"import failed: {type(exc).__name__}: {exc}")
     if not wanted or wanted & {"mygrad", "hips-autograd", "micrograd", "micrograd-deep"}:
         import reference_peers
 

@@ -85,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--quiet", action="store_true",
                         help="no progress bars or progress messages; the results table and "
                              "the list of files are still printed")
+    parser.add_argument("--no-compile", action="store_true",
+                        help="run every training step eagerly instead of through ag.compile "
+                             "(the results are the same)")
     parser.add_argument("--threads", type=_non_negative_int, default=1, metavar="N",
                         help="BLAS threads while training (default: 1, the fastest for these "
                              "small models; 0 leaves the BLAS default)")
@@ -189,12 +192,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, models: list[str], out: Path, limited: bool,
          argv: list[str]) -> int:
+    from . import loop
     from .autoencode import AutoencoderRecipe, train_autoencoder
     from .classify import mnist1d_arrays, train_classifier
     from .convae import train_conv_autoencoder
     from .forecast import train_forecaster
     from .generative import train_vae
 
+    loop.COMPILE = not args.no_compile
     say = _Printer(args.quiet)
     started = time.perf_counter()
     steps = args.steps if args.steps is not None else (QUICK_STEPS if args.quick else None)

@@ -90,6 +90,11 @@ class _StepBudget(Callback):
         self.bar.set_postfix_str(text, refresh=False)
 
 
+# Training steps go through ag.compile (nn.Trainer's compile option): the same numbers, faster.
+# The command line's --no-compile sets it to False.
+COMPILE = True
+
+
 def train_for_steps(
     model: Module,
     loss_fn: Callable[[Any, Any], Any],
@@ -122,7 +127,7 @@ def train_for_steps(
     loader = DataLoader(train, batch_size=batch_size, shuffle=True, seed=seed)
     eval_loaders = {name: DataLoader(ds, batch_size=1000) for name, ds in evaluation.items()}
     trainer = Trainer(model, loss_fn, optimizer, metrics=metrics, verbose=False,
-                      scheduler=scheduler, scheduler_interval="batch")
+                      scheduler=scheduler, scheduler_interval="batch", compile=COMPILE)
     curves = Curves()
     eval_seconds = 0.0
 

@@ -18,6 +18,8 @@ import numpy as np
 import autograd_core as ag
 from autograd_core.anomaly import public_caller
 from autograd_core.arguments import ArgumentError, integer
+from autograd_core.compiler import computed as _computed
+from autograd_core.compiler import redrawn as _redrawn
 from autograd_core.ops.registry import REGISTRY as _R
 from autograd_core.rng import default_generator as _rng
 from autograd_core.tensor import apply
@@ -445,8 +447,10 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
     def fn(x: Tensor) -> Tensor:
         if p == 1.0:
             return x * 0.0
-        keep = _rng().random(x.shape) >= p
-        return x * (keep.astype(x.dtype) * np.asarray(1.0 / (1.0 - p), dtype=x.dtype))
+        def mask(shape: tuple = x.shape, dtype: Any = x.dtype) -> np.ndarray:
+            keep = _rng().random(shape) >= p
+            return keep.astype(dtype) * np.asarray(1.0 / (1.0 - p), dtype=dtype)
+        return x * _redrawn(mask)
     return _act(input, fn, inplace, "dropout")
 
 
@@ -482,14 +486,13 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         out = centered * (var + eps) ** -0.5
         if running_mean is not None or running_var is not None:
             with ag.no_grad():
+                # Tensor ops, not NumPy on the arrays, so that a compiled step replays them
                 if running_mean is not None:
-                    rm = running_mean._data
-                    rm *= 1.0 - momentum
-                    rm += momentum * mean._data.reshape(c)
+                    running_mean *= 1.0 - momentum
+                    running_mean += momentum * mean.reshape(c)
                 if running_var is not None:
-                    rv = running_var._data
-                    rv *= 1.0 - momentum
-                    rv += momentum * var._data.reshape(c) * (n / (n - 1))
+                    running_var *= 1.0 - momentum
+                    running_var += momentum * var.reshape(c) * (n / (n - 1))
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: evaluation needs running_mean and running_var "
@@ -1059,7 +1062,7 @@ def _float_like(y: Any, x: Tensor) -> Any:
     if isinstance(y, Tensor):
         if y.requires_grad or y.dtype == x.dtype:
             return y
-        return y._data.astype(x.dtype)
+        return _computed(lambda a, dtype=x.dtype: a.astype(dtype), y)
     arr = np.asarray(y)
     return arr if arr.dtype == x.dtype else arr.astype(x.dtype)
 
@@ -1241,8 +1244,11 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
         n, c = x.shape
         if t_arr.min() >= 0 and t_arr.max() < c and not (0 <= ignore_index < c and
                                                           (t_arr == ignore_index).any()):
-            q = np.zeros(x.shape, dtype=x.dtype)
-            q[np.arange(n), t_arr] = 1
+            def one_hot(t: np.ndarray, shape: tuple = x.shape, dtype: Any = x.dtype) -> Any:
+                q = np.zeros(shape, dtype=dtype)
+                q[np.arange(shape[0]), t] = 1
+                return q
+            q = _computed(one_hot, target if isinstance(target, Tensor) else t_arr)
             return apply(_SOFTMAX_CE, (x, q),
                          {"axis": 1, "reduction": red, "divisor": float(n)})
     if t_arr.dtype.kind in "iu":

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 import autograd_core as ag
+from autograd_core.compiler import replayed as _replayed
 from autograd_core.modes import state
 
 from .parameter import Parameter
@@ -346,6 +347,7 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
+    @_replayed
     def zero_grad(self, set_to_none: bool = True) -> None:
         for p in self.parameters():
             if p.grad is None:

@@ -24,6 +24,7 @@ import autograd_core as ag
 from autograd_core import Tensor
 
 from . import checkpoint
+from .module import Module
 
 __all__ = [
     "Callback",
@@ -352,7 +353,12 @@ class Trainer:
     optimizer step (``scheduler_interval="batch"``) or after each epoch's validation
     (``"epoch"``); a ``ReduceLROnPlateau`` is stepped per epoch with ``plateau_monitor``
     (default ``"val_loss"``, or ``"loss"`` without validation data). ``verbose=None`` shows a
-    progress bar only when stderr is a terminal.
+    progress bar only when stderr is a terminal. ``compile=True`` runs each batch's forward,
+    loss and backward through ``ag.compile`` when the model is an ``nn.Module`` and the batch a
+    pair of Tensors: the same numbers, without a Tensor per op after the first two batches of a
+    shape; a step that cannot be traced runs eagerly (with one warning). A replay runs the
+    recorded ops, not other Python in the model or the loss (a counter, a print):
+    ``compile=False`` runs every step eagerly.
 
     A training loader with ``set_epoch`` (as :class:`nn.data.DataLoader`) is told each epoch's
     number before the epoch, so a seeded shuffle depends on ``(seed, epoch)`` alone and a run
@@ -372,6 +378,7 @@ class Trainer:
         verbose: bool | None = None,
         extra_loss: Callable[[Any], Tensor] | None = None,
         plateau_monitor: str | None = None,
+        compile: bool = True,  # noqa: A002
     ) -> None:
         if scheduler_interval not in ("epoch", "batch"):
             raise ValueError(
@@ -397,6 +404,11 @@ class Trainer:
         self.verbose = verbose
         self.extra_loss = extra_loss
         self.plateau_monitor = plateau_monitor
+        self.compile = compile
+        # forward, loss and backward, traced once per batch shape and replayed
+        # (ag.compile); a batch it cannot trace runs eagerly. zero_grad and the update stay
+        # outside, the update after the check that the loss is finite.
+        self._compiled = ag.compile(self._forward_backward, fallback=True)
         self.history = History()
         self.epoch = 0
         self.stop_training = False
@@ -469,6 +481,15 @@ class Trainer:
             loss = loss + self.extra_loss(self.model)
         return loss
 
+    def _forward_backward(self, x: Tensor, y: Tensor, training: bool) -> tuple[Tensor, Any]:
+        """One batch's forward, loss and backward; `training` (the model's mode) keys the
+        trace, since dropout and batch norm trace differently in each mode."""
+        out = self.model(x)
+        loss = self._loss(out, y)
+        _scalar_loss(loss)  # its type and shape errors, before backward
+        loss.backward()
+        return loss, out
+
     def _batch_logs(self, out: Any, y: Any, loss: float) -> dict[str, float]:
         logs = {"loss": loss}
         for name, fn in self.metrics.items():
@@ -508,9 +529,14 @@ class Trainer:
         for batch_index, batch in enumerate(loader):
             x, y = _unpack(batch, f"epoch {epoch + 1}", batch_index)
             lr = _lr(self.optimizer)
-            self.optimizer.zero_grad()
-            out = self.model(x)
-            loss = self._loss(out, y)
+            compiled = (self.compile and isinstance(self.model, Module) and isinstance(x, Tensor)
+                        and isinstance(y, Tensor))
+            self.optimizer.zero_grad()  # any optimizer's, so it runs here, not in the trace
+            if compiled:  # the gradients are computed before the loss is checked
+                loss, out = self._compiled(x, y, bool(getattr(self.model, "training", True)))
+            else:
+                out = self.model(x)
+                loss = self._loss(out, y)
             value = _scalar_loss(loss)
             if not math.isfinite(value):
                 of_total = f"/{total}" if total is not None else ""
@@ -523,7 +549,8 @@ class Trainer:
             with ag.no_grad():
                 logs = self._batch_logs(out.detach() if isinstance(out, Tensor) else out, y,
                                         value)
-            loss.backward()
+            if not compiled:
+                loss.backward()
             self.optimizer.step()
             if self.scheduler is not None and self.scheduler_interval == "batch":
                 self.scheduler.step()
@@ -598,11 +625,12 @@ def fit(
     extra_loss: Callable[[Any], Tensor] | None = None,
     initial_epoch: int = 0,
     plateau_monitor: str | None = None,
+    compile: bool = True,  # noqa: A002
 ) -> History:
     """Train ``model`` and return its :class:`History`; see :class:`Trainer` for the details."""
     trainer = Trainer(
         model, loss_fn, optimizer, metrics=metrics, callbacks=callbacks, scheduler=scheduler,
         scheduler_interval=scheduler_interval, verbose=verbose, extra_loss=extra_loss,
-        plateau_monitor=plateau_monitor,
+        plateau_monitor=plateau_monitor, compile=compile,
     )
     return trainer.fit(train_loader, epochs, val_loader=val_loader, initial_epoch=initial_epoch)

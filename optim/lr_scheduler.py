@@ -17,6 +17,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal
 
+from autograd_core.compiler import replayed as _replayed
+
 from .optimizer import Optimizer
 
 __all__ = [
@@ -70,6 +72,14 @@ class LRScheduler:
 
     _is_initial: bool = False
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A step writes the optimizer's rates outside the ops: a compiled training step makes
+        it again at each replay (see autograd_core.compiler.replayed)."""
+        super().__init_subclass__(**kwargs)
+        method = cls.__dict__.get("step")
+        if method is not None and not getattr(method, "__wrapped_replayed__", False):
+            cls.step = _replayed(method)
+
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         self.optimizer = _check_optimizer(optimizer)
         if last_epoch == -1:
@@ -103,6 +113,7 @@ class LRScheduler:
         """The rates the last :meth:`step` set, one per param group."""
         return list(self._last_lr)
 
+    @_replayed
     def step(self, epoch: int | None = None) -> None:
         """Advances one epoch (or batch) and writes the new rates into the optimizer."""
         if epoch is not None:

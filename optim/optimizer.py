@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from autograd_core import Tensor, enable_grad, get_default_dtype
+from autograd_core.compiler import replayed as _replayed
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
 
@@ -69,6 +70,15 @@ class Optimizer:
     groups), each dict holding ``"params"`` and any per-group options that override
     ``defaults``.
     """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass's own step and zero_grad change parameters and gradients outside the
+        ops, so ag.compile must make them again at each replay (see `replayed`)."""
+        super().__init_subclass__(**kwargs)
+        for name in ("step", "zero_grad"):
+            method = cls.__dict__.get(name)
+            if method is not None and not getattr(method, "__wrapped_replayed__", False):
+                setattr(cls, name, _replayed(method))
 
     # Per-parameter state entries that are arrays shaped like the parameter.
     _array_state_keys: tuple[str, ...] = ()
@@ -184,6 +194,7 @@ class Optimizer:
         self.param_groups.append(group)
 
     # -- gradients ----------------------------------------------------------------------------
+    @_replayed
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clears ``.grad`` of every parameter: to None (default) or to zeros in place."""
         for group in self.param_groups:
@@ -199,6 +210,7 @@ class Optimizer:
                 else:
                     p._grad = Tensor(np.zeros_like(g._data))
 
+    @_replayed
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Updates every parameter that has a gradient; returns ``closure()`` if given.
 

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..arguments import ArgumentError, ntuple, same_padding
+from ..compiler import computed
 from ..ops import REGISTRY as R
 from ..ops.nn_ops import _transposed_size, sliding_windows
 from ..tensor import Tensor, _leaf, _unary, apply
@@ -315,7 +316,7 @@ def _max_pool(input: TensorLike, kernel_size, stride, padding, dilation, ceil_mo
         input, kernel_size, stride, padding, dilation, ceil_mode, -np.inf, nsp, name)
     lead = cols.shape[: 2 + nsp]  # (N, *L, C)
     flat = reshape(cols, lead + (int(math.prod(k)),))
-    arg = np.argmax(flat._data, axis=-1)[..., None]
+    arg = computed(_argmax_last, flat)  # made again by each replay of a compiled step
     out = squeeze(apply(R["take_along_axis"], (flat, arg), {"axis": -1 % flat.ndim}), -1)
     out = permute(out, 0, 1 + nsp, *range(1, 1 + nsp))  # (N, C, *L)
     if not batched:
@@ -323,6 +324,10 @@ def _max_pool(input: TensorLike, kernel_size, stride, padding, dilation, ceil_mo
     if return_indices:
         return out, _leaf(_pool_indices(arg[..., 0], x.shape, k, s, p, d, nsp, batched))
     return out
+
+
+def _argmax_last(a: np.ndarray) -> np.ndarray:
+    return np.argmax(a, axis=-1)[..., None]
 
 
 def _pool_indices(arg, shape, k, s, p, d, nsp, batched):

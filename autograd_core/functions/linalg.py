@@ -29,7 +29,7 @@ from ..modes import state as _state
 from ..ops import REGISTRY as R
 from ..ops.linalg import LinAlgError, parse_einsum
 from ..ops.linalg import _first_zero_pivot as _zero_pivot
-from ..tensor import Tensor, _leaf, _node, apply
+from ..tensor import Tensor, _leaf, _node, _traced, apply
 from ..tensor import ensure_tensor as _t
 from .indexing import roll
 from .pointwise import abs, where
@@ -157,7 +157,7 @@ def linear(input: TensorLike, weight: TensorLike, bias: TensorLike | None = None
         out = _LINEAR_FWD(x._data, w._data, bias._data)
         if (x.requires_grad or w.requires_grad or bias.requires_grad) and _state.enabled:
             return _node(out, _LINEAR, (x, w, bias), (x._data, w._data, bias._data), {})
-        return _leaf(out)
+        return _traced(out, _LINEAR, (x, w, bias), (x._data, w._data, bias._data), {})
     return apply(_LINEAR, (x, w, None), {})
 
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..arguments import ArgumentError, check_dim, pick
 from ..arguments import sizes as _sizes
+from ..compiler import computed
 from ..ops import REGISTRY as R
 from ..tensor import Tensor, _leaf, _unary, apply
 from ..tensor import ensure_tensor as _t
@@ -318,7 +319,7 @@ def clone(input: TensorLike) -> Tensor:
     """A copy that stays in the graph."""
     x = _t(input)
     if not x.requires_grad:
-        return _leaf(x._data.copy())  # any dtype kept: bool stays bool
+        return _leaf(computed(np.copy, x))  # any dtype kept: bool stays bool
     y = x * 1
     if y._data is x._data:
         y._data = y._data.copy()
@@ -330,6 +331,6 @@ def cast(input: TensorLike, dtype: Any) -> Tensor:
     dt = np.dtype(dtype)
     if dt == x.dtype:
         return x
-    if dt.kind not in "fc":
-        return _leaf(x._data.astype(dt))
+    if dt.kind not in "fc":  # no gradient: an array of its own, made again by a replay
+        return _leaf(computed(lambda a: a.astype(dt), x))
     return _unary(R["cast"], x, dtype=dt)

@@ -26,6 +26,8 @@ def _reduce(per, reduction, divisor=None):
     if reduction == "sum":
         return np.asarray(total)
     n = per.size if divisor is None else divisor
+    if n:  # errstate costs microseconds, which a small model's step feels
+        return np.asarray(total / np.asarray(n, dtype=per.dtype))
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.asarray(total / np.asarray(n, dtype=per.dtype))
 

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 import autograd_core as ag
+from autograd_core.compiler import replayed as _replayed
 
 from . import parametrizations, parametrize, rnn
 from .hook_norms import remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm
@@ -32,7 +33,13 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     """Scales all gradients in place by min(1, max_norm / (total_norm + 1e-6)), where
     total_norm is the norm of the gradients taken together as one vector; returns total_norm
     (a 0-d Tensor), as torch.nn.utils.clip_grad_norm_ does."""
-    grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
+    return _clip_grad_norm(_as_list(parameters), max_norm, norm_type, error_if_nonfinite)
+
+
+@_replayed  # NumPy on the gradients' arrays: a compiled step makes the call again each replay
+def _clip_grad_norm(parameters: list[Tensor], max_norm: float, norm_type: float,
+                    error_if_nonfinite: bool) -> Tensor:
+    grads = [p.grad for p in parameters if p.grad is not None]
     norm_type = float(norm_type)
     if not grads:
         return ag.tensor(0.0)
@@ -66,8 +73,13 @@ def _scale_grad(g: Tensor, coef: float) -> None:
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float,
                      foreach: Any = None) -> None:
     """Clamps every gradient element to [-clip_value, clip_value] in place."""
+    _clip_grad_value(_as_list(parameters), clip_value)
+
+
+@_replayed
+def _clip_grad_value(parameters: list[Tensor], clip_value: float) -> None:
     c = float(clip_value)
-    for p in _as_list(parameters):
+    for p in parameters:
         if p.grad is not None:
             g = p.grad
             if g._data.flags.writeable:
