@@ -25,8 +25,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 WORKLOAD_ORDER = ["A", "B", "C", "D", "E", "F", "G", "H", "I", "K1", "K10"]
-ENGINE_ORDER = ["numpy", "python", "torch", "autograd_core", "autograd_core-compiled", "mygrad",
-                "hips-autograd", "micrograd", "micrograd-deep"]
+ENGINE_ORDER = ["numpy", "python", "torch", "torch-compile", "autograd_core",
+                "autograd_core-compiled", "mygrad", "hips-autograd", "micrograd", "micrograd-deep"]
 # micrograd on the vector chains (F, K): 50,000 to 500,000 Values per step, too slow for --quick.
 QUICK_SKIP = {(k, "micrograd"): "not run with --quick (500,000 Value nodes per step)"
               for k in ("F", "K10")}
@@ -114,6 +114,15 @@ def load_engines(threads: int, wanted: set[str] | None, verbose=True) -> dict[st
                                   dict(reference_torch.BUILDERS))
         except ImportError as exc:
             skip("torch", f"not importable ({exc})")
+    if not wanted or "torch-compile" in wanted:
+        try:
+            import reference_torch
+
+            reference_torch.configure(threads)
+            out["torch-compile"] = Engine("torch-compile", reference_torch.VERSION,
+                                          dict(reference_torch.COMPILED_BUILDERS))
+        except ImportError as exc:
+            skip("torch-compile", f"not importable ({exc})")
     if not wanted or "autograd_core" in wanted:
         try:
             import engine_impl

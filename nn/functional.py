@@ -44,6 +44,7 @@ __all__ = [
 ]
 __all__ += ["threshold"]
 
+_CE_INDEX = _R["cross_entropy_index"]
 _SOFTMAX_CE = _R["softmax_cross_entropy"]
 _MSE = _R["mse_loss"]
 _HUBER = _R["huber_loss"]
@@ -1244,13 +1245,8 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
         n, c = x.shape
         if t_arr.min() >= 0 and t_arr.max() < c and not (0 <= ignore_index < c and
                                                           (t_arr == ignore_index).any()):
-            def one_hot(t: np.ndarray, shape: tuple = x.shape, dtype: Any = x.dtype) -> Any:
-                q = np.zeros(shape, dtype=dtype)
-                q[np.arange(shape[0]), t] = 1
-                return q
-            q = _computed(one_hot, target if isinstance(target, Tensor) else t_arr)
-            return apply(_SOFTMAX_CE, (x, q),
-                         {"axis": 1, "reduction": red, "divisor": float(n)})
+            return apply(_CE_INDEX, (x, target if isinstance(target, Tensor) else t_arr),
+                         {"reduction": red})
     if t_arr.dtype.kind in "iu":
         idx, kept = _class_targets(x, t_arr, axis, ignore_index, "cross_entropy")
         picked = np.ones(idx.shape, dtype=x.dtype) if w is None else w[idx]

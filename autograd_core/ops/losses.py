@@ -13,8 +13,8 @@ import math
 
 import numpy as np
 
-from .nn_ops import _log_softmax
-from .registry import Spec, defop
+from .nn_ops import _log_softmax, _softmax
+from .registry import Spec, defhelper, defop
 
 REDUCTIONS = ("none", "sum", "mean")
 
@@ -91,6 +91,35 @@ def _ce_vjp_x(F, g, out, x, q, axis, reduction="mean", divisor=None):
 
 def _ce_vjp_q(F, g, out, x, q, axis, reduction="mean", divisor=None):
     return -_ce_spread(F, g, x, axis, reduction, divisor) * F.log_softmax(x, axis=axis)
+
+
+# --- softmax cross-entropy against class indices ---------------------------------------------
+# The common case of a classifier's loss, (N, C) logits and N class indices, without the dense
+# one-hot target of the general op: the forward gathers one log-probability per row and the
+# rule subtracts 1 at the target of each row of the softmax, as hand-written code does.
+def _ce_index(x, target, reduction="mean"):
+    logp = _log_softmax(x, 1)
+    return _reduce(-logp[np.arange(x.shape[0]), target], reduction)
+
+
+def _softmax_minus_onehot(x, target):
+    p = _softmax(x, 1)
+    p[np.arange(x.shape[0]), target] -= 1
+    return p
+
+
+def _softmax_minus_onehot_tensor(x, target):
+    onehot = np.zeros(x.shape, dtype=x.dtype)
+    onehot[np.arange(x.shape[0]), np.asarray(target)] = 1
+    return x.softmax(1) - onehot
+
+
+def _ce_index_vjp(F, g, out, x, target, reduction="mean"):
+    if reduction == "none":
+        g = F.reshape(g, shape=(-1, 1))
+    elif reduction == "mean":
+        g = g * (1.0 / x.shape[0])
+    return g * F.softmax_minus_onehot(x, target)
 
 
 # --- mean squared error and Huber -------------------------------------------------------------
@@ -197,6 +226,10 @@ defop("softmax_cross_entropy", _softmax_cross_entropy, _ce_vjp_x, _ce_vjp_q,
       spec=Spec("softmax_cross_entropy", nin=2,
                 params={"axis": [1], "reduction": list(REDUCTIONS), "divisor": [None, 2.5]},
                 notes="x: logits (N, C); q: a nonnegative target distribution of x's shape"))
+defhelper("softmax_minus_onehot", _softmax_minus_onehot, _softmax_minus_onehot_tensor)
+defop("cross_entropy_index", _ce_index, _ce_index_vjp, None,
+      spec=Spec("cross_entropy_index", params={"reduction": list(REDUCTIONS)},
+                notes="x: logits (N, C); target: N class indices in [0, C)"))
 defop("mse_loss", _mse_loss, _mse_vjp,
       lambda F, g, out, x, y, reduction="mean": -_mse_vjp(F, g, out, x, y, reduction),
       spec=Spec("pointwise_loss", nin=2, params=_RED))

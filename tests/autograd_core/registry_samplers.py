@@ -459,6 +459,16 @@ def softmax_cross_entropy(draw: Any, op: Op) -> Case:
 
 
 @st.composite
+def cross_entropy_index(draw: Any, op: Op) -> Case:
+    """Logits (N, C) and N class indices."""
+    n, c = draw(st.integers(1, MAX_SIDE)), draw(st.integers(1, MAX_SIDE))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    (lo, hi), = _domains(op, 1)
+    return Case([uniform(rng, (n, c), lo, hi), rng.integers(0, c, size=n)], _params(draw, op),
+                (0,))
+
+
+@st.composite
 def bce_with_logits(draw: Any, op: Op) -> Case:
     """x and y of one shape; weight and pos_weight (each present or None) broadcast to it."""
     shape = draw(shapes)
@@ -502,6 +512,7 @@ SAMPLERS: dict[str, Callable[[Op], st.SearchStrategy[Case]]] = {
     "conv": conv,
     "pointwise_loss": pointwise_loss,
     "softmax_cross_entropy": softmax_cross_entropy,
+    "cross_entropy_index": cross_entropy_index,
     "bce_with_logits": bce_with_logits,
 }
 

@@ -73,7 +73,9 @@ def test_cross_entropy_closed_form_and_gradient(kwargs, reduction):
 def test_cross_entropy_is_one_fused_node_and_twice_differentiable():
     x = leaf(X)
     loss = F.cross_entropy(x, T)
-    assert loss._op.name == "softmax_cross_entropy" and loss._args[0] is x
+    assert loss._op.name == "cross_entropy_index" and loss._args[0] is x  # class indices
+    assert F.cross_entropy(x, T, weight=W)._op.name == "softmax_cross_entropy"  # the general op
+    assert second_order_ok(lambda z: F.cross_entropy(z, T), x)
     assert second_order_ok(lambda z: F.cross_entropy(z, T, weight=W, label_smoothing=0.1), x)
 
 
