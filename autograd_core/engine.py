@@ -25,6 +25,7 @@ import numpy as np
 from .anomaly import check_backward
 from .modes import _anomaly, state
 from .ops.registry import NP
+from .scalar import SC, Scalar, scalar_leaf
 from .tensor import TN, Tensor, _leaf, _to_array, as_used_by
 
 _ndarray = np.ndarray
@@ -87,8 +88,7 @@ def _static(params: dict) -> dict:
 
 
 def _leaf_record(p: Tensor) -> tuple:
-    d = p._data
-    return (ref(p), d.shape, d.dtype, p.name, p.requires_grad)
+    return (ref(p), p.shape, p.dtype, p.name, p.requires_grad)  # a Scalar keeps its float
 
 
 def _summed(F: Any, g: Any, shape: tuple, t: Tensor, i: int) -> Any:
@@ -166,6 +166,10 @@ def backward(
     """Accumulates gradients of `roots` into the `.grad` of leaves (or of `inputs` only)."""
     if retain_graph is None:
         retain_graph = create_graph
+    if (not create_graph and inputs is None and len(roots) == 1 and roots[0].__class__ is Scalar
+            and _recorder is None and not _anomaly.enabled
+            and _backward_scalar(roots[0], grads[0], retain_graph)):
+        return
     seeds = [(r, _seed(r, g, create_graph)) for r, g in zip(roots, grads)]
     only = None
     if inputs is not None:
@@ -443,3 +447,184 @@ def _deliver_to_leaves(
         if wanted is not None and id(p) not in wanted:
             continue
         _store_grad(p, g, create_graph, fresh)
+
+
+# -- the scalar path ----------------------------------------------------------------------------
+_F64 = np.dtype(np.float64)
+_SCALAR_META = frozenset(("hooks", "retain"))
+
+
+def _by_seq(t: Tensor) -> int:
+    return t._seq
+
+
+def _scalar_order(root: Scalar) -> list | None:
+    """The nodes behind root, newest first (the heap's order), when every one is a Scalar
+    node the float loop can run as is; None otherwise (the general loop then runs, and raises
+    what it raises), found before anything has changed."""
+    order = [root]
+    seen = {root}
+    stack = [root]
+    pop, push, add = stack.pop, stack.append, seen.add
+    while stack:
+        t = pop()
+        args = t._args
+        seq = t._seq
+        if (t.__class__ is not Scalar or t._v is None or args is None or t._version > seq
+                or t._op.variadic is not None
+                or (t._meta is not None and not _SCALAR_META.issuperset(t._meta))):
+            return None
+        for p in args:
+            if p is not None:
+                if p._version > seq:
+                    return None
+                if p._op is not None and p not in seen:
+                    add(p)
+                    push(p)
+                    order.append(p)
+    order.sort(key=_by_seq, reverse=True)
+    return order
+
+
+def _scalar_rule(rule: Any, g: float, out: float, ins: tuple, params: dict) -> Any:
+    """A rule on floats, or on np.float64 where Python would raise or go complex (x / 0,
+    a negative base to a fractional power): NumPy's inf, nan and warnings, as on arrays."""
+    try:
+        gi = rule(SC, g, out, *ins, **params)
+    except (ArithmeticError, ValueError):
+        gi = None
+    else:
+        if gi is None or gi.__class__ is float:
+            return gi
+        if not isinstance(gi, complex):
+            return float(gi)
+    f64 = np.float64
+    gi = rule(SC, f64(g), f64(out), *(x if x is None else f64(x) for x in ins), **params)
+    return None if gi is None else float(gi)
+
+
+def _scalar_hooks(t: Tensor, g: float, hooks: list) -> float:
+    for hook in list(hooks):
+        r = hook(scalar_leaf(g))
+        if r is not None:
+            if not isinstance(r, Tensor):
+                r = Tensor(r)
+            if r.shape != ():
+                raise RuntimeError(f"a hook returned a gradient of shape {r.shape}; expected ()")
+            g = float(r.item())
+    return g
+
+
+def _scalar_node_hooks(t: Tensor, g: float) -> float:
+    meta = t._meta
+    if meta.get("hooks"):
+        g = _scalar_hooks(t, g, meta["hooks"])
+    if meta.get("retain"):
+        _store_scalar_grad(t, g)
+    return g
+
+
+def _record_scalar(trace: Trace, t: Tensor, args: tuple) -> None:
+    """The Trace record `_propagate` writes for a node, for a Scalar node (shape (), float64)."""
+    t._trace = trace
+    _id = id
+    n = len(args)
+    if n == 2:
+        trace.flat.extend((_id(t), t._op, t._params, t._scope, t.name, (), _F64, t._seq, 2,
+                           _id(args[0]), _id(args[1])))
+    else:
+        trace.flat.extend((_id(t), t._op, t._params, t._scope, t.name, (), _F64, t._seq, n))
+        trace.flat.extend(map(_id, args))
+
+
+def _store_scalar_grad(p: Tensor, g: float) -> None:
+    pg = p._grad
+    if pg is None:
+        p._grad = scalar_leaf(g)
+    elif pg.__class__ is Scalar and pg._v is not None:
+        pg._v = pg._v + g  # in place, as on arrays: whoever holds .grad sees the sum
+    else:
+        _store_grad(p, np.array(g), False, fresh=True)
+
+
+def _backward_scalar(root: Scalar, gradient: Any, retain_graph: bool) -> bool:
+    """backward() of a graph of Scalar nodes: the loop of `_propagate` on floats, with the same
+    order of nodes and of additions, so the same gradients bit for bit; the rules are the
+    registry's, run with F = SC. Returns False, having changed nothing, when the graph or the
+    call needs the general loop (an array anywhere, an in-place change, inputs=, ...)."""
+    if gradient is None:
+        g = 1.0
+    elif gradient.__class__ is float:
+        g = gradient
+    elif gradient.__class__ is Scalar and gradient._v is not None:
+        g = gradient._v
+    else:
+        return False
+    if root._op is None or not root.requires_grad:
+        return False
+    order = _scalar_order(root)
+    if order is None:
+        return False
+    prev_mode = state.enabled
+    state.enabled = False
+    try:
+        grads = _propagate_scalar(order, g, retain_graph)
+        for p, gp in grads.items():
+            meta = p._meta
+            if meta is not None and meta.get("hooks"):
+                gp = _scalar_hooks(p, gp, meta["hooks"])
+            _store_scalar_grad(p, gp)
+    finally:
+        state.enabled = prev_mode
+    return True
+
+
+def _propagate_scalar(order: list, g: float, retain_graph: bool) -> dict:
+    """`_propagate` for Scalar nodes: gradients are floats, the Trace record is the same."""
+    root = order[0]
+    grads: dict[Tensor, float] = {root: g}
+    get, pop, _id = grads.get, grads.pop, id
+    trace = None if retain_graph else Trace(((_id(root), np.array(g)),))
+    if trace is not None:
+        leaves = trace.leaves
+    keep = TRACE_LIMIT
+    for t in order:
+        g = pop(t, None)
+        if g is None:
+            continue  # reached only through rules that send nothing, as the heap never pops it
+        if t._meta is not None:
+            g = _scalar_node_hooks(t, g)
+        rules = t._op.vjps
+        args = t._args
+        ins = t._arrays
+        out = t._v
+        params = t._params
+        for i, p in enumerate(args):
+            if p is None:
+                continue
+            if not p.requires_grad:
+                if trace is not None and p._op is None and _id(p) not in leaves:
+                    leaves[_id(p)] = _leaf_record(p)
+                continue
+            rule = rules[i]
+            if rule is None:
+                continue
+            try:
+                gi = rule(SC, g, out, *ins, **params) if params else rule(SC, g, out, *ins)
+            except (ArithmeticError, ValueError):
+                gi = _scalar_rule(rule, g, out, ins, params)
+            else:
+                if gi.__class__ is not float:
+                    gi = _scalar_rule(rule, g, out, ins, params)
+            if gi is not None:
+                prev = get(p)
+                grads[p] = gi if prev is None else prev + gi
+        if trace is not None:
+            t._args = t._arrays = None
+            if keep:
+                keep -= 1
+                _record_scalar(trace, t, args)
+    if trace is not None:
+        for p in grads:  # the leaves the pass reached
+            leaves[_id(p)] = (ref(p), (), _F64, p.name, p.requires_grad)
+    return grads
