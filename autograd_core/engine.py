@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from heapq import heappop, heappush
+from operator import attrgetter
 from typing import Any
 from weakref import ref
 
@@ -450,38 +451,39 @@ def _deliver_to_leaves(
 
 
 # -- the scalar path ----------------------------------------------------------------------------
+# The loop of `_propagate` for a graph of Scalar nodes (scalar.py), on floats. The order of the
+# nodes (newest first) and of the additions into each gradient is the heap's, so the gradients
+# are those of the ndarray path bit for bit. What makes it cheap: no heap (the nodes are found
+# first, then sorted by their sequence numbers in C), and a node's pending gradient lives in
+# its `_g` slot rather than in a dict; a mark object, new for each pass, says "none yet".
 _F64 = np.dtype(np.float64)
-_SCALAR_META = frozenset(("hooks", "retain"))
+_by_seq = attrgetter("_seq")
+_scalar_busy = False  # a hook that runs backward inside the float loop gets the general loop
 
 
-def _by_seq(t: Tensor) -> int:
-    return t._seq
-
-
-def _scalar_order(root: Scalar) -> list | None:
-    """The nodes behind root, newest first (the heap's order), when every one is a Scalar
-    node the float loop can run as is; None otherwise (the general loop then runs, and raises
-    what it raises), found before anything has changed."""
+def _scalar_order(root: Scalar, mark: object, leaves: list) -> list | None:
+    """The nodes behind root, newest first, when each is a Scalar node still holding its
+    float; else None, with nothing changed but the marks. A Scalar node's inputs are Scalars
+    (scalar.py makes no other), and an in-place op recorded on one moves its value into an
+    array, which `_v is None` sees; other in-place changes are found by the loop, at the node
+    where `_propagate` finds them."""
     order = [root]
-    seen = {root}
-    stack = [root]
-    pop, push, add = stack.pop, stack.append, seen.add
-    while stack:
-        t = pop()
-        args = t._args
-        seq = t._seq
-        if (t.__class__ is not Scalar or t._v is None or args is None or t._version > seq
-                or t._op.variadic is not None
-                or (t._meta is not None and not _SCALAR_META.issuperset(t._meta))):
-            return None
-        for p in args:
-            if p is not None:
-                if p._version > seq:
-                    return None
-                if p._op is not None and p not in seen:
-                    add(p)
-                    push(p)
-                    order.append(p)
+    root._g = mark
+    append, leaf = order.append, leaves.append
+    try:
+        for t in order:  # grows while it is read: each node is appended once, when first seen
+            args = t._args
+            if args is None or t._v is None:
+                return None
+            for p in args:
+                if p is not None and p._g is not mark:
+                    p._g = mark
+                    if p._op is not None:
+                        append(p)
+                    elif p.requires_grad:
+                        leaf(p)
+    except AttributeError:  # not a Scalar after all
+        return None
     order.sort(key=_by_seq, reverse=True)
     return order
 
@@ -503,7 +505,7 @@ def _scalar_rule(rule: Any, g: float, out: float, ins: tuple, params: dict) -> A
     return None if gi is None else float(gi)
 
 
-def _scalar_hooks(t: Tensor, g: float, hooks: list) -> float:
+def _scalar_hooks(g: float, hooks: list) -> float:
     for hook in list(hooks):
         r = hook(scalar_leaf(g))
         if r is not None:
@@ -518,10 +520,20 @@ def _scalar_hooks(t: Tensor, g: float, hooks: list) -> float:
 def _scalar_node_hooks(t: Tensor, g: float) -> float:
     meta = t._meta
     if meta.get("hooks"):
-        g = _scalar_hooks(t, g, meta["hooks"])
+        g = _scalar_hooks(g, meta["hooks"])
     if meta.get("retain"):
         _store_scalar_grad(t, g)
     return g
+
+
+def _store_scalar_grad(p: Tensor, g: float) -> None:
+    pg = p._grad
+    if pg is None:
+        p._grad = scalar_leaf(g)
+    elif pg.__class__ is Scalar and pg._v is not None:
+        pg._v = pg._v + g  # in place, as on arrays: whoever holds .grad sees the sum
+    else:
+        _store_grad(p, np.array(g), False, fresh=True)
 
 
 def _record_scalar(trace: Trace, t: Tensor, args: tuple) -> None:
@@ -537,21 +549,11 @@ def _record_scalar(trace: Trace, t: Tensor, args: tuple) -> None:
         trace.flat.extend(map(_id, args))
 
 
-def _store_scalar_grad(p: Tensor, g: float) -> None:
-    pg = p._grad
-    if pg is None:
-        p._grad = scalar_leaf(g)
-    elif pg.__class__ is Scalar and pg._v is not None:
-        pg._v = pg._v + g  # in place, as on arrays: whoever holds .grad sees the sum
-    else:
-        _store_grad(p, np.array(g), False, fresh=True)
-
-
 def _backward_scalar(root: Scalar, gradient: Any, retain_graph: bool) -> bool:
-    """backward() of a graph of Scalar nodes: the loop of `_propagate` on floats, with the same
-    order of nodes and of additions, so the same gradients bit for bit; the rules are the
-    registry's, run with F = SC. Returns False, having changed nothing, when the graph or the
-    call needs the general loop (an array anywhere, an in-place change, inputs=, ...)."""
+    """backward() of a graph of Scalar nodes with the registry's rules run on floats (F = SC).
+    Returns False, having changed nothing, when the graph or the call needs the general loop
+    (an array anywhere, an in-place change, a freed graph, ...)."""
+    global _scalar_busy
     if gradient is None:
         g = 1.0
     elif gradient.__class__ is float:
@@ -560,71 +562,92 @@ def _backward_scalar(root: Scalar, gradient: Any, retain_graph: bool) -> bool:
         g = gradient._v
     else:
         return False
-    if root._op is None or not root.requires_grad:
+    if root._op is None or not root.requires_grad or _scalar_busy:
         return False
-    order = _scalar_order(root)
+    mark = object()
+    leaves: list = []
+    order = _scalar_order(root, mark, leaves)
     if order is None:
         return False
     prev_mode = state.enabled
     state.enabled = False
+    _scalar_busy = True
     try:
-        grads = _propagate_scalar(order, g, retain_graph)
-        for p, gp in grads.items():
+        root._g = g
+        trace = None if retain_graph else Trace(((id(root), np.array(g)),))
+        _propagate_scalar(order, mark, trace)
+        for p in leaves:
+            gp = p._g
+            if gp is mark:
+                continue
             meta = p._meta
             if meta is not None and meta.get("hooks"):
-                gp = _scalar_hooks(p, gp, meta["hooks"])
-            _store_scalar_grad(p, gp)
+                gp = _scalar_hooks(gp, meta["hooks"])
+            pg = p._grad
+            if pg is None:
+                p._grad = scalar_leaf(gp)
+            else:
+                _store_scalar_grad(p, gp)
+            if trace is not None:
+                trace.leaves[id(p)] = (ref(p), (), _F64, p.name, p.requires_grad)
     finally:
+        _scalar_busy = False
         state.enabled = prev_mode
     return True
 
 
-def _propagate_scalar(order: list, g: float, retain_graph: bool) -> dict:
-    """`_propagate` for Scalar nodes: gradients are floats, the Trace record is the same."""
-    root = order[0]
-    grads: dict[Tensor, float] = {root: g}
-    get, pop, _id = grads.get, grads.pop, id
-    trace = None if retain_graph else Trace(((_id(root), np.array(g)),))
-    if trace is not None:
-        leaves = trace.leaves
+def _propagate_scalar(order: list, mark: object, trace: Trace | None) -> None:
+    """`_propagate` for Scalar nodes: each rule run on floats, its result added into `_g`.
+
+    A rule is called with its inputs as positional arguments when it has no params (the
+    common case: Python's fastest call); a node's inputs in order, as `_propagate` does."""
     keep = TRACE_LIMIT
+    leaves = trace.leaves if trace is not None else None
     for t in order:
-        g = pop(t, None)
-        if g is None:
+        g = t._g
+        if g is mark:
             continue  # reached only through rules that send nothing, as the heap never pops it
         if t._meta is not None:
             g = _scalar_node_hooks(t, g)
+        seq = t._seq
+        if t._version > seq:
+            raise _output_version_error(t)
         rules = t._op.vjps
         args = t._args
         ins = t._arrays
         out = t._v
         params = t._params
-        for i, p in enumerate(args):
+        i = -1
+        for p in args:
+            i += 1
             if p is None:
                 continue
+            if p._version > seq:  # changed in place since t used it
+                raise _version_error(t, i, p)
             if not p.requires_grad:
-                if trace is not None and p._op is None and _id(p) not in leaves:
-                    leaves[_id(p)] = _leaf_record(p)
+                if leaves is not None and p._op is None and id(p) not in leaves:
+                    leaves[id(p)] = _leaf_record(p)
                 continue
             rule = rules[i]
             if rule is None:
                 continue
             try:
-                gi = rule(SC, g, out, *ins, **params) if params else rule(SC, g, out, *ins)
+                if params:
+                    gi = rule(SC, g, out, *ins, **params)
+                elif len(ins) == 2:
+                    gi = rule(SC, g, out, ins[0], ins[1])
+                else:
+                    gi = rule(SC, g, out, *ins)
             except (ArithmeticError, ValueError):
                 gi = _scalar_rule(rule, g, out, ins, params)
             else:
                 if gi.__class__ is not float:
                     gi = _scalar_rule(rule, g, out, ins, params)
             if gi is not None:
-                prev = get(p)
-                grads[p] = gi if prev is None else prev + gi
+                prev = p._g
+                p._g = gi if prev is mark else prev + gi
         if trace is not None:
             t._args = t._arrays = None
             if keep:
                 keep -= 1
                 _record_scalar(trace, t, args)
-    if trace is not None:
-        for p in grads:  # the leaves the pass reached
-            leaves[_id(p)] = (ref(p), (), _F64, p.name, p.requires_grad)
-    return grads

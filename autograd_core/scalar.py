@@ -36,13 +36,13 @@ from .anomaly import check_forward
 from .modes import _anomaly, state
 from .ops import REGISTRY
 from .ops.registry import NP
-from .tensor import (
-    _EMPTY,
+from .tensor import (  # the underscored names are also those of the written-out methods
+    _EMPTY,  # noqa: F401
     Tensor,
-    _binary,
+    _binary,  # noqa: F401
     _new,
     _next_seq,
-    _rbinary,
+    _rbinary,  # noqa: F401
     _unary,
     _unary_float,
     apply,
@@ -141,6 +141,11 @@ def _sum_to(g: Any, shape: tuple) -> Any:
     return g
 
 
+_np_tanh = np.tanh
+_log = _guarded(math.log, np.log)
+_sqrt = _guarded(math.sqrt, np.sqrt)
+_sin = _guarded(math.sin, np.sin)
+_cos = _guarded(math.cos, np.cos)
 SC = SimpleNamespace()
 for _name, _fn in vars(NP).items():
     setattr(SC, _name, _via_numpy(_fn))
@@ -155,13 +160,13 @@ _FORMS: dict[str, Callable[..., Any]] = {
     "cast": _cast,
     "sum_to": _sum_to,
     "relu": _relu,
-    "tanh": _np_float(np.tanh),
+    "tanh": _np_float(_np_tanh),
     "exp": _exp,
     "sigmoid": _sigmoid,
-    "log": _guarded(math.log, np.log),
-    "sqrt": _guarded(math.sqrt, np.sqrt),
-    "sin": _guarded(math.sin, np.sin),
-    "cos": _guarded(math.cos, np.cos),
+    "log": _log,
+    "sqrt": _sqrt,
+    "sin": _sin,
+    "cos": _cos,
     "pow_scalar": _pow,
 }
 for _name, _fn in _FORMS.items():
@@ -177,6 +182,7 @@ def scalar_leaf(v: float, requires_grad: bool = False, name: str | None = None) 
     """A Scalar that records no graph (a leaf: a parameter, a gradient, a constant)."""
     t = _new(Scalar)
     t._v = v
+    t._g = None
     t._grad = None
     t.requires_grad = requires_grad
     t.name = name
@@ -195,6 +201,7 @@ def _snode(v: float, op: Any, args: tuple, arrays: tuple, params: dict) -> Scala
     """`tensor._node` for a float result: the same record, no array."""
     t = _new(Scalar)
     t._v = v
+    t._g = None
     t._grad = None
     t.requires_grad = True
     t.name = None
@@ -211,55 +218,98 @@ def _snode(v: float, op: Any, args: tuple, arrays: tuple, params: dict) -> Scala
     return t
 
 
-def _binary_method(op: Any, f: Callable[[Any, Any], float]) -> Callable[[Scalar, Any], Tensor]:
-    def method(self: Scalar, other: Any) -> Tensor:
-        a = self._v
-        if a is not None:
-            cls = other.__class__
-            if cls is Scalar:
-                b = other._v
-                if b is not None:
-                    if (self.requires_grad or other.requires_grad) and state.enabled:
-                        return _snode(f(a, b), op, (self, other), (a, b), _EMPTY)
-                    return scalar_leaf(f(a, b))
-            elif cls is float or cls is int:
-                if self.requires_grad and state.enabled:
-                    return _snode(f(a, other), op, (self, None), (a, other), _EMPTY)
-                return scalar_leaf(f(a, other))
-        return _binary(op, self, other)
-
-    return method
-
-
-def _rbinary_method(op: Any, f: Callable[[Any, Any], float]) -> Callable[[Scalar, Any], Tensor]:
-    def method(self: Scalar, other: Any) -> Tensor:
-        b = self._v
+# The operators are the hot path of micrograd-style code (~1 µs an op all in, of which making
+# the node is most): each is written out from this template, with its arithmetic inline and the
+# node made in place (the stores of `_snode`), rather than as calls to shared helpers.
+_NODE = """t = _new(Scalar)
+{i}t._v = v
+{i}t._g = None
+{i}t._grad = None
+{i}t.requires_grad = True
+{i}t.name = None
+{i}t._op = op
+{i}t._args = {args}
+{i}t._arrays = {arrays}
+{i}t._params = _EMPTY
+{i}t._seq = _next_seq()
+{i}t._version = 0
+{i}t._meta = None
+{i}t._scope = state.scope
+{i}if _anomaly.enabled:
+{i}    check_forward(t)
+{i}return t"""
+_BINARY = """def method(self, other):
+    a = self._v
+    if a is not None:
         cls = other.__class__
-        if b is not None and (cls is float or cls is int):
+        if cls is Scalar:
+            b = other._v
+            if b is not None:
+                v = {expr}
+                if (self.requires_grad or other.requires_grad) and state.enabled:
+                    {node_ab}
+                return scalar_leaf(v)
+        elif cls is float or cls is int:
+            b = other
+            v = {expr}
             if self.requires_grad and state.enabled:
-                return _snode(f(other, b), op, (None, self), (other, b), _EMPTY)
-            return scalar_leaf(f(other, b))
-        if isinstance(other, Tensor):
-            # tensor * scalar asks the subclass first: the Tensor's own method is the one
-            return NotImplemented
-        return _rbinary(op, other, self)
-
-    return method
-
-
-def _unary_method(op: Any, f: Callable[[float], float], floating: bool
-                  ) -> Callable[[Scalar], Tensor]:
-    general = _unary_float if floating else _unary
-
-    def method(self: Scalar) -> Tensor:
-        a = self._v
-        if a is None:
-            return general(op, self)
+                {node_a}
+            return scalar_leaf(v)
+    return _binary(op, self, other)
+"""
+_RBINARY = """def method(self, other):
+    b = self._v
+    cls = other.__class__
+    if b is not None and (cls is float or cls is int):
+        a = other
+        v = {expr}
         if self.requires_grad and state.enabled:
-            return _snode(f(a), op, (self,), (a,), _EMPTY)
-        return scalar_leaf(f(a))
+            {node_b}
+        return scalar_leaf(v)
+    if isinstance(other, Tensor):
+        # tensor * scalar asks the subclass first: the Tensor's own method is the one
+        return NotImplemented
+    return _rbinary(op, other, self)
+"""
 
-    return method
+
+def _written(template: str, op: Any, expr: str) -> Callable[[Scalar, Any], Tensor]:
+    src = template.format(
+        expr=expr,
+        node_ab=_NODE.format(i=" " * 20, args="(self, other)", arrays="(a, b)"),
+        node_a=_NODE.format(i=" " * 16, args="(self, None)", arrays="(a, b)"),
+        node_b=_NODE.format(i=" " * 12, args="(None, self)", arrays="(a, b)"),
+    )
+    scope = {**globals(), "op": op}
+    exec(compile(src, f"<Scalar {op.name}>", "exec"), scope)
+    return scope["method"]
+
+
+def _binary_method(op: Any, expr: str) -> Callable[[Scalar, Any], Tensor]:
+    return _written(_BINARY, op, expr)
+
+
+def _rbinary_method(op: Any, expr: str) -> Callable[[Scalar, Any], Tensor]:
+    return _written(_RBINARY, op, expr)
+
+
+_UNARY_TEMPLATE = """def method(self):
+    a = self._v
+    if a is None:
+        return general(op, self)
+    v = {expr}
+    if self.requires_grad and state.enabled:
+        {node}
+    return scalar_leaf(v)
+"""
+
+
+def _unary_method(op: Any, expr: str, floating: bool) -> Callable[[Scalar], Tensor]:
+    src = _UNARY_TEMPLATE.format(expr=expr, node=_NODE.format(i=" " * 8, args="(self,)",
+                                                                  arrays="(a,)"))
+    scope = {**globals(), "op": op, "general": _unary_float if floating else _unary}
+    exec(compile(src, f"<Scalar {op.name}>", "exec"), scope)
+    return scope["method"]
 
 
 def unary(name: str) -> Callable[..., Tensor]:
@@ -318,7 +368,7 @@ class Scalar(Tensor):
     by `.data` or `.detach()` the slot holds the Scalar whose value it shows.
     """
 
-    __slots__ = ("_v",)
+    __slots__ = ("_v", "_g")  # the value; the pending gradient during backward (engine.py)
 
     @property  # type: ignore[override]
     def _data(self) -> np.ndarray:
@@ -459,14 +509,7 @@ class Scalar(Tensor):
         return self._inplace(other, _div, "__itruediv__")
 
     # -- the ops on floats ------------------------------------------------------------------------
-    __add__ = _binary_method(ADD, SC.add)
-    __radd__ = _rbinary_method(ADD, SC.add)
-    __sub__ = _binary_method(SUB, SC.sub)
-    __rsub__ = _rbinary_method(SUB, SC.sub)
-    __mul__ = _binary_method(MUL, SC.mul)
-    __rmul__ = _rbinary_method(MUL, SC.mul)
-    __truediv__ = _binary_method(DIV, _div)
-    __rtruediv__ = _rbinary_method(DIV, _div)
+    # + - * / : written out below the class (they name it)
 
     def __pow__(self, other: Any) -> Tensor:
         a = self._v
@@ -478,17 +521,24 @@ class Scalar(Tensor):
             return scalar_leaf(v)
         return Tensor.__pow__(self, other)
 
-    __neg__ = _unary_method(NEG, SC.neg, False)
-    neg = negative = __neg__
-    __abs__ = abs = _unary_method(REGISTRY["abs"], abs, False)
-    relu = _unary_method(REGISTRY["relu"], _relu, False)
-    sigmoid = _unary_method(REGISTRY["sigmoid"], _sigmoid, False)
-    tanh = _unary_method(REGISTRY["tanh"], SC.tanh, True)
-    exp = _unary_method(REGISTRY["exp"], _exp, True)
-    log = _unary_method(REGISTRY["log"], SC.log, True)
-    sqrt = _unary_method(REGISTRY["sqrt"], SC.sqrt, True)
-    sin = _unary_method(REGISTRY["sin"], SC.sin, True)
-    cos = _unary_method(REGISTRY["cos"], SC.cos, True)
+    # -x, abs, relu, sigmoid, tanh, exp, log, sqrt, sin, cos: written out below the class
+
+
+for _dunder, _op, _expr in (("add", ADD, "a + b"), ("sub", SUB, "a - b"), ("mul", MUL, "a * b"),
+                            ("truediv", DIV, "a / b if b else _div(a, b)")):
+    setattr(Scalar, f"__{_dunder}__", _binary_method(_op, _expr))
+    setattr(Scalar, f"__r{_dunder}__", _rbinary_method(_op, _expr))
+
+for _name, _expr, _floating in (
+        ("neg", "-a", False), ("abs", "abs(a)", False), ("relu", "a if a > 0 or a != a else 0.0",
+                                                          False),
+        ("sigmoid", "_sigmoid(a)", False), ("tanh", "float(_np_tanh(a))", True),
+        ("exp", "_exp(a)", True), ("log", "_log(a)", True), ("sqrt", "_sqrt(a)", True),
+        ("sin", "_sin(a)", True), ("cos", "_cos(a)", True)):
+    _method = _unary_method(REGISTRY[_name], _expr, _floating)
+    setattr(Scalar, _name, _method)
+Scalar.__neg__ = Scalar.negative = Scalar.neg  # type: ignore[method-assign]
+Scalar.__abs__ = Scalar.abs  # type: ignore[method-assign]
 
 
 def _owner(t: Scalar) -> Scalar:
