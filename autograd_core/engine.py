@@ -89,7 +89,10 @@ def _static(params: dict) -> dict:
 
 
 def _leaf_record(p: Tensor) -> tuple:
-    return (ref(p), p.shape, p.dtype, p.name, p.requires_grad)  # a Scalar keeps its float
+    if p.__class__ is Scalar:
+        return (ref(p), p.shape, p.dtype, p.name, p.requires_grad)  # it keeps its float
+    d = p._data
+    return (ref(p), d.shape, d.dtype, p.name, p.requires_grad)
 
 
 def _summed(F: Any, g: Any, shape: tuple, t: Tensor, i: int) -> Any:

@@ -65,7 +65,8 @@ class SGD(Optimizer):
         nesterov = group["nesterov"]
         maximize = group["maximize"]
         params = group["params"]
-        if momentum == 0:
+        if momentum == 0 and params and params[0].__class__ is Scalar:
+            # a model of float parameters (a Scalar elsewhere in a list is stepped on a copy)
             params = _float_steps(params, lr, weight_decay, maximize)
             if not params:
                 return
