@@ -43,6 +43,7 @@ from .modes import _anomaly, state
 from .ops.registry import NP
 from .pytree import tree_flatten, tree_unflatten
 from .rng import default_generator
+from .scalar import _traced
 from .tensor import Tensor, _leaf
 
 _tensor = sys.modules[Tensor.__module__]  # the module (ag.tensor is the function)
@@ -921,10 +922,12 @@ class Compiled:
                 tr.positions[id(x)] = pos
         self.traces += 1
         _tensor._recorder = tr
+        _traced.on = True
         try:
             result = self.fn(*args, **kwargs)
         finally:
             _tensor._recorder = None
+            _traced.on = False
         if tr.live:
             gen, st = tr.rng
             if default_generator() is not gen or gen.bit_generator.state != st:

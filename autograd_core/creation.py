@@ -14,6 +14,7 @@ from .arguments import ArgumentError, check_allocation, integer, number
 from .compiler import redrawn
 from .dtypes import get_default_dtype
 from .rng import Generator, default_generator, numpy_generator
+from .scalar import _traced, scalar_leaf
 from .tensor import Tensor, _holds_float64, _leaf
 
 Device = Any
@@ -80,6 +81,8 @@ def tensor(data: Any, *, dtype: Any = None, device: Device = None, requires_grad
                         f"is not numeric (NumPy reads it as dtype {arr.dtype})")
     if dtype is None and _is_py_float(data, arr):
         arr = arr.astype(get_default_dtype())
+    if arr.ndim == 0 and arr.dtype == np.float64 and not _traced.on:  # the scalar path
+        return scalar_leaf(arr.item(), bool(requires_grad), name)
     return Tensor(arr, requires_grad=requires_grad, name=name)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Sequence
 from heapq import heappop, heappush
+from operator import attrgetter
 from typing import Any
 from weakref import ref
 
@@ -26,6 +27,7 @@ import numpy as np
 from .anomaly import check_backward
 from .modes import _anomaly, state
 from .ops.registry import NP
+from .scalar import SC, Scalar, _traced, scalar_leaf
 from .tensor import TN, Tensor, _leaf, _to_array, as_used_by
 
 _tensor = sys.modules[Tensor.__module__]  # the module (ag.tensor is the function)
@@ -87,8 +89,7 @@ class Trace:
             leaves = self._leaves or {}
             for p in self.found:
                 if id(p) not in leaves:
-                    d = p._data
-                    leaves[id(p)] = (ref(p), d.shape, d.dtype, p.name, p.requires_grad)
+                    leaves[id(p)] = (ref(p), p.shape, p.dtype, p.name, p.requires_grad)
             self._leaves, self.found = leaves, []
         return self._leaves
 
@@ -183,6 +184,10 @@ def backward(
     """Accumulates gradients of `roots` into the `.grad` of leaves (or of `inputs` only)."""
     if retain_graph is None:
         retain_graph = create_graph
+    if (not create_graph and inputs is None and len(roots) == 1 and roots[0].__class__ is Scalar
+            and _recorder is None and not _anomaly.enabled and not _traced.on
+            and _backward_scalar(roots[0], grads[0], retain_graph)):
+        return
     seeds = [(r, _seed(r, g, create_graph)) for r, g in zip(roots, grads)]
     only = None
     if inputs is not None:
@@ -465,3 +470,206 @@ def _deliver_to_leaves(
         if wanted is not None and id(p) not in wanted:
             continue
         _store_grad(p, g, create_graph, fresh)
+
+
+# -- the scalar path ----------------------------------------------------------------------------
+# The loop of `_propagate` for a graph of Scalar nodes (scalar.py), on floats. The order of the
+# nodes (newest first) and of the additions into each gradient is the heap's, so the gradients
+# are those of the ndarray path bit for bit. What makes it cheap: no heap (the nodes are found
+# first, then sorted by their sequence numbers in C), and a node's pending gradient lives in
+# its `_g` slot rather than in a dict; a mark object, new for each pass, says "none yet".
+_F64 = np.dtype(np.float64)
+_by_seq = attrgetter("_seq")
+_scalar_busy = False  # a hook that runs backward inside the float loop gets the general loop
+
+
+def _scalar_order(root: Scalar, mark: object, leaves: list) -> list | None:
+    """The nodes behind root, newest first, when each is a Scalar node still holding its
+    float; else None, with nothing changed but the marks. A Scalar node's inputs are Scalars
+    (scalar.py makes no other), and an in-place op recorded on one moves its value into an
+    array, which `_v is None` sees; other in-place changes are found by the loop, at the node
+    where `_propagate` finds them."""
+    order = [root]
+    root._g = mark
+    append, leaf = order.append, leaves.append
+    try:
+        for t in order:  # grows while it is read: each node is appended once, when first seen
+            args = t._args
+            if args is None or t._v is None:
+                return None
+            for p in args:
+                if p is not None and p._g is not mark:
+                    p._g = mark
+                    if p._op is not None:
+                        append(p)
+                    elif p.requires_grad:
+                        leaf(p)
+    except AttributeError:  # not a Scalar after all
+        return None
+    order.sort(key=_by_seq, reverse=True)
+    return order
+
+
+def _scalar_rule(rule: Any, g: float, out: float, ins: tuple, params: dict) -> Any:
+    """A rule on floats, or on np.float64 where Python would raise or go complex (x / 0,
+    a negative base to a fractional power): NumPy's inf, nan and warnings, as on arrays."""
+    try:
+        gi = rule(SC, g, out, *ins, **params)
+    except (ArithmeticError, ValueError):
+        gi = None
+    else:
+        if gi is None or gi.__class__ is float:
+            return gi
+        if not isinstance(gi, complex):
+            return float(gi)
+    f64 = np.float64
+    gi = rule(SC, f64(g), f64(out), *(x if x is None else f64(x) for x in ins), **params)
+    return None if gi is None else float(gi)
+
+
+def _scalar_hooks(g: float, hooks: list) -> float:
+    for hook in list(hooks):
+        r = hook(scalar_leaf(g))
+        if r is not None:
+            if not isinstance(r, Tensor):
+                r = Tensor(r)
+            if r.shape != ():
+                raise RuntimeError(f"a hook returned a gradient of shape {r.shape}; expected ()")
+            g = float(r.item())
+    return g
+
+
+def _scalar_node_hooks(t: Tensor, g: float) -> float:
+    meta = t._meta
+    if meta.get("hooks"):
+        g = _scalar_hooks(g, meta["hooks"])
+    if meta.get("retain"):
+        _store_scalar_grad(t, g)
+    return g
+
+
+def _store_scalar_grad(p: Tensor, g: float) -> None:
+    pg = p._grad
+    if pg is None:
+        p._grad = scalar_leaf(g)
+    elif pg.__class__ is Scalar and pg._v is not None:
+        pg._v = pg._v + g  # in place, as on arrays: whoever holds .grad sees the sum
+    else:
+        _store_grad(p, np.array(g), False, fresh=True)
+
+
+def _record_scalar(trace: Trace, t: Tensor, args: tuple) -> None:
+    """The Trace record `_propagate` writes for a node, for a Scalar node (shape (), float64)."""
+    t._trace = trace
+    _id = id
+    n = len(args)
+    if n == 2:
+        trace.flat.extend((_id(t), t._op, t._params, t._scope, t.name, (), _F64, t._seq, 2,
+                           _id(args[0]), _id(args[1])))
+    else:
+        trace.flat.extend((_id(t), t._op, t._params, t._scope, t.name, (), _F64, t._seq, n))
+        trace.flat.extend(map(_id, args))
+
+
+def _backward_scalar(root: Scalar, gradient: Any, retain_graph: bool) -> bool:
+    """backward() of a graph of Scalar nodes with the registry's rules run on floats (F = SC).
+    Returns False, having changed nothing, when the graph or the call needs the general loop
+    (an array anywhere, an in-place change, a freed graph, ...)."""
+    global _scalar_busy
+    if gradient is None:
+        g = 1.0
+    elif gradient.__class__ is float:
+        g = gradient
+    elif gradient.__class__ is Scalar and gradient._v is not None:
+        g = gradient._v
+    else:
+        return False
+    if root._op is None or not root.requires_grad or _scalar_busy:
+        return False
+    mark = object()
+    leaves: list = []
+    order = _scalar_order(root, mark, leaves)
+    if order is None:
+        return False
+    prev_mode = state.enabled
+    state.enabled = False
+    _scalar_busy = True
+    try:
+        root._g = g
+        trace = None if retain_graph else Trace(((id(root), np.array(g)),))
+        _propagate_scalar(order, mark, trace)
+        for p in leaves:
+            gp = p._g
+            if gp is mark:
+                continue
+            meta = p._meta
+            if meta is not None and meta.get("hooks"):
+                gp = _scalar_hooks(gp, meta["hooks"])
+            pg = p._grad
+            if pg is None:
+                p._grad = scalar_leaf(gp)
+            else:
+                _store_scalar_grad(p, gp)
+            if trace is not None:
+                trace.found.append(p)
+    finally:
+        _scalar_busy = False
+        state.enabled = prev_mode
+    return True
+
+
+def _propagate_scalar(order: list, mark: object, trace: Trace | None) -> None:
+    """`_propagate` for Scalar nodes: each rule run on floats, its result added into `_g`.
+
+    A rule is called with its inputs as positional arguments when it has no params (the
+    common case: Python's fastest call); a node's inputs in order, as `_propagate` does."""
+    keep = TRACE_LIMIT
+    found = trace.found.append if trace is not None else None
+    for t in order:
+        g = t._g
+        if g is mark:
+            continue  # reached only through rules that send nothing, as the heap never pops it
+        if t._meta is not None:
+            g = _scalar_node_hooks(t, g)
+        seq = t._seq
+        if t._version > seq:
+            raise _output_version_error(t)
+        rules = t._op.vjps
+        args = t._args
+        ins = t._arrays
+        out = t._v
+        params = t._params
+        i = -1
+        for p in args:
+            i += 1
+            if p is None:
+                continue
+            if p._version > seq:  # changed in place since t used it
+                raise _version_error(t, i, p)
+            if not p.requires_grad:
+                if keep and found is not None and p._op is None:
+                    found(p)  # a constant input of a node the trace records
+                continue
+            rule = rules[i]
+            if rule is None:
+                continue
+            try:
+                if params:
+                    gi = rule(SC, g, out, *ins, **params)
+                elif len(ins) == 2:
+                    gi = rule(SC, g, out, ins[0], ins[1])
+                else:
+                    gi = rule(SC, g, out, *ins)
+            except (ArithmeticError, ValueError):
+                gi = _scalar_rule(rule, g, out, ins, params)
+            else:
+                if gi.__class__ is not float:
+                    gi = _scalar_rule(rule, g, out, ins, params)
+            if gi is not None:
+                prev = p._g
+                p._g = gi if prev is mark else prev + gi
+        if trace is not None:
+            t._args = t._arrays = None
+            if keep:
+                keep -= 1
+                _record_scalar(trace, t, args)

@@ -298,10 +298,13 @@ class Tensor:
         return bool(self._data.item())
 
     def __repr__(self) -> str:
-        body = np.array2string(self._data, separator=", ", prefix="tensor(")
+        return self._repr(self._data)
+
+    def _repr(self, arr: np.ndarray) -> str:
+        body = np.array2string(arr, separator=", ", prefix="tensor(")
         extra = []
-        if self._data.dtype != dtypes.get_default_dtype() and self._data.dtype.kind == "f":
-            extra.append(f"dtype={self.data.dtype}")
+        if arr.dtype != dtypes.get_default_dtype() and arr.dtype.kind == "f":
+            extra.append(f"dtype={arr.dtype}")
         if self._op is not None:
             extra.append(f"grad_fn=<{self._op.name}>")
         elif self.requires_grad:

@@ -21,6 +21,7 @@ import numpy as np
 
 from autograd_core import Tensor, enable_grad, get_default_dtype
 from autograd_core.compiler import replayed as _replayed
+from autograd_core.scalar import Scalar
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
 
@@ -157,7 +158,7 @@ class Optimizer:
                 )
             if not (p.is_leaf or p.retains_grad):
                 raise ValueError("can't optimize a non-leaf Tensor")
-            if not p._data.flags.writeable:
+            if not (p.__class__ is Scalar and p._v is not None) and not p._data.flags.writeable:
                 raise ValueError(
                     f"parameter {i} of the group (shape {p.shape}) has a read-only array: "
                     "the optimizer updates parameters in place"
@@ -238,7 +239,14 @@ class Optimizer:
         for p in group["params"]:
             grad = p._grad
             if grad is not None:
-                yield p, grad._data, p._data
+                if p.__class__ is Scalar and p._v is not None:
+                    # a float parameter is updated on a copy and keeps its float (scalar.py)
+                    d = np.array(p._v)
+                    gv = grad._value() if grad.__class__ is Scalar else None
+                    yield p, grad._data if gv is None else np.array(gv), d
+                    p._v = d.item()
+                else:
+                    yield p, grad._data, p._data
 
     def _lazy_state(self, p: Tensor, keys: tuple[str, ...]) -> dict[str, Any]:
         """``p``'s state, started at step 0 with zeroed ``keys`` arrays on its first update."""
@@ -246,7 +254,7 @@ class Optimizer:
         if not st:
             st["step"] = 0.0
             for key in keys:
-                st[key] = np.zeros_like(p._data)
+                st[key] = np.zeros(p.shape, p.dtype)  # p.shape: a float keeps its float
         return st
 
     # -- state dicts --------------------------------------------------------------------------

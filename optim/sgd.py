@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from autograd_core.scalar import Scalar
+
 from .optimizer import Optimizer, ParamsT, effective_grad, reject_differentiable
 
 
@@ -62,6 +64,13 @@ class SGD(Optimizer):
         weight_decay = float(group["weight_decay"])
         nesterov = group["nesterov"]
         maximize = group["maximize"]
+        params = group["params"]
+        if momentum == 0 and params and params[0].__class__ is Scalar:
+            # a model of float parameters (a Scalar elsewhere in a list is stepped on a copy)
+            params = _float_steps(params, lr, weight_decay, maximize)
+            if not params:
+                return
+            group = {**group, "params": params}
         for p, grad, d in self._with_grads(group):
             g = effective_grad(grad, d, weight_decay, maximize)
             owned = g is not grad
@@ -87,3 +96,24 @@ class SGD(Optimizer):
                 d -= g
             else:
                 d -= np.multiply(g, lr)
+
+
+def _float_steps(params: list, lr: float, weight_decay: float, maximize: bool) -> list:
+    """The step without momentum on float parameters (scalar.py), by the same operations in
+    the same order as on arrays, so the same values; returns the parameters left for arrays."""
+    rest = []
+    for p in params:
+        grad = p._grad
+        if grad is None:
+            continue
+        v = p._v if p.__class__ is Scalar else None
+        g = grad._value() if grad.__class__ is Scalar else None
+        if v is None or g is None:
+            rest.append(p)
+            continue
+        if weight_decay != 0:
+            g = v * weight_decay - g if maximize else v * weight_decay + g
+        elif maximize:
+            g = -g
+        p._v = v - g * lr
+    return rest

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 
 from ..ops import REGISTRY as R
+from ..scalar import Scalar
+from ..scalar import unary as scalar_unary
 from ..tensor import Tensor, _leaf, _unary, _unary_float, apply
 from ..tensor import ensure_tensor as _t
 
@@ -16,8 +18,11 @@ TensorLike = Any
 def _unary_fn(name: str, floating: bool = False):
     op = R[name]
     run = _unary_float if floating else _unary
+    on_float = scalar_unary(name)
 
     def fn(input: TensorLike) -> Tensor:
+        if input.__class__ is Scalar:
+            return on_float(input)
         return run(op, _t(input))
 
     fn.__name__ = fn.__qualname__ = name

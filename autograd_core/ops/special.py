@@ -451,7 +451,7 @@ def _logit_vjp(F, g, out, x, eps=None):
     if eps is None:
         return g / (x * (1 - x))
     inside = (x >= eps) & (x <= 1 - eps)
-    xs = _safe(F, x, ~inside, 0.5)
+    xs = _safe(F, x, inside ^ True, 0.5)  # not ~inside: on the floats of SC, ~True is -2
     return F.where(inside, g / (xs * (1 - xs)), g * 0)
 
 

@@ -327,3 +327,34 @@ def test_a_hand_written_update_under_no_grad_is_replayed() -> None:
     for x in xs:
         assert np.array_equal(step(w1, x)._data, g(w2, x)._data)
     assert np.array_equal(w1._data, w2._data) and g.traces == 2
+
+
+def test_a_step_of_float_scalars_compiles_to_eager_values():
+    """micrograd-style code on 0-d float64 Tensors (the scalar path), its parameters closed
+    over as a model's are, traces through the Tensor paths and replays to eager's values."""
+    import optim
+
+    def make():
+        ws = [ag.tensor(v, dtype=ag.float64, requires_grad=True) for v in (0.3, -0.7, 0.2)]
+        opt = optim.SGD(ws, lr=0.1)
+
+        def step(x):
+            opt.zero_grad()
+            act = sum((w * xi for w, xi in zip(ws[:2], x)), ws[2])
+            loss = (act.tanh() - 0.5) ** 2 + 0.01 * ws[0] * ws[0]  # parameters alone, too
+            loss.backward()
+            opt.step()
+            return loss
+
+        return ws, step
+
+    pairs = [(0.5, -1.5), (1.0, 2.0), (-0.3, 0.8), (0.1, 0.1), (2.0, -1.0)]
+    xs = [[ag.tensor(v, dtype=ag.float64) for v in pair] for pair in pairs]
+    ws_e, step_e = make()
+    eager = [step_e(x).item() for x in xs]
+    ws_c, step_c = make()
+    compiled = ag.compile(step_c)
+    got = [compiled(x).item() for x in xs]
+    assert compiled.traces == 2  # traced, checked, then replayed three times
+    assert got == eager
+    assert [w.item() for w in ws_c] == [w.item() for w in ws_e]
