@@ -415,7 +415,7 @@ class _Trace:
                 if gi.dtype is not pd.dtype and gi.dtype != pd.dtype:
                     gi = NP.cast(gi, dtype=pd.dtype)
                     k2 = self._new(gi, "step")
-                    steps.append(("cast_g", gik, pd.dtype, k2))
+                    steps.append(("cast", gik, pd.dtype, k2))
                     gik = k2
                     fresh = gi.__class__ is _ndarray
                 self.slot_of(p)
@@ -473,7 +473,7 @@ def _reads(step: tuple) -> list[int]:
         return [k for k in step[2] if isinstance(k, int)]
     if kind == "rule":
         return [k for k in (step[4], step[5], *step[6]) if isinstance(k, int)]
-    if kind in ("cast", "sum_to", "cast_g"):
+    if kind in ("cast", "sum_to"):
         return [step[1]]
     if kind == "iadd":
         return [step[1], step[2]]
@@ -656,13 +656,6 @@ class _Plan:
 
             def f() -> None:
                 S[res] = sum_to(S[src], shape=shape)
-            return f
-        if kind == "cast_g":
-            src, dt, res = s[1:]
-            cast = NP.cast
-
-            def f() -> None:
-                S[res] = cast(S[src], dtype=dt)
             return f
         if kind == "iadd":
             a, b = s[1:]

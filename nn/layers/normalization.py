@@ -25,6 +25,15 @@ def _scale_and_shift(module: Module, shape: Any, affine: bool, bias: bool, dt: n
     module.register_parameter("bias", shift)
 
 
+def _reset_scale_and_shift(module: Module) -> None:
+    """weight back to ones and bias to zeros, whichever of them the module has."""
+    with ag.no_grad():
+        if module.weight is not None:
+            module.weight.fill_(1)
+        if getattr(module, "bias", None) is not None:
+            module.bias.zero_()
+
+
 class _BatchNorm(Module):
     """Training normalizes with the batch's biased variance and updates running_mean and
     running_var (the unbiased batch variance) by running = (1 - momentum) * running +
@@ -62,11 +71,7 @@ class _BatchNorm(Module):
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
-        if self.affine:
-            with ag.no_grad():
-                self.weight.fill_(1)
-                if self.bias is not None:
-                    self.bias.zero_()
+        _reset_scale_and_shift(self)
 
     def _check_input_dim(self, x: ag.Tensor) -> None:
         if x.ndim not in self._expected_dims:
@@ -129,11 +134,7 @@ class LayerNorm(Module):
         _scale_and_shift(self, self.normalized_shape, elementwise_affine, bias, dt)
 
     def reset_parameters(self) -> None:
-        with ag.no_grad():
-            if self.weight is not None:
-                self.weight.fill_(1)
-            if self.bias is not None:
-                self.bias.zero_()
+        _reset_scale_and_shift(self)
 
     def forward(self, input: ag.Tensor) -> ag.Tensor:
         x = input if isinstance(input, ag.Tensor) else ag.tensor(input)
@@ -246,11 +247,7 @@ class GroupNorm(Module):
         _scale_and_shift(self, self.num_channels, affine, bias, param_dtype(dtype))
 
     def reset_parameters(self) -> None:
-        with ag.no_grad():
-            if self.weight is not None:
-                self.weight.fill_(1)
-            if self.bias is not None:
-                self.bias.zero_()
+        _reset_scale_and_shift(self)
 
     def forward(self, input: ag.Tensor) -> ag.Tensor:
         x = input if isinstance(input, ag.Tensor) else ag.tensor(input)
@@ -307,9 +304,7 @@ class RMSNorm(Module):
             self.register_parameter("weight", None)
 
     def reset_parameters(self) -> None:
-        if self.weight is not None:
-            with ag.no_grad():
-                self.weight.fill_(1)
+        _reset_scale_and_shift(self)
 
     def forward(self, input: ag.Tensor) -> ag.Tensor:
         x = input if isinstance(input, ag.Tensor) else ag.tensor(input)
